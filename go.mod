@@ -1,0 +1,11 @@
+module github.com/prepbot/prepbot
+
+go 1.26
+
+require (
+	github.com/open-spaced-repetition/go-fsrs/v4 v4.0.0 // indirect
+	github.com/robfig/cron/v3 v3.0.1 // indirect
+	github.com/yuin/goldmark v1.7.13 // indirect
+	go.etcd.io/bbolt v1.4.3 // indirect
+	golang.org/x/sys v0.29.0 // indirect
+)

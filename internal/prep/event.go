@@ -1,0 +1,52 @@
+package prep
+
+// Event is one thing a user did: typed text (a command or an answer) or
+// pressed a button.
+type Event struct {
+	User UserKey
+	Name string // display name, for greetings
+	// Text is what the user typed. Empty for button presses.
+	Text string
+	// Button is the Data of the pressed button. Empty for text.
+	Button string
+	// Delivery is the platform's id of this delivery (Telegram update_id,
+	// Slack envelope id), recorded in the same transaction as the event's
+	// effect so that a redelivered event changes nothing. May be empty.
+	Delivery string
+}
+
+// ReplyKind says what an adapter does with a Reply.
+type ReplyKind uint8
+
+// Kinds of Reply.
+const (
+	// Send posts a new message.
+	Send ReplyKind = iota
+	// Edit replaces the message whose button was pressed (the platform's
+	// "edit message"); adapters without editing print it anew.
+	Edit
+	// Notice answers the button press itself with a short toast (Telegram's
+	// answerCallbackQuery text, Slack's ephemeral message).
+	Notice
+	// Photo sends an image with Text as its caption.
+	Photo
+)
+
+// Button is a choice under a message. Data is what comes back in
+// Event.Button when pressed; it is at most MaxButtonData bytes.
+type Button struct {
+	Label string
+	Data  string
+}
+
+// MaxButtonData is Telegram's limit on callback data, which every platform's
+// buttons keep to.
+const MaxButtonData = 64
+
+// Reply is one thing to show the user in answer to an Event.
+type Reply struct {
+	Kind    ReplyKind
+	Text    RichText
+	Buttons [][]Button // rows of buttons
+	Image   []byte     // PNG, for Photo
+}

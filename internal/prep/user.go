@@ -1,0 +1,127 @@
+package prep
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Platform is where a user talks to prepbot.
+type Platform string
+
+// The platforms prepbot speaks on.
+const (
+	Terminal Platform = "terminal"
+	Telegram Platform = "telegram"
+	Slack    Platform = "slack"
+)
+
+// UserKey identifies a user across the store: the platform and that
+// platform's own id, e.g. "telegram:123456789" or "terminal:alice".
+type UserKey string
+
+// NewUserKey joins a platform and its user id into a key.
+func NewUserKey(p Platform, id string) UserKey { return UserKey(string(p) + ":" + id) }
+
+// Platform returns the platform part of the key.
+func (k UserKey) Platform() Platform {
+	p, _, _ := strings.Cut(string(k), ":")
+	return Platform(p)
+}
+
+// ID returns the platform's own user id part of the key.
+func (k UserKey) ID() string {
+	_, id, _ := strings.Cut(string(k), ":")
+	return id
+}
+
+// Settings are a user's study preferences.
+type Settings struct {
+	Retention     float64 // desired retention for FSRS, 0.70–0.97
+	NewPerDay     int     // new cards introduced per local day
+	ReviewsPerDay int     // reviews per local day
+	TimeZone      string  // IANA name; "" means UTC
+	PushAt        int     // daily push, minutes after local midnight; -1 means off
+	PushPaused    bool    // pushes paused by the user
+}
+
+// Setting limits, enforced by Validate and by the /settings command.
+const (
+	MinRetention     = 0.70
+	MaxRetention     = 0.97
+	MaxNewPerDay     = 500
+	MaxReviewsPerDay = 5000
+)
+
+// DefaultSettings are the settings a new user starts with.
+func DefaultSettings() Settings {
+	return Settings{Retention: 0.9, NewPerDay: 10, ReviewsPerDay: 200, TimeZone: "", PushAt: 9 * 60}
+}
+
+// Validate reports the first setting out of its allowed range, naming it and
+// the range.
+func (s Settings) Validate() error {
+	switch {
+	case s.Retention < MinRetention || s.Retention > MaxRetention:
+		return fmt.Errorf("retention must be between %.2f and %.2f, got %v", MinRetention, MaxRetention, s.Retention)
+	case s.NewPerDay < 0 || s.NewPerDay > MaxNewPerDay:
+		return fmt.Errorf("new cards per day must be between 0 and %d, got %d", MaxNewPerDay, s.NewPerDay)
+	case s.ReviewsPerDay < 0 || s.ReviewsPerDay > MaxReviewsPerDay:
+		return fmt.Errorf("reviews per day must be between 0 and %d, got %d", MaxReviewsPerDay, s.ReviewsPerDay)
+	case s.PushAt < -1 || s.PushAt >= 24*60:
+		return fmt.Errorf("push time must be a time of day, got %d minutes", s.PushAt)
+	}
+	if _, err := time.LoadLocation(s.TimeZone); err != nil {
+		return fmt.Errorf("unknown time zone %q", s.TimeZone)
+	}
+	return nil
+}
+
+// Location returns the user's time zone, UTC when unset or unknown.
+func (s Settings) Location() *time.Location {
+	if s.TimeZone == "" {
+		return time.UTC
+	}
+	loc, err := time.LoadLocation(s.TimeZone)
+	if err != nil {
+		return time.UTC
+	}
+	return loc
+}
+
+// Stage is where the card on screen stands.
+type Stage uint8
+
+// Stages of the card on screen.
+const (
+	StageNone     Stage = iota // no card on screen
+	StageQuestion              // question shown, answer hidden
+	StageAnswer                // answer shown, waiting for a rating
+)
+
+// Session is the state of the user's current study run: which card is on
+// screen, under which presentation token, and the run's tallies.
+type Session struct {
+	CardID     string
+	Token      uint32 // identifies this presentation of the card; buttons carry it
+	Stage      Stage
+	Typed      string    // the user's typed answer, kept to show beside the model answer
+	RevealedAt time.Time // when the answer was shown: the review's time
+	Topic      string    // the topic the run is limited to, "" for all
+	Started    time.Time
+	Reviewed   int // ratings recorded in this run
+	Recalled   int // of those, not rated Again
+	Total      int // cards the run expected when it started (grows if more fall due)
+}
+
+// User is everything prepbot keeps about one person on one platform.
+type User struct {
+	Key       UserKey
+	Name      string
+	Created   time.Time
+	Settings  Settings
+	Session   Session
+	NextToken uint32 // the next presentation token to hand out
+	Onboarded bool   // finished /start's questions
+	Awaiting  string // the reply a question is waiting for (e.g. "timezone"); "" when none
+}
