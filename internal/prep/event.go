@@ -50,3 +50,11 @@ type Reply struct {
 	Buttons [][]Button // rows of buttons
 	Image   []byte     // PNG, for Photo
 }
+
+// Command describes one slash command for help texts and platform menus
+// (Telegram's setMyCommands, Slack's subcommand usage).
+type Command struct {
+	Name        string // without the slash, e.g. "ask"
+	Args        string // usage of the arguments, e.g. "[topic]"
+	Description string
+}
