@@ -1,0 +1,361 @@
+// Package config builds prepbot's one typed Config: defaults, then an
+// optional file, then PREPBOT_* environment variables, then command-line
+// flags, then Validate, whose messages name the variable and what it allows.
+//
+// One table (Vars) drives all four layers and the README's configuration
+// table, so a setting cannot exist in one place and be missing in another.
+package config
+
+import (
+	"bufio"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/prepbot/prepbot/internal/prep"
+)
+
+// Config is everything prepbot can be told from outside.
+type Config struct {
+	ConfigFile string // the optional file read before the environment
+	DB         string // the bbolt file
+	Content    string // a content folder replacing the embedded decks; "" = embedded
+	User       string // the terminal user's name
+	TimeZone   string // the terminal user's time zone; "" = the machine's
+	LogLevel   string // debug, info, warn, error
+	LogFormat  string // text or json
+
+	Retention     float64 // default desired retention for new users
+	NewPerDay     int     // default new cards per day for new users
+	ReviewsPerDay int     // default reviews per day for new users
+
+	TelegramToken         string
+	TelegramAPI           string
+	TelegramWebhookURL    string
+	TelegramWebhookListen string
+	TelegramWebhookSecret string
+	AllowedUsers          []string // Telegram user ids or @usernames; empty = open
+}
+
+// Var is one configurable setting: its environment variable, its flag, its
+// default and what it means.
+type Var struct {
+	Env     string
+	Flag    string
+	Default string
+	Usage   string
+	set     func(c *Config, v string) error
+	get     func(c *Config) string
+}
+
+// Vars lists every setting, in the order the README documents them.
+func Vars() []Var {
+	return []Var{
+		{Env: "PREPBOT_CONFIG", Flag: "config", Default: "", Usage: "optional file of PREPBOT_NAME=value lines, read before the environment",
+			set: func(c *Config, v string) error { c.ConfigFile = v; return nil }, get: func(c *Config) string { return c.ConfigFile }},
+		{Env: "PREPBOT_DB", Flag: "db", Default: "$XDG_DATA_HOME/prepbot/prepbot.db", Usage: "the database file (one bbolt file holds all state)",
+			set: func(c *Config, v string) error { c.DB = v; return nil }, get: func(c *Config) string { return c.DB }},
+		{Env: "PREPBOT_CONTENT", Flag: "content", Default: "(embedded decks)", Usage: "a folder of Markdown decks to use instead of the embedded ones",
+			set: func(c *Config, v string) error { c.Content = v; return nil }, get: func(c *Config) string { return c.Content }},
+		{Env: "PREPBOT_USER", Flag: "user", Default: "$USER", Usage: "terminal mode: whose progress to use",
+			set: func(c *Config, v string) error { c.User = v; return nil }, get: func(c *Config) string { return c.User }},
+		{Env: "PREPBOT_TIMEZONE", Flag: "timezone", Default: "(the machine's)", Usage: "terminal mode: IANA time zone for daily limits, e.g. Europe/Berlin",
+			set: func(c *Config, v string) error { c.TimeZone = v; return nil }, get: func(c *Config) string { return c.TimeZone }},
+		{Env: "PREPBOT_RETENTION", Flag: "retention", Default: "0.9", Usage: "desired retention for new users, 0.70–0.97 (each user can change theirs)",
+			set: func(c *Config, v string) error { return parseFloat(v, &c.Retention) }, get: func(c *Config) string { return strconv.FormatFloat(c.Retention, 'g', -1, 64) }},
+		{Env: "PREPBOT_NEW_PER_DAY", Flag: "new-per-day", Default: "10", Usage: "new cards per day for new users, 0–500",
+			set: func(c *Config, v string) error { return parseInt(v, &c.NewPerDay) }, get: func(c *Config) string { return strconv.Itoa(c.NewPerDay) }},
+		{Env: "PREPBOT_REVIEWS_PER_DAY", Flag: "reviews-per-day", Default: "200", Usage: "reviews per day for new users, 0–5000",
+			set: func(c *Config, v string) error { return parseInt(v, &c.ReviewsPerDay) }, get: func(c *Config) string { return strconv.Itoa(c.ReviewsPerDay) }},
+		{Env: "PREPBOT_LOG_LEVEL", Flag: "log-level", Default: "info", Usage: "debug, info, warn or error",
+			set: func(c *Config, v string) error { c.LogLevel = strings.ToLower(v); return nil }, get: func(c *Config) string { return c.LogLevel }},
+		{Env: "PREPBOT_LOG_FORMAT", Flag: "log-format", Default: "text", Usage: "text or json",
+			set: func(c *Config, v string) error { c.LogFormat = strings.ToLower(v); return nil }, get: func(c *Config) string { return c.LogFormat }},
+		{Env: "PREPBOT_TELEGRAM_TOKEN", Flag: "telegram-token", Default: "", Usage: "BotFather's token; turns Telegram on (no token: terminal mode)",
+			set: func(c *Config, v string) error { c.TelegramToken = v; return nil }, get: func(c *Config) string { return redact(c.TelegramToken) }},
+		{Env: "PREPBOT_TELEGRAM_API", Flag: "telegram-api", Default: "https://api.telegram.org", Usage: "Bot API base URL (a self-hosted Bot API server or a test server)",
+			set: func(c *Config, v string) error { c.TelegramAPI = strings.TrimRight(v, "/"); return nil }, get: func(c *Config) string { return c.TelegramAPI }},
+		{Env: "PREPBOT_TELEGRAM_WEBHOOK_URL", Flag: "telegram-webhook-url", Default: "", Usage: "public HTTPS URL for webhook mode (empty: long polling)",
+			set: func(c *Config, v string) error { c.TelegramWebhookURL = v; return nil }, get: func(c *Config) string { return c.TelegramWebhookURL }},
+		{Env: "PREPBOT_TELEGRAM_WEBHOOK_LISTEN", Flag: "telegram-webhook-listen", Default: ":8443", Usage: "webhook mode: address the webhook server listens on",
+			set: func(c *Config, v string) error { c.TelegramWebhookListen = v; return nil }, get: func(c *Config) string { return c.TelegramWebhookListen }},
+		{Env: "PREPBOT_TELEGRAM_WEBHOOK_SECRET", Flag: "telegram-webhook-secret", Default: "(random per start)", Usage: "webhook mode: secret Telegram sends in X-Telegram-Bot-Api-Secret-Token",
+			set: func(c *Config, v string) error { c.TelegramWebhookSecret = v; return nil }, get: func(c *Config) string { return redact(c.TelegramWebhookSecret) }},
+		{Env: "PREPBOT_ALLOWED_USERS", Flag: "allowed-users", Default: "(everyone)", Usage: "comma-separated Telegram user ids or @usernames allowed to use the bot",
+			set: func(c *Config, v string) error { c.AllowedUsers = splitList(v); return nil }, get: func(c *Config) string { return strings.Join(c.AllowedUsers, ",") }},
+	}
+}
+
+// Value is the setting's current value in c, with secrets shown only as
+// "(set)".
+func (v Var) Value(c *Config) string { return v.get(c) }
+
+// Defaults returns the configuration before any file, variable or flag.
+func Defaults(getenv func(string) string) Config {
+	return Config{
+		DB:                    defaultDB(getenv),
+		User:                  firstNonEmpty(getenv("USER"), getenv("USERNAME"), "me"),
+		LogLevel:              "info",
+		LogFormat:             "text",
+		Retention:             0.9,
+		NewPerDay:             10,
+		ReviewsPerDay:         200,
+		TelegramAPI:           "https://api.telegram.org",
+		TelegramWebhookListen: ":8443",
+	}
+}
+
+// defaultDB follows the XDG base directory spec: $XDG_DATA_HOME, else
+// ~/.local/share.
+func defaultDB(getenv func(string) string) string {
+	base := getenv("XDG_DATA_HOME")
+	if base == "" {
+		home := getenv("HOME")
+		if home == "" {
+			home = "."
+		}
+		base = filepath.Join(home, ".local", "share")
+	}
+	return filepath.Join(base, "prepbot", "prepbot.db")
+}
+
+// Load builds the configuration from getenv and args (the flags after the
+// subcommand). The returned FlagSet's remaining arguments are the
+// positional ones. Errors name the variable or flag at fault.
+func Load(name string, args []string, getenv func(string) string, stderr io.Writer) (Config, *flag.FlagSet, error) {
+	c := Defaults(getenv)
+	vars := Vars()
+
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	flagValues := map[string]*string{}
+	for _, v := range vars {
+		flagValues[v.Flag] = fs.String(v.Flag, "", v.Usage+" (env "+v.Env+")")
+	}
+	if err := fs.Parse(args); err != nil {
+		return Config{}, nil, err
+	}
+	setFlags := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { setFlags[f.Name] = true })
+
+	// The file's path may come from the environment or a flag; its values
+	// sit below both.
+	file := getenv("PREPBOT_CONFIG")
+	if setFlags["config"] {
+		file = *flagValues["config"]
+	}
+	if file != "" {
+		values, err := readFile(file)
+		if err != nil {
+			return Config{}, nil, err
+		}
+		for _, v := range vars {
+			if val, ok := values[v.Env]; ok {
+				if err := v.set(&c, val); err != nil {
+					return Config{}, nil, fmt.Errorf("config: %s in %s: %w", v.Env, file, err)
+				}
+			}
+		}
+		c.ConfigFile = file
+	}
+	for _, v := range vars {
+		if val := getenv(v.Env); val != "" {
+			if err := v.set(&c, val); err != nil {
+				return Config{}, nil, fmt.Errorf("config: %s=%q: %w", v.Env, val, err)
+			}
+		}
+	}
+	for _, v := range vars {
+		if setFlags[v.Flag] {
+			if err := v.set(&c, *flagValues[v.Flag]); err != nil {
+				return Config{}, nil, fmt.Errorf("config: --%s=%q: %w", v.Flag, *flagValues[v.Flag], err)
+			}
+		}
+	}
+	if err := c.Validate(); err != nil {
+		return Config{}, nil, err
+	}
+	return c, fs, nil
+}
+
+// readFile reads PREPBOT_NAME=value lines; blank lines and # comments are
+// skipped, values may be quoted.
+func readFile(path string) (map[string]string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("config: PREPBOT_CONFIG: cannot read %s: %w", path, err)
+	}
+	defer f.Close()
+	known := map[string]bool{}
+	for _, v := range Vars() {
+		known[v.Env] = true
+	}
+	values := map[string]string{}
+	sc := bufio.NewScanner(f)
+	for n := 1; sc.Scan(); n++ {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		key, val, ok := strings.Cut(strings.TrimPrefix(line, "export "), "=")
+		key = strings.TrimSpace(key)
+		if !ok {
+			return nil, fmt.Errorf("config: %s:%d: want NAME=value, got %q", path, n, line)
+		}
+		if !known[key] {
+			return nil, fmt.Errorf("config: %s:%d: unknown setting %s", path, n, key)
+		}
+		val = strings.TrimSpace(val)
+		if len(val) >= 2 && (val[0] == '"' || val[0] == '\'') && val[len(val)-1] == val[0] {
+			val = val[1 : len(val)-1]
+		}
+		values[key] = val
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("config: reading %s: %w", path, err)
+	}
+	return values, nil
+}
+
+// Validate checks every value and names the variable and what it allows.
+func (c Config) Validate() error {
+	var errs []error
+	bad := func(env, format string, a ...any) {
+		errs = append(errs, fmt.Errorf("config: %s: %s", env, fmt.Sprintf(format, a...)))
+	}
+	if c.DB == "" {
+		bad("PREPBOT_DB", "must name a file, e.g. /var/lib/prepbot/prepbot.db")
+	}
+	if c.Retention < prep.MinRetention || c.Retention > prep.MaxRetention {
+		bad("PREPBOT_RETENTION", "must be between %.2f and %.2f, got %v", prep.MinRetention, prep.MaxRetention, c.Retention)
+	}
+	if c.NewPerDay < 0 || c.NewPerDay > prep.MaxNewPerDay {
+		bad("PREPBOT_NEW_PER_DAY", "must be between 0 and %d, got %d", prep.MaxNewPerDay, c.NewPerDay)
+	}
+	if c.ReviewsPerDay < 0 || c.ReviewsPerDay > prep.MaxReviewsPerDay {
+		bad("PREPBOT_REVIEWS_PER_DAY", "must be between 0 and %d, got %d", prep.MaxReviewsPerDay, c.ReviewsPerDay)
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		bad("PREPBOT_LOG_LEVEL", "must be debug, info, warn or error, got %q", c.LogLevel)
+	}
+	switch c.LogFormat {
+	case "text", "json":
+	default:
+		bad("PREPBOT_LOG_FORMAT", "must be text or json, got %q", c.LogFormat)
+	}
+	if c.TimeZone != "" {
+		if _, err := prep.ParseZone(c.TimeZone); err != nil {
+			bad("PREPBOT_TIMEZONE", "must be an IANA time zone such as Europe/Berlin, got %q", c.TimeZone)
+		}
+	}
+	if u, err := url.Parse(c.TelegramAPI); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		bad("PREPBOT_TELEGRAM_API", "must be an http(s) URL such as https://api.telegram.org, got %q", c.TelegramAPI)
+	}
+	if c.TelegramToken != "" && !strings.Contains(c.TelegramToken, ":") {
+		bad("PREPBOT_TELEGRAM_TOKEN", "does not look like a BotFather token (123456:ABC...)")
+	}
+	if c.TelegramWebhookURL != "" {
+		if u, err := url.Parse(c.TelegramWebhookURL); err != nil || u.Scheme != "https" || u.Host == "" {
+			bad("PREPBOT_TELEGRAM_WEBHOOK_URL", "must be a public https URL, got %q", c.TelegramWebhookURL)
+		}
+		if c.TelegramWebhookListen == "" {
+			bad("PREPBOT_TELEGRAM_WEBHOOK_LISTEN", "must be an address such as :8443 when PREPBOT_TELEGRAM_WEBHOOK_URL is set")
+		}
+	}
+	for _, u := range c.AllowedUsers {
+		if strings.HasPrefix(u, "@") {
+			continue
+		}
+		if _, err := strconv.ParseInt(u, 10, 64); err != nil {
+			bad("PREPBOT_ALLOWED_USERS", "entries must be numeric Telegram user ids or @usernames, got %q", u)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Defaults for new users, as the engine takes them.
+func (c Config) UserDefaults() prep.Settings {
+	s := prep.DefaultSettings()
+	s.Retention, s.NewPerDay, s.ReviewsPerDay = c.Retention, c.NewPerDay, c.ReviewsPerDay
+	return s
+}
+
+// TerminalZone is the terminal user's time zone name: the configured one,
+// else the machine's if it has an IANA name, else UTC.
+func (c Config) TerminalZone(getenv func(string) string) string {
+	if c.TimeZone != "" {
+		z, _ := prep.ParseZone(c.TimeZone)
+		return z
+	}
+	if tz := getenv("TZ"); tz != "" {
+		if z, err := prep.ParseZone(strings.TrimPrefix(tz, ":")); err == nil {
+			return z
+		}
+	}
+	if target, err := os.Readlink("/etc/localtime"); err == nil {
+		if i := strings.Index(target, "zoneinfo/"); i >= 0 {
+			if z, err := prep.ParseZone(target[i+len("zoneinfo/"):]); err == nil {
+				return z
+			}
+		}
+	}
+	if name := time.Local.String(); name != "Local" {
+		if z, err := prep.ParseZone(name); err == nil {
+			return z
+		}
+	}
+	return "UTC"
+}
+
+func parseFloat(v string, dst *float64) error {
+	f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+	if err != nil {
+		return fmt.Errorf("want a number such as 0.9")
+	}
+	*dst = f
+	return nil
+}
+
+func parseInt(v string, dst *int) error {
+	n, err := strconv.Atoi(strings.TrimSpace(v))
+	if err != nil {
+		return fmt.Errorf("want a whole number")
+	}
+	*dst = n
+	return nil
+}
+
+func splitList(v string) []string {
+	var out []string
+	for _, s := range strings.Split(v, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func redact(s string) string {
+	if s == "" {
+		return ""
+	}
+	return "(set)"
+}
+
+func firstNonEmpty(vs ...string) string {
+	for _, v := range vs {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}

@@ -1,0 +1,417 @@
+package prep
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Replies the engine is waiting for (User.Awaiting).
+const (
+	awaitZone = "timezone"
+	awaitPush = "push"
+)
+
+// commands is the command menu, in the order /help lists it.
+var commandList = []Command{
+	{Name: "ask", Args: "[topic]", Description: "Study: the next due card, then new ones"},
+	{Name: "due", Description: "What is due now, by topic"},
+	{Name: "topics", Description: "Topics and their cards"},
+	{Name: "undo", Description: "Undo your last rating"},
+	{Name: "settings", Args: "[name value]", Description: "Retention, daily limits, time zone, daily quiz"},
+	{Name: "stop", Description: "End the current session"},
+	{Name: "start", Description: "Welcome and set-up"},
+	{Name: "help", Description: "How prepbot works"},
+}
+
+// Commands lists the slash commands for platform menus and help.
+func (e *Engine) Commands() []Command { return append([]Command(nil), commandList...) }
+
+func (c *conv) command(name, args string) error {
+	switch name {
+	case "start":
+		return c.start()
+	case "help":
+		c.help()
+		return nil
+	case "ask", "next", "study":
+		return c.ask(args)
+	case "due":
+		return c.due()
+	case "topics":
+		return c.topics()
+	case "undo":
+		return c.undo()
+	case "settings":
+		return c.settings(args)
+	case "stop", "end":
+		return c.stop()
+	}
+	c.send(Text(fmt.Sprintf("I don't know /%s. Type /help to see the commands.", name)))
+	return nil
+}
+
+func (c *conv) start() error {
+	name := c.u.Name
+	if name == "" {
+		name = "there"
+	}
+	lib := c.e.lib
+	if !c.fresh && c.u.Onboarded {
+		return c.welcomeBack(name)
+	}
+	text := RichText{}.Bold(fmt.Sprintf("👋 Hi %s, I'm prepbot, your interview coach.", name)).
+		Plain(fmt.Sprintf("\n\nI turn your prep notes into %d flashcards in %d topics (%s) and schedule each one with FSRS, so you see it again just before you would forget it.",
+			len(lib.Cards), len(lib.Topics()), strings.Join(lib.Topics(), ", "))).
+		Plain("\n\nHow it works: /ask shows a question. Think of the answer, or type it; then tap ").Bold("Show answer").
+		Plain(" and rate how well you recalled it: ").Bold("Again, Hard, Good or Easy").
+		Plain(". Each button shows when you will see the card next.")
+	if c.u.Key.Platform() == Terminal || c.u.Onboarded {
+		c.send(text, []Button{{Label: "Ask me a question", Data: "/ask"}, {Label: "Topics", Data: "/topics"}, {Label: "Help", Data: "/help"}})
+		return nil
+	}
+	c.send(text)
+	c.askZone()
+	return nil
+}
+
+// welcomeBack greets a returning user with what is waiting for them.
+func (c *conv) welcomeBack(name string) error {
+	q, err := c.buildQueue("")
+	if err != nil {
+		return err
+	}
+	text := RichText{}.Bold(fmt.Sprintf("👋 Welcome back, %s.", name)).
+		Plain(fmt.Sprintf(" %d %s due, %d new for today.", q.dueTotal, plural(q.dueTotal, "review", "reviews"), len(q.newCards)))
+	if q.size() == 0 {
+		if next, err := c.nextDue(""); err != nil {
+			return err
+		} else if !next.IsZero() {
+			text = text.Plain(" Next review " + c.when(next) + ".")
+		}
+	}
+	text = text.Plain(" Type /help for the commands.")
+	c.send(text, []Button{{Label: "Ask me a question", Data: "/ask"}, {Label: "Due", Data: "/due"}, {Label: "Topics", Data: "/topics"}})
+	return nil
+}
+
+// commonZones are offered as buttons; any IANA name can be typed.
+var commonZones = []string{"Europe/London", "Europe/Berlin", "Asia/Jerusalem", "America/New_York", "America/Los_Angeles", "Asia/Kolkata", "UTC"}
+
+func (c *conv) askZone() {
+	c.u.Awaiting = awaitZone
+	var rows [][]Button
+	for i := 0; i < len(commonZones); i += 2 {
+		var row []Button
+		for _, z := range commonZones[i:min(i+2, len(commonZones))] {
+			row = append(row, Button{Label: z, Data: "z:" + z})
+		}
+		rows = append(rows, row)
+	}
+	c.send(RichText{}.Bold("🌍 Which time zone are you in?").Plain("\nTap one, or type its name, e.g. Europe/Paris."), rows...)
+}
+
+func (c *conv) chooseZone(name string) error {
+	zone, err := ParseZone(name)
+	if err != nil {
+		c.u.Awaiting = awaitZone
+		c.send(Text(err.Error() + " Type a name like Europe/Berlin or America/New_York."))
+		return nil
+	}
+	c.u.Settings.TimeZone = zone
+	if c.u.Onboarded {
+		c.u.Awaiting = ""
+		c.send(Text("Time zone set to " + zone + "."))
+		return nil
+	}
+	c.u.Awaiting = awaitPush
+	c.send(RichText{}.Plain("Time zone: "+zone+".\n\n").Bold("⏰ When should I send your daily quiz?").Plain("\nTap a time or type one like 07:45."),
+		[]Button{{Label: "08:00", Data: "p:08:00"}, {Label: "09:00", Data: "p:09:00"}, {Label: "12:00", Data: "p:12:00"}},
+		[]Button{{Label: "18:00", Data: "p:18:00"}, {Label: "20:00", Data: "p:20:00"}, {Label: "No daily quiz", Data: "p:off"}})
+	return nil
+}
+
+func (c *conv) choosePush(value string) error {
+	at, err := parsePush(value)
+	if err != nil {
+		c.u.Awaiting = awaitPush
+		c.send(Text(err.Error()))
+		return nil
+	}
+	c.u.Settings.PushAt = at
+	c.u.Awaiting = ""
+	push := "No daily quiz; type /ask whenever you like."
+	if at >= 0 {
+		push = "Your daily quiz comes at " + FormatClock(at) + " " + c.u.Settings.TimeZone + "."
+	}
+	if c.u.Onboarded {
+		c.send(Text(push))
+		return nil
+	}
+	c.u.Onboarded = true
+	c.send(RichText{}.Bold("All set! ").Plain(push+" Change anything with /settings."),
+		[]Button{{Label: "Ask me a question", Data: "/ask"}})
+	return nil
+}
+
+// ParseZone checks an IANA time zone name, accepting any letter case
+// ("europe/berlin"), and returns its canonical spelling.
+func ParseZone(name string) (string, error) {
+	name = strings.TrimSpace(name)
+	if name == "" || len(name) > 64 || strings.ContainsAny(name, " \\") || strings.Contains(name, "..") {
+		return "", fmt.Errorf("I don't know the time zone %q.", name)
+	}
+	if strings.EqualFold(name, "utc") {
+		return "UTC", nil
+	}
+	if _, err := time.LoadLocation(name); err == nil && name != "Local" {
+		return name, nil
+	}
+	// Canonical names capitalise each part: europe/berlin → Europe/Berlin,
+	// america/new_york → America/New_York.
+	parts := strings.Split(name, "/")
+	for i, p := range parts {
+		words := strings.Split(strings.ToLower(p), "_")
+		for j, w := range words {
+			if w != "" {
+				words[j] = strings.ToUpper(w[:1]) + w[1:]
+			}
+		}
+		parts[i] = strings.Join(words, "_")
+	}
+	canon := strings.Join(parts, "/")
+	if _, err := time.LoadLocation(canon); err == nil && canon != "Local" {
+		return canon, nil
+	}
+	return "", fmt.Errorf("I don't know the time zone %q.", name)
+}
+
+func parsePush(v string) (int, error) {
+	v = strings.TrimSpace(strings.ToLower(v))
+	if v == "off" || v == "none" || v == "no" {
+		return -1, nil
+	}
+	at, err := ParseClock(v)
+	if err != nil {
+		return 0, fmt.Errorf("I can't read %q as a time. Type a 24-hour time like 08:30, or off.", v)
+	}
+	return at, nil
+}
+
+func (c *conv) help() {
+	text := RichText{}.Bold("prepbot: your interview coach").Plain("\n\n")
+	for _, cmd := range commandList {
+		usage := "/" + cmd.Name
+		if cmd.Args != "" {
+			usage += " " + cmd.Args
+		}
+		text = text.Code(usage).Plain(" " + cmd.Description + "\n")
+	}
+	text = text.Plain("\nStudying: /ask shows a question. Type your answer if you like, then Show answer, and rate your recall. ").
+		Bold("Again").Plain(" = forgot, ").Bold("Hard").Plain(" = recalled with effort, ").Bold("Good").Plain(" = recalled, ").Bold("Easy").
+		Plain(" = effortless. Honest ratings give the best schedule. /undo takes back the last rating.\n\nTopics match by prefix: /ask sql, /ask data, /ask star.")
+	c.send(text)
+}
+
+func (c *conv) stop() error {
+	s := c.u.Session
+	if s.Stage == StageNone && s.Reviewed == 0 {
+		c.u.Session = Session{}
+		c.send(Text("No session running. Type /ask to start one."))
+		return nil
+	}
+	c.u.Session = Session{}
+	c.send(Text(fmt.Sprintf("Session ended: %d reviewed, %d recalled (%d%%). Type /ask to continue any time.", s.Reviewed, s.Recalled, percent(s.Recalled, s.Reviewed))))
+	return nil
+}
+
+// topicCount tallies cards of one topic.
+type topicCount struct {
+	topic                   string
+	total, fresh, due, seen int
+}
+
+func (c *conv) countTopics() ([]topicCount, error) {
+	counts := map[string]*topicCount{}
+	var order []*topicCount
+	for _, t := range c.e.lib.Topics() {
+		tc := &topicCount{topic: t}
+		counts[t] = tc
+		order = append(order, tc)
+	}
+	for _, card := range c.e.lib.Cards {
+		counts[card.Topic].total++
+	}
+	for st, err := range c.tx.CardStates(c.u.Key) {
+		if err != nil {
+			return nil, err
+		}
+		card, ok := c.e.lib.Card(st.CardID)
+		if !ok {
+			continue
+		}
+		tc := counts[card.Topic]
+		tc.seen++
+		if !st.FSRS.Due.After(c.now) {
+			tc.due++
+		}
+	}
+	out := make([]topicCount, len(order))
+	for i, tc := range order {
+		tc.fresh = tc.total - tc.seen
+		out[i] = *tc
+	}
+	return out, nil
+}
+
+func (c *conv) topics() error {
+	counts, err := c.countTopics()
+	if err != nil {
+		return err
+	}
+	text := RichText{}.Bold("📚 Topics").Plain("\n")
+	for _, tc := range counts {
+		text = text.Plain(fmt.Sprintf("• %s: %d cards (%d new, %d due)\n", tc.topic, tc.total, tc.fresh, tc.due))
+	}
+	text = text.Plain("\nTap a topic, or type /ask <topic>.")
+	c.send(text, c.topicButtons()...)
+	return nil
+}
+
+func (c *conv) due() error {
+	q, err := c.buildQueue("")
+	if err != nil {
+		return err
+	}
+	counts, err := c.countTopics()
+	if err != nil {
+		return err
+	}
+	newByTopic := map[string]int{}
+	for _, card := range q.newCards {
+		newByTopic[card.Topic]++
+	}
+	text := RichText{}.Bold(fmt.Sprintf("📋 Due now: %d %s, %d new for today", q.dueTotal, plural(q.dueTotal, "review", "reviews"), len(q.newCards))).Plain("\n")
+	for _, tc := range counts {
+		if tc.due == 0 && newByTopic[tc.topic] == 0 {
+			continue
+		}
+		text = text.Plain(fmt.Sprintf("• %s: %d due, %d new\n", tc.topic, tc.due, newByTopic[tc.topic]))
+	}
+	text = text.Plain(fmt.Sprintf("Daily limits: %d new (%d left), %d reviews (%d left).", c.u.Settings.NewPerDay, q.newLeft, c.u.Settings.ReviewsPerDay, q.revLeft))
+	if q.dueTotal == 0 {
+		next, err := c.nextDue("")
+		if err != nil {
+			return err
+		}
+		if !next.IsZero() {
+			text = text.Plain("\nNext review " + c.when(next) + ".")
+		}
+	}
+	if q.size() > 0 {
+		c.send(text, []Button{{Label: "Study now", Data: "/ask"}})
+	} else {
+		c.send(text)
+	}
+	return nil
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// settings shows the settings, or changes one: "/settings retention 0.85".
+func (c *conv) settings(args string) error {
+	fields := strings.Fields(args)
+	if len(fields) == 0 {
+		c.showSettings()
+		return nil
+	}
+	name, value := strings.ToLower(fields[0]), strings.Join(fields[1:], " ")
+	s := c.u.Settings
+	switch name {
+	case "retention":
+		v, err := strconv.ParseFloat(value, 64)
+		if err != nil || v < MinRetention || v > MaxRetention {
+			c.send(Text(fmt.Sprintf("Retention must be a number from %.2f to %.2f, e.g. /settings retention 0.9.", MinRetention, MaxRetention)))
+			return nil
+		}
+		s.Retention = v
+	case "new":
+		v, err := strconv.Atoi(value)
+		if err != nil || v < 0 || v > MaxNewPerDay {
+			c.send(Text(fmt.Sprintf("New cards per day must be a whole number from 0 to %d, e.g. /settings new 15.", MaxNewPerDay)))
+			return nil
+		}
+		s.NewPerDay = v
+	case "reviews":
+		v, err := strconv.Atoi(value)
+		if err != nil || v < 0 || v > MaxReviewsPerDay {
+			c.send(Text(fmt.Sprintf("Reviews per day must be a whole number from 0 to %d, e.g. /settings reviews 300.", MaxReviewsPerDay)))
+			return nil
+		}
+		s.ReviewsPerDay = v
+	case "timezone", "tz", "zone":
+		if value == "" {
+			c.askZone()
+			return nil
+		}
+		zone, err := ParseZone(value)
+		if err != nil {
+			c.send(Text(err.Error() + " Use a name like Europe/Berlin."))
+			return nil
+		}
+		s.TimeZone = zone
+	case "push", "quiz":
+		at, err := parsePush(value)
+		if err != nil {
+			c.send(Text(err.Error()))
+			return nil
+		}
+		s.PushAt = at
+	case "pause":
+		s.PushPaused = true
+	case "resume":
+		s.PushPaused = false
+	default:
+		c.send(Text(fmt.Sprintf("There is no setting %q. Settings: retention, new, reviews, timezone, push, pause, resume.", name)))
+		return nil
+	}
+	if err := s.Validate(); err != nil {
+		c.send(Text("That would make the settings invalid: " + err.Error() + "."))
+		return nil
+	}
+	c.u.Settings = s
+	c.send(Text("Saved."))
+	c.showSettings()
+	return nil
+}
+
+func (c *conv) showSettings() {
+	s := c.u.Settings
+	zone := s.TimeZone
+	if zone == "" {
+		zone = "UTC"
+	}
+	push := "off"
+	if s.PushAt >= 0 {
+		push = FormatClock(s.PushAt)
+		if s.PushPaused {
+			push += " (paused)"
+		}
+	}
+	text := RichText{}.Bold("⚙️ Settings").Plain("\n").
+		Plain(fmt.Sprintf("• Desired retention: %.2f  ", s.Retention)).Code("/settings retention 0.85").Plain(fmt.Sprintf(" (%.2f–%.2f)\n", MinRetention, MaxRetention)).
+		Plain(fmt.Sprintf("• New cards per day: %d  ", s.NewPerDay)).Code("/settings new 15").Plain("\n").
+		Plain(fmt.Sprintf("• Reviews per day: %d  ", s.ReviewsPerDay)).Code("/settings reviews 300").Plain("\n").
+		Plain("• Time zone: " + zone + "  ").Code("/settings timezone Europe/Berlin").Plain("\n")
+	if c.u.Key.Platform() != Terminal {
+		text = text.Plain("• Daily quiz: " + push + "  ").Code("/settings push 08:30").Plain(", ").Code("off").Plain(", ").Code("/settings pause").Plain(", ").Code("/settings resume").Plain("\n")
+	}
+	text = text.Italic("Higher retention means more reviews and better recall.")
+	c.send(text)
+}

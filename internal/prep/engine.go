@@ -1,0 +1,255 @@
+package prep
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// EngineConfig holds what the conversation engine depends on.
+type EngineConfig struct {
+	Store   Store
+	Library *Library
+	// Now is the clock; tests pass a fake one.
+	Now func() time.Time
+	// Defaults are the settings new chat users start with.
+	Defaults Settings
+	// TerminalZone is the time zone of terminal users (the machine's own);
+	// chat users choose theirs during /start.
+	TerminalZone string
+	Logger       *slog.Logger
+}
+
+// Engine is the transport-agnostic coach: Handle turns one Event into the
+// Replies to show. Each Event is handled in one store transaction, so its
+// effect (and its delivery id) is committed, and fsynced, before any reply
+// claims it happened.
+type Engine struct {
+	store    Store
+	lib      *Library
+	now      func() time.Time
+	defaults Settings
+	termZone string
+	log      *slog.Logger
+}
+
+// NewEngine checks the configuration and returns an engine.
+func NewEngine(cfg EngineConfig) (*Engine, error) {
+	if cfg.Store == nil || cfg.Library == nil {
+		return nil, errors.New("prep: engine needs a store and a library")
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Defaults == (Settings{}) {
+		cfg.Defaults = DefaultSettings()
+	}
+	if err := cfg.Defaults.Validate(); err != nil {
+		return nil, fmt.Errorf("prep: default settings: %w", err)
+	}
+	return &Engine{store: cfg.Store, lib: cfg.Library, now: cfg.Now, defaults: cfg.Defaults, termZone: cfg.TerminalZone, log: cfg.Logger}, nil
+}
+
+// Library returns the content the engine teaches from.
+func (e *Engine) Library() *Library { return e.lib }
+
+// maxTyped caps a typed answer kept for self-assessment; longer text is
+// trimmed rather than refused, since the user meant it as an answer.
+const maxTyped = 1500
+
+// Handle answers one event. It never fails: when the store cannot commit, the
+// user is told that nothing was saved, and the error is logged.
+func (e *Engine) Handle(ctx context.Context, ev Event) []Reply {
+	now := e.now()
+	var replies []Reply
+	err := e.store.Update(func(tx Tx) error {
+		replies = nil
+		if ev.Delivery != "" {
+			seen, err := tx.Deliver(ev.Delivery, now)
+			if err != nil {
+				return err
+			}
+			if seen {
+				return nil
+			}
+		}
+		c, err := e.open(tx, ev.User, ev.Name, now)
+		if err != nil {
+			return err
+		}
+		if ev.Button != "" {
+			err = c.press(ev.Button)
+		} else {
+			err = c.text(ev.Text)
+		}
+		if err != nil {
+			return err
+		}
+		replies = c.out
+		return tx.PutUser(c.u)
+	})
+	if err != nil {
+		e.log.Error("handle event", "user", ev.User, "err", err)
+		msg := Text("Sorry, something went wrong on my side and nothing was saved. Please try again in a moment.")
+		if ev.Button != "" {
+			return []Reply{{Kind: Notice, Text: Text("Something went wrong; nothing was saved. Try again.")}}
+		}
+		return []Reply{{Kind: Send, Text: msg}}
+	}
+	return replies
+}
+
+// conv is one event's conversation turn inside a transaction.
+type conv struct {
+	e     *Engine
+	tx    Tx
+	u     User
+	now   time.Time
+	out   []Reply
+	fresh bool // the user was created by this event
+}
+
+// open loads the user, creating them with default settings on first contact.
+func (e *Engine) open(tx Tx, key UserKey, name string, now time.Time) (*conv, error) {
+	u, err := tx.User(key)
+	fresh := errors.Is(err, ErrNotFound)
+	if fresh {
+		u = User{Key: key, Name: name, Created: now, Settings: e.defaults}
+		if key.Platform() == Terminal {
+			u.Settings.TimeZone = e.termZone
+			u.Onboarded = true
+		}
+	} else if err != nil {
+		return nil, err
+	}
+	if name != "" {
+		u.Name = name
+	}
+	return &conv{e: e, tx: tx, u: u, now: now, fresh: fresh}, nil
+}
+
+func (c *conv) send(text RichText, buttons ...[]Button) {
+	c.out = append(c.out, Reply{Kind: Send, Text: text, Buttons: buttons})
+}
+
+func (c *conv) edit(text RichText, buttons ...[]Button) {
+	c.out = append(c.out, Reply{Kind: Edit, Text: text, Buttons: buttons})
+}
+
+func (c *conv) notice(s string) {
+	c.out = append(c.out, Reply{Kind: Notice, Text: Text(s)})
+}
+
+// loc is the user's time zone.
+func (c *conv) loc() *time.Location { return c.u.Settings.Location() }
+
+// text handles typed text: a command, an answer to a question the bot asked,
+// a typed answer to the card on screen, or a rating word.
+func (c *conv) text(raw string) error {
+	text := strings.TrimSpace(raw)
+	if text == "" {
+		c.send(Text("Type /ask for a question, or /help to see what I can do."))
+		return nil
+	}
+	if name, args, ok := ParseCommand(text); ok {
+		c.u.Awaiting = ""
+		return c.command(name, args)
+	}
+	switch c.u.Awaiting {
+	case awaitZone:
+		return c.chooseZone(text)
+	case awaitPush:
+		return c.choosePush(text)
+	}
+	switch c.u.Session.Stage {
+	case StageQuestion:
+		c.u.Session.Typed = trimRunes(text, maxTyped)
+		return c.reveal(false)
+	case StageAnswer:
+		if r, ok := ratingWord(text); ok {
+			return c.rate(c.u.Session.Token, r, false)
+		}
+		c.send(Text("Rate how well you recalled it with the buttons: Again, Hard, Good or Easy."))
+		return nil
+	}
+	c.send(Text("I'm not sure what you mean. Type /ask for a question, or /help to see what I can do."),
+		[]Button{{Label: "Ask me a question", Data: "/ask"}, {Label: "Help", Data: "/help"}})
+	return nil
+}
+
+// press handles a button press.
+func (c *conv) press(data string) error {
+	a, ok := decodeButton(data)
+	if !ok {
+		c.notice("That button is not one of mine any more. Type /ask to continue.")
+		return nil
+	}
+	switch a.kind {
+	case actReveal:
+		if a.token != c.u.Session.Token || c.u.Session.Stage == StageNone {
+			c.notice("That card is no longer on screen.")
+			return nil
+		}
+		if c.u.Session.Stage == StageAnswer {
+			c.notice("The answer is already shown.")
+			return nil
+		}
+		return c.reveal(true)
+	case actRate:
+		return c.rate(a.token, a.rating, true)
+	case actZone:
+		return c.chooseZone(a.arg)
+	case actPush:
+		return c.choosePush(a.arg)
+	case actCommand:
+		name, args, _ := ParseCommand(a.arg)
+		c.u.Awaiting = ""
+		return c.command(name, args)
+	}
+	return nil
+}
+
+// ParseCommand splits "/name args" into a lower-case name and trimmed
+// arguments. A Telegram-style "@botname" suffix on the name is dropped. ok is
+// false when text is not a command.
+func ParseCommand(text string) (name, args string, ok bool) {
+	text = strings.TrimSpace(text)
+	if len(text) < 2 || text[0] != '/' {
+		return "", "", false
+	}
+	head, rest, _ := strings.Cut(text[1:], " ")
+	head, _, _ = strings.Cut(head, "@")
+	if head == "" || strings.ContainsAny(head, "/\n\t") {
+		return "", "", false
+	}
+	return strings.ToLower(head), strings.TrimSpace(rest), true
+}
+
+func ratingWord(s string) (Rating, bool) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "again", "1":
+		return Again, true
+	case "hard", "2":
+		return Hard, true
+	case "good", "3":
+		return Good, true
+	case "easy", "4":
+		return Easy, true
+	}
+	return 0, false
+}
+
+func trimRunes(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:n]) + "…"
+}

@@ -1,0 +1,426 @@
+package prep
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	fsrs "github.com/open-spaced-repetition/go-fsrs/v4"
+)
+
+// learnAhead is how far ahead a learning card may be shown when nothing else
+// is due, as Anki's "learn ahead limit" does, so a 1m or 10m step is not left
+// waiting while the user is studying.
+const learnAhead = 20 * time.Minute
+
+// dayStart is the start of the user's local day containing t; daily limits
+// count from it.
+func dayStart(t time.Time, loc *time.Location) time.Time {
+	l := t.In(loc)
+	return time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, loc)
+}
+
+// todayCounts returns how many new cards were introduced and how many
+// reviews of seen cards were done since the start of the user's local day.
+func (c *conv) todayCounts() (newCards, reviews int, err error) {
+	for r, err := range c.tx.Reviews(c.u.Key, dayStart(c.now, c.loc())) {
+		if err != nil {
+			return 0, 0, err
+		}
+		if r.Before.FSRS.State == fsrs.New {
+			newCards++
+		} else {
+			reviews++
+		}
+	}
+	return newCards, reviews, nil
+}
+
+// queue summarises what the user can study now within a topic filter.
+type queue struct {
+	due      []CardState // due now, in due order, limited by the daily review limit for review-state cards
+	newCards []Card      // not yet seen, in deck order, limited by the daily new limit
+	ahead    *CardState  // a learning card due within learnAhead, when nothing else is
+	newLeft  int         // new cards the daily limit still allows
+	revLeft  int         // reviews the daily limit still allows
+	newTotal int         // unseen cards in the filter, regardless of limits
+	dueTotal int         // due cards in the filter, regardless of limits
+}
+
+func (q queue) size() int { return len(q.due) + len(q.newCards) }
+
+// inTopic reports whether a card belongs to the topic filter ("" = all).
+func inTopic(card Card, topic string) bool { return topic == "" || card.Topic == topic }
+
+// buildQueue works out what is studyable now. It reads the due index only up
+// to now (plus the learn-ahead window) and the library's cards for new ones.
+func (c *conv) buildQueue(topic string) (queue, error) {
+	newToday, revToday, err := c.todayCounts()
+	if err != nil {
+		return queue{}, err
+	}
+	q := queue{newLeft: max(0, c.u.Settings.NewPerDay-newToday), revLeft: max(0, c.u.Settings.ReviewsPerDay-revToday)}
+	revAllowed := q.revLeft
+	for st, err := range c.tx.Due(c.u.Key, c.now.Add(learnAhead)) {
+		if err != nil {
+			return queue{}, err
+		}
+		card, ok := c.e.lib.Card(st.CardID)
+		if !ok || !inTopic(card, topic) {
+			continue // removed from the decks: history kept, no longer asked
+		}
+		if st.FSRS.Due.After(c.now) {
+			if q.ahead == nil && (st.FSRS.State == fsrs.Learning || st.FSRS.State == fsrs.Relearning) {
+				s := st
+				q.ahead = &s
+			}
+			continue
+		}
+		q.dueTotal++
+		if st.FSRS.State == fsrs.Review {
+			if revAllowed == 0 {
+				continue
+			}
+			revAllowed--
+		}
+		q.due = append(q.due, st)
+	}
+	for _, card := range c.e.lib.Cards {
+		if !inTopic(card, topic) {
+			continue
+		}
+		if _, err := c.tx.CardState(c.u.Key, card.ID); err == nil {
+			continue
+		} else if !errors.Is(err, ErrNotFound) {
+			return queue{}, err
+		}
+		q.newTotal++
+		if len(q.newCards) < q.newLeft {
+			q.newCards = append(q.newCards, card)
+		}
+	}
+	return q, nil
+}
+
+// nextDue finds the earliest due time of a card in the topic filter after
+// now, for the "all caught up" message. It scans the user's states, which is
+// fine for this rare message.
+func (c *conv) nextDue(topic string) (time.Time, error) {
+	var next time.Time
+	for st, err := range c.tx.CardStates(c.u.Key) {
+		if err != nil {
+			return time.Time{}, err
+		}
+		card, ok := c.e.lib.Card(st.CardID)
+		if !ok || !inTopic(card, topic) || !st.FSRS.Due.After(c.now) {
+			continue
+		}
+		if next.IsZero() || st.FSRS.Due.Before(next) {
+			next = st.FSRS.Due
+		}
+	}
+	return next, nil
+}
+
+// ask starts a study run, optionally limited to a topic.
+func (c *conv) ask(args string) error {
+	topic := ""
+	if args != "" {
+		matches := c.e.lib.MatchTopic(args)
+		switch len(matches) {
+		case 0:
+			c.send(Text(fmt.Sprintf("I have no topic %q. Topics: %s.", args, strings.Join(c.e.lib.Topics(), ", "))), c.topicButtons()...)
+			return nil
+		case 1:
+			topic = matches[0]
+		default:
+			c.send(Text(fmt.Sprintf("%q matches several topics: %s. Which one?", args, strings.Join(matches, ", "))), topicButtonRows(matches)...)
+			return nil
+		}
+	}
+	c.u.Session = Session{Topic: topic, Started: c.now}
+	return c.next(true)
+}
+
+// next presents the next card of the run, or ends the run.
+func (c *conv) next(starting bool) error {
+	q, err := c.buildQueue(c.u.Session.Topic)
+	if err != nil {
+		return err
+	}
+	var st *CardState
+	var card Card
+	switch {
+	case len(q.due) > 0:
+		st = &q.due[0]
+		card, _ = c.e.lib.Card(st.CardID)
+	case len(q.newCards) > 0:
+		card = q.newCards[0]
+	case q.ahead != nil:
+		st = q.ahead
+		card, _ = c.e.lib.Card(st.CardID)
+	default:
+		return c.finish(q, starting)
+	}
+	remaining := q.size()
+	if remaining == 0 {
+		remaining = 1 // the learn-ahead card
+	}
+	c.u.Session.Total = c.u.Session.Reviewed + remaining
+	c.present(card)
+	return nil
+}
+
+// present puts a card's question on screen under a fresh presentation token,
+// which makes every earlier button stale.
+func (c *conv) present(card Card) {
+	c.u.NextToken++
+	c.u.Session.Token = c.u.NextToken
+	c.u.Session.CardID = card.ID
+	c.u.Session.Stage = StageQuestion
+	c.u.Session.Typed = ""
+	c.u.Session.RevealedAt = time.Time{}
+	text := c.header(card).Bold("❓ " + card.Question).Plain("\n\n").Italic("Think of your answer (or type it), then tap Show answer.")
+	c.send(text, []Button{{Label: "Show answer", Data: revealData(c.u.Session.Token)}})
+}
+
+// header is the progress line above a card: "SQL · 3/12".
+func (c *conv) header(card Card) RichText {
+	s := c.u.Session
+	return RichText{}.Italic(fmt.Sprintf("%s · %d/%d", card.Topic, s.Reviewed+1, max(s.Total, s.Reviewed+1))).Plain("\n")
+}
+
+// state returns the user's stored state of a card, or a new one.
+func (c *conv) state(cardID string) (CardState, bool, error) {
+	st, err := c.tx.CardState(c.u.Key, cardID)
+	if errors.Is(err, ErrNotFound) {
+		return CardState{CardID: cardID, FSRS: fsrs.NewCard(c.now)}, false, nil
+	}
+	return st, err == nil, err
+}
+
+// reveal shows the answer with four rating buttons. In place edits the
+// question message (a button press); otherwise, after a typed answer that
+// now sits below the question, the answer is sent as a new message.
+func (c *conv) reveal(inPlace bool) error {
+	s := &c.u.Session
+	card, ok := c.e.lib.Card(s.CardID)
+	if !ok {
+		s.Stage = StageNone
+		c.send(Text("That card was removed from the decks. Type /ask for the next one."))
+		return nil
+	}
+	st, _, err := c.state(card.ID)
+	if err != nil {
+		return err
+	}
+	s.Stage = StageAnswer
+	s.RevealedAt = c.now
+	at := reviewTime(s.RevealedAt, st.FSRS)
+	preview, err := newScheduler(c.u.Settings.Retention).Repeat(st.FSRS, at)
+	if err != nil {
+		return fmt.Errorf("prep: preview card %s: %w", card.ID, err)
+	}
+	text := c.header(card).Bold("❓ " + card.Question).Plain("\n\n").Append(card.Answer)
+	if s.Typed != "" {
+		text = text.Plain("\n\n").Bold("✍️ Your answer: ").Italic(s.Typed)
+	}
+	text = text.Plain("\n\n").Italic("How well did you recall it?")
+	var row1, row2 []Button
+	for _, r := range []Rating{Again, Hard, Good, Easy} {
+		b := Button{Label: RatingName(r) + " · " + FormatInterval(preview[r].Card.Due.Sub(at)), Data: rateData(s.Token, r)}
+		if r <= Hard {
+			row1 = append(row1, b)
+		} else {
+			row2 = append(row2, b)
+		}
+	}
+	if inPlace {
+		c.edit(text, row1, row2)
+	} else {
+		c.send(text, row1, row2)
+	}
+	return nil
+}
+
+// rate records a rating for presentation tok, once: a press with any other
+// token, or on a card whose answer is not showing, changes nothing.
+func (c *conv) rate(tok uint32, r Rating, pressed bool) error {
+	s := &c.u.Session
+	if tok != s.Token || s.Stage != StageAnswer {
+		if pressed {
+			if tok == s.Token || tok < s.Token {
+				c.notice("Already rated. That card is no longer on screen.")
+			} else {
+				c.notice("That button is not current. Type /ask to continue.")
+			}
+		}
+		return nil
+	}
+	card, ok := c.e.lib.Card(s.CardID)
+	if !ok {
+		s.Stage = StageNone
+		c.send(Text("That card was removed from the decks. Type /ask for the next one."))
+		return nil
+	}
+	before, _, err := c.state(card.ID)
+	if err != nil {
+		return err
+	}
+	at := reviewTime(s.RevealedAt, before.FSRS)
+	info, err := newScheduler(c.u.Settings.Retention).Next(before.FSRS, at, r)
+	if err != nil {
+		return fmt.Errorf("prep: schedule card %s: %w", card.ID, err)
+	}
+	after := CardState{CardID: card.ID, FSRS: info.Card}
+	if _, err := c.tx.AppendReview(Review{User: c.u.Key, CardID: card.ID, Time: at, Rating: r, Before: before, After: after}); err != nil {
+		return err
+	}
+	if err := c.tx.PutCardState(c.u.Key, after); err != nil {
+		return err
+	}
+	s.Stage = StageNone
+	s.Reviewed++
+	if r != Again {
+		s.Recalled++
+	}
+	summary := RichText{}.Italic(card.Topic + " · ").Plain(card.Question).Plain("\n").
+		Bold(fmt.Sprintf("%s · next in %s", RatingName(r), FormatInterval(info.Card.Due.Sub(at))))
+	if pressed {
+		c.edit(summary)
+	} else {
+		c.send(summary)
+	}
+	return c.next(false)
+}
+
+// finish ends a run: a summary when cards were reviewed, else "all caught
+// up" with when the next card is due and why nothing is shown.
+func (c *conv) finish(q queue, starting bool) error {
+	s := c.u.Session
+	c.u.Session = Session{}
+	next, err := c.nextDue(s.Topic)
+	if err != nil {
+		return err
+	}
+	scope := ""
+	if s.Topic != "" {
+		scope = " in " + s.Topic
+	}
+	var text RichText
+	if s.Reviewed > 0 {
+		text = RichText{}.Bold("✅ Session complete").Plain(fmt.Sprintf("\n%d reviewed, %d recalled (%d%%).", s.Reviewed, s.Recalled, percent(s.Recalled, s.Reviewed)))
+	} else {
+		text = RichText{}.Bold("🎉 All caught up" + scope + "!")
+	}
+	if q.newTotal > 0 && q.newLeft == 0 {
+		text = text.Plain(fmt.Sprintf("\nYou have met today's limit of %d new cards (%d more wait). Raise it with /settings new <n>.", c.u.Settings.NewPerDay, q.newTotal))
+	}
+	if q.dueTotal > len(q.due) {
+		text = text.Plain(fmt.Sprintf("\nToday's review limit (%d) is reached; %d reviews wait for tomorrow.", c.u.Settings.ReviewsPerDay, q.dueTotal-len(q.due)))
+	}
+	if !next.IsZero() {
+		text = text.Plain("\nNext card due " + c.when(next) + ".")
+	} else if q.newTotal == 0 && s.Reviewed == 0 && starting {
+		text = text.Plain("\nNothing has been scheduled yet.")
+	}
+	c.send(text, []Button{{Label: "Due", Data: "/due"}, {Label: "Topics", Data: "/topics"}})
+	return nil
+}
+
+// undo reverts the user's latest rating to the exact stored state before it
+// and puts that card back on screen under a new token.
+func (c *conv) undo() error {
+	last, err := c.tx.LastReview(c.u.Key)
+	if errors.Is(err, ErrNotFound) {
+		c.send(Text("Nothing to undo."))
+		return nil
+	} else if err != nil {
+		return err
+	}
+	if last.Before.FSRS.State == fsrs.New && last.Before.FSRS.Reps == 0 {
+		err = c.tx.DeleteCardState(c.u.Key, last.CardID)
+	} else {
+		err = c.tx.PutCardState(c.u.Key, last.Before)
+	}
+	if err != nil {
+		return err
+	}
+	if err := c.tx.DeleteReview(last); err != nil {
+		return err
+	}
+	card, ok := c.e.lib.Card(last.CardID)
+	if c.u.Session.Reviewed > 0 {
+		c.u.Session.Reviewed--
+		if last.Rating != Again && c.u.Session.Recalled > 0 {
+			c.u.Session.Recalled--
+		}
+	}
+	if !ok {
+		c.u.Session.Stage = StageNone
+		c.send(Text(fmt.Sprintf("Undid your %s rating. That card is no longer in the decks.", RatingName(last.Rating))))
+		return nil
+	}
+	if c.u.Session.Started.IsZero() {
+		c.u.Session.Started = c.now
+	}
+	c.send(RichText{}.Plain(fmt.Sprintf("↩️ Undid your %s rating of ", RatingName(last.Rating))).Italic(card.Question).Plain(". Here it is again:"))
+	c.u.Session.Total = max(c.u.Session.Total, c.u.Session.Reviewed+1)
+	c.present(card)
+	return nil
+}
+
+// when renders a future instant relative to now in the user's time zone:
+// "in 10m", "in 3h (14:05)", "tomorrow at 09:14", "on Mon 3 Dec".
+func (c *conv) when(t time.Time) string {
+	d := t.Sub(c.now)
+	lt := t.In(c.loc())
+	today := dayStart(c.now, c.loc())
+	switch {
+	case d < time.Minute:
+		return "now"
+	case d < time.Hour:
+		return "in " + FormatInterval(d)
+	case lt.Before(today.AddDate(0, 0, 1)):
+		return fmt.Sprintf("in %s (%s)", FormatInterval(d), lt.Format("15:04"))
+	case lt.Before(today.AddDate(0, 0, 2)):
+		return "tomorrow at " + lt.Format("15:04")
+	default:
+		return "on " + lt.Format("Mon 2 Jan")
+	}
+}
+
+func percent(a, b int) int {
+	if b == 0 {
+		return 0
+	}
+	return (a*100 + b/2) / b
+}
+
+func topicButtonRows(topics []string) [][]Button {
+	var rows [][]Button
+	for i := 0; i < len(topics); i += 2 {
+		var row []Button
+		for _, t := range topics[i:min(i+2, len(topics))] {
+			row = append(row, Button{Label: t, Data: cutBytes("/ask "+t, MaxButtonData)})
+		}
+		rows = append(rows, row)
+	}
+	return rows
+}
+
+func (c *conv) topicButtons() [][]Button { return topicButtonRows(c.e.lib.Topics()) }
+
+// cutBytes shortens s to at most n bytes without splitting a character;
+// topic prefixes still match after the cut.
+func cutBytes(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}

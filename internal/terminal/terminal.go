@@ -1,0 +1,226 @@
+// Package terminal runs the coach in a terminal: replies are printed as
+// text, buttons as numbered choices, and a line typed by the user is either
+// a choice (its number, its label, or the label's first word) or text for
+// the engine. It works the same when stdin is a pipe, so sessions can be
+// scripted.
+package terminal
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/prepbot/prepbot/internal/prep"
+)
+
+// Coach is the conversation engine the terminal talks to.
+type Coach interface {
+	Handle(ctx context.Context, ev prep.Event) []prep.Reply
+}
+
+// Options configure a terminal session.
+type Options struct {
+	In     io.Reader
+	Out    io.Writer
+	User   prep.UserKey
+	Name   string
+	Color  bool // ANSI bold and dim; off for pipes and with NO_COLOR
+	Prompt bool // print "> " before reading; on for interactive terminals
+	// ImageDir is where pictures (charts) are written; their paths are
+	// printed. "" means the system's temporary directory.
+	ImageDir string
+	Now      func() time.Time
+}
+
+// Terminal is one interactive session.
+type Terminal struct {
+	opts    Options
+	coach   Coach
+	buttons []prep.Button // the choices currently offered, numbered from 1
+}
+
+// New returns a terminal session for one user.
+func New(opts Options, coach Coach) *Terminal {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	return &Terminal{opts: opts, coach: coach}
+}
+
+// IsInteractive reports whether f is a terminal rather than a pipe or file,
+// to decide on prompts and colour.
+func IsInteractive(f *os.File) bool {
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// Run greets the user and reads lines until EOF or ctx is cancelled. Every
+// event is committed by the engine before its reply is printed, so stopping
+// at any point loses nothing.
+func (t *Terminal) Run(ctx context.Context) error {
+	lines := make(chan string)
+	readErr := make(chan error, 1)
+	go func() {
+		sc := bufio.NewScanner(t.opts.In)
+		sc.Buffer(make([]byte, 64*1024), 1024*1024)
+		for sc.Scan() {
+			select {
+			case lines <- sc.Text():
+			case <-ctx.Done():
+				return
+			}
+		}
+		readErr <- sc.Err()
+	}()
+
+	t.handle(ctx, prep.Event{Text: "/start"})
+	for {
+		if t.opts.Prompt {
+			fmt.Fprint(t.opts.Out, "> ")
+		}
+		select {
+		case <-ctx.Done():
+			fmt.Fprintln(t.opts.Out, "\nBye! Your progress is saved.")
+			return nil
+		case err := <-readErr:
+			if err != nil && !errors.Is(err, io.EOF) {
+				return fmt.Errorf("terminal: read input: %w", err)
+			}
+			fmt.Fprintln(t.opts.Out, "\nBye! Your progress is saved.")
+			return nil
+		case line := <-lines:
+			line = strings.TrimSpace(line)
+			if line == "" {
+				continue
+			}
+			if line == "/quit" || line == "/exit" || line == "quit" || line == "exit" {
+				fmt.Fprintln(t.opts.Out, "Bye! Your progress is saved.")
+				return nil
+			}
+			if b, ok := t.choice(line); ok {
+				t.handle(ctx, prep.Event{Button: b.Data})
+			} else {
+				t.handle(ctx, prep.Event{Text: line})
+			}
+		}
+	}
+}
+
+// choice maps a typed line to an offered button: its number, its whole
+// label, or the label's first word, ignoring case.
+func (t *Terminal) choice(line string) (prep.Button, bool) {
+	if n, err := strconv.Atoi(line); err == nil && n >= 1 && n <= len(t.buttons) {
+		return t.buttons[n-1], true
+	}
+	l := strings.ToLower(line)
+	for _, b := range t.buttons {
+		label := strings.ToLower(b.Label)
+		if label == l {
+			return b, true
+		}
+	}
+	for _, b := range t.buttons {
+		if first, _, _ := strings.Cut(strings.ToLower(b.Label), " "); first == l {
+			return b, true
+		}
+	}
+	return prep.Button{}, false
+}
+
+func (t *Terminal) handle(ctx context.Context, ev prep.Event) {
+	ev.User, ev.Name = t.opts.User, t.opts.Name
+	for _, r := range t.coach.Handle(ctx, ev) {
+		t.print(r)
+	}
+}
+
+// print renders one reply. An Edit is printed anew (a terminal cannot change
+// what it already printed); a Notice is a short bracketed line.
+func (t *Terminal) print(r prep.Reply) {
+	out := t.opts.Out
+	switch r.Kind {
+	case prep.Notice:
+		fmt.Fprintf(out, "(%s)\n", r.Text.String())
+		return
+	case prep.Photo:
+		path, err := t.writeImage(r.Image)
+		if err != nil {
+			fmt.Fprintf(out, "(could not save the picture: %v)\n", err)
+		} else {
+			fmt.Fprintf(out, "🖼  %s\n   saved to %s\n", r.Text.String(), path)
+		}
+	default:
+		fmt.Fprintln(out)
+		fmt.Fprintln(out, Render(r.Text, t.opts.Color))
+	}
+	if len(r.Buttons) == 0 {
+		return
+	}
+	t.buttons = t.buttons[:0]
+	var parts []string
+	for _, row := range r.Buttons {
+		for _, b := range row {
+			t.buttons = append(t.buttons, b)
+			parts = append(parts, fmt.Sprintf("[%d] %s", len(t.buttons), b.Label))
+		}
+	}
+	fmt.Fprintln(out, strings.Join(parts, "  "))
+}
+
+func (t *Terminal) writeImage(png []byte) (string, error) {
+	dir := t.opts.ImageDir
+	if dir == "" {
+		dir = os.TempDir()
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", err
+	}
+	path := filepath.Join(dir, "prepbot-"+t.opts.Now().Format("20060102-150405.000")+".png")
+	return path, os.WriteFile(path, png, 0o600)
+}
+
+// Render turns rich text into terminal text: bold and italic as ANSI styles
+// when color is on (plain otherwise), code blocks indented.
+func Render(rt prep.RichText, color bool) string {
+	var b strings.Builder
+	style := func(code, s string) {
+		if color {
+			b.WriteString("\x1b[" + code + "m" + s + "\x1b[0m")
+		} else {
+			b.WriteString(s)
+		}
+	}
+	for _, s := range rt {
+		switch s.Style {
+		case prep.Bold:
+			style("1", s.Text)
+		case prep.Italic:
+			style("3", s.Text)
+		case prep.Code:
+			style("36", s.Text)
+		case prep.CodeBlock:
+			if b.Len() > 0 && !strings.HasSuffix(b.String(), "\n") {
+				b.WriteByte('\n')
+			}
+			for _, line := range strings.Split(strings.TrimRight(s.Text, "\n"), "\n") {
+				style("36", "    "+line)
+				b.WriteByte('\n')
+			}
+		case prep.Link:
+			b.WriteString(s.Text)
+			if s.URL != "" && s.URL != s.Text {
+				b.WriteString(" (" + s.URL + ")")
+			}
+		default:
+			b.WriteString(s.Text)
+		}
+	}
+	return strings.TrimRight(b.String(), "\n")
+}
