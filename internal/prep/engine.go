@@ -93,6 +93,16 @@ func (e *Engine) Handle(ctx context.Context, ev Event) []Reply {
 			return err
 		}
 		replies = c.out
+		c.u.LastActive = now
+		c.u.Inactive = false
+		if c.u.Session.Stage == StageNone {
+			if err := c.scheduleNudge(); err != nil {
+				return err
+			}
+		} else {
+			c.u.NudgeAt = time.Time{}
+		}
+		c.reschedule()
 		return tx.PutUser(c.u)
 	})
 	if err != nil {

@@ -63,6 +63,10 @@ type Tx interface {
 	PutUser(u User) error
 	// Users lists every user.
 	Users() iter.Seq2[User, error]
+	// Waking lists the users whose WakeAt is set and at or before the given
+	// time, earliest first, reading only that part of a WakeAt index that
+	// PutUser keeps in step.
+	Waking(before time.Time) iter.Seq2[User, error]
 
 	// CardState returns the user's state of a card, or ErrNotFound for a card
 	// the user has never rated.

@@ -124,4 +124,13 @@ type User struct {
 	NextToken uint32 // the next presentation token to hand out
 	Onboarded bool   // finished /start's questions
 	Awaiting  string // the reply a question is waiting for (e.g. "timezone"); "" when none
+
+	LastActive time.Time // the user's latest event
+	Inactive   bool      // the user blocked the bot; cleared when they write again
+	LastPush   string    // local date (2006-01-02) of the latest daily push
+	NextPush   time.Time // the next daily push
+	NudgeAt    time.Time // when a learning card falls due shortly after a session
+	// WakeAt is the earlier of NextPush and NudgeAt: the store indexes it so
+	// the scheduler finds due users without reading the others.
+	WakeAt time.Time
 }

@@ -1,0 +1,221 @@
+package prep
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Push is scheduled output for one user: what the scheduler hands to the
+// adapter of the user's platform.
+type Push struct {
+	User    UserKey
+	Replies []Reply
+	Late    bool // the push was due while the bot was down
+}
+
+// nudgeWindow is how long after their last activity a user still counts as
+// "studying", so a learning card falling due (1m/10m steps) is offered again
+// rather than left until the next daily quiz.
+const nudgeWindow = time.Hour
+
+// nextPushAt is the next daily-push instant strictly after `after`, at the
+// user's local push time. Computing it from the local calendar each time (and
+// storing the instant) is what makes DST harmless: a spring-forward day still
+// gets one push (Go moves a time in the gap forward), an autumn day with the
+// hour twice gets one, because there is only one stored instant.
+func nextPushAt(s Settings, after time.Time) time.Time {
+	if s.PushAt < 0 {
+		return time.Time{}
+	}
+	loc := s.Location()
+	l := after.In(loc)
+	for d := 0; d < 3; d++ {
+		t := time.Date(l.Year(), l.Month(), l.Day()+d, s.PushAt/60, s.PushAt%60, 0, 0, loc)
+		if t.After(after) {
+			return t
+		}
+	}
+	return time.Time{}
+}
+
+// reschedule sets the user's next wake-up: the earlier of the next daily push
+// and a pending nudge. Terminal users, paused users and users who blocked the
+// bot get none.
+func (c *conv) reschedule() {
+	u := &c.u
+	u.NextPush = time.Time{}
+	if u.Key.Platform() != Terminal && u.Onboarded && !u.Inactive && !u.Settings.PushPaused {
+		u.NextPush = nextPushAt(u.Settings, c.now)
+		if u.LastPush != "" && !u.NextPush.IsZero() && u.NextPush.In(c.loc()).Format(dateLayout) == u.LastPush {
+			// Already pushed on that local day (the time was moved later
+			// after today's push): once a day means tomorrow.
+			u.NextPush = nextPushAt(u.Settings, u.NextPush)
+		}
+	}
+	u.WakeAt = u.NextPush
+	if !u.NudgeAt.IsZero() && !u.Inactive && u.Key.Platform() != Terminal && (u.WakeAt.IsZero() || u.NudgeAt.Before(u.WakeAt)) {
+		u.WakeAt = u.NudgeAt
+	}
+}
+
+const dateLayout = "2006-01-02"
+
+// Due returns the pushes due at now: daily quizzes and nudges for learning
+// cards. Each user is handled in its own transaction that commits before the
+// push is returned, so a push is sent at most once even if the process dies
+// before delivering it; a daily push missed while the bot was down is sent
+// once, late, if it is still the same local day, and otherwise skipped.
+func (e *Engine) Due(ctx context.Context) ([]Push, error) {
+	now := e.now()
+	var keys []UserKey
+	err := e.store.View(func(tx Tx) error {
+		for u, err := range tx.Waking(now) {
+			if err != nil {
+				return err
+			}
+			keys = append(keys, u.Key)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("prep: find due pushes: %w", err)
+	}
+	var pushes []Push
+	for _, key := range keys {
+		if ctx.Err() != nil {
+			break
+		}
+		p, err := e.wake(key, now)
+		if err != nil {
+			e.log.Error("push", "user", key, "err", err)
+			continue
+		}
+		if len(p.Replies) > 0 {
+			pushes = append(pushes, p)
+		}
+	}
+	return pushes, nil
+}
+
+// wake handles one user's due wake-up in one transaction.
+func (e *Engine) wake(key UserKey, now time.Time) (Push, error) {
+	push := Push{User: key}
+	err := e.store.Update(func(tx Tx) error {
+		push.Replies = nil
+		c, err := e.open(tx, key, "", now)
+		if err != nil {
+			return err
+		}
+		if c.u.WakeAt.IsZero() || c.u.WakeAt.After(now) {
+			return nil // handled meanwhile
+		}
+		if err := c.maybeDailyPush(&push); err != nil {
+			return err
+		}
+		if !c.u.NudgeAt.IsZero() && !c.u.NudgeAt.After(now) {
+			c.u.NudgeAt = time.Time{}
+			if len(c.out) == 0 && c.u.Session.Stage == StageNone {
+				if err := c.nudge(); err != nil {
+					return err
+				}
+			}
+		}
+		c.reschedule()
+		push.Replies = c.out
+		return tx.PutUser(c.u)
+	})
+	return push, err
+}
+
+// maybeDailyPush sends today's quiz if its local time has come and it has
+// not been sent today. A push missed while the bot was down is sent late on
+// the same local day, never on a later one.
+func (c *conv) maybeDailyPush(push *Push) error {
+	s := c.u.Settings
+	if c.u.NextPush.IsZero() || c.u.NextPush.After(c.now) || s.PushAt < 0 {
+		return nil
+	}
+	loc := c.loc()
+	l := c.now.In(loc)
+	today := l.Format(dateLayout)
+	at := time.Date(l.Year(), l.Month(), l.Day(), s.PushAt/60, s.PushAt%60, 0, 0, loc)
+	if at.After(c.now) || c.u.LastPush == today {
+		return nil
+	}
+	push.Late = c.now.Sub(at) > 5*time.Minute
+	c.u.LastPush = today
+	return c.dailyPush(push.Late)
+}
+
+// dailyPush starts the day's quiz: the due count and the first card. With
+// nothing due it stays silent unless the user asked for "all caught up"
+// messages.
+func (c *conv) dailyPush(late bool) error {
+	q, err := c.buildQueue("")
+	if err != nil {
+		return err
+	}
+	if q.size() == 0 {
+		return nil
+	}
+	intro := RichText{}.Bold("☀️ Your daily quiz").Plain(fmt.Sprintf(": %d %s due, %d new.", q.dueTotal, plural(q.dueTotal, "review", "reviews"), len(q.newCards)))
+	if late {
+		intro = intro.Italic(" (a little late: I was offline at your usual time)")
+	}
+	c.send(intro)
+	c.u.Session = Session{Started: c.now}
+	return c.next(true)
+}
+
+// nudge offers learning cards that fell due shortly after a session ended.
+func (c *conv) nudge() error {
+	if c.now.Sub(c.u.LastActive) > nudgeWindow {
+		return nil
+	}
+	q, err := c.buildQueue("")
+	if err != nil {
+		return err
+	}
+	if len(q.due) == 0 {
+		return nil
+	}
+	c.send(Text(fmt.Sprintf("🔁 %d %s ready to review again.", len(q.due), plural(len(q.due), "card is", "cards are"))))
+	c.u.Session = Session{Started: c.now}
+	return c.next(true)
+}
+
+// scheduleNudge remembers the earliest learning card due within the nudge
+// window after a session ends, so Due offers it then.
+func (c *conv) scheduleNudge() error {
+	c.u.NudgeAt = time.Time{}
+	for st, err := range c.tx.Due(c.u.Key, c.now.Add(nudgeWindow)) {
+		if err != nil {
+			return err
+		}
+		if _, ok := c.e.lib.Card(st.CardID); !ok || !st.FSRS.Due.After(c.now) {
+			continue
+		}
+		c.u.NudgeAt = st.FSRS.Due
+		return nil
+	}
+	return nil
+}
+
+// MarkInactive records that the user blocked the bot: no more pushes until
+// they write again.
+func (e *Engine) MarkInactive(ctx context.Context, key UserKey) error {
+	return e.store.Update(func(tx Tx) error {
+		u, err := tx.User(key)
+		if errors.Is(err, ErrNotFound) {
+			return nil
+		} else if err != nil {
+			return err
+		}
+		u.Inactive = true
+		c := &conv{e: e, tx: tx, u: u, now: e.now()}
+		c.reschedule()
+		return tx.PutUser(c.u)
+	})
+}

@@ -1,0 +1,187 @@
+package prep_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/prepbot/prepbot/internal/prep"
+)
+
+// onboard takes a Telegram user through /start with a zone and push time.
+func onboard(t *testing.T, h *harness, zone, push string) {
+	t.Helper()
+	h.text("/start")
+	h.press("z:" + zone)
+	if r := h.press("p:" + push); !contains(r, prep.Send, "All set!") {
+		t.Fatalf("onboarding failed:\n%s", dump(r))
+	}
+}
+
+// due runs the scheduler's query at the harness clock and returns the pushes
+// for the harness user.
+func (h *harness) due(t *testing.T) []prep.Push {
+	t.Helper()
+	pushes, err := h.eng.Due(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pushes
+}
+
+// runDays ticks the scheduler every 15 minutes for n days and returns the
+// local times of the pushes it made.
+func runDays(t *testing.T, h *harness, n int, loc *time.Location) []time.Time {
+	t.Helper()
+	var at []time.Time
+	end := h.clock.Now().Add(time.Duration(n) * 24 * time.Hour)
+	for h.clock.Now().Before(end) {
+		h.clock.Advance(15 * time.Minute)
+		for _, p := range h.due(t) {
+			if p.User == h.user && contains(p.Replies, prep.Send, "Your daily quiz") {
+				at = append(at, h.clock.Now().In(loc))
+				// The user studies the pushed card so that tomorrow has
+				// something due again, like a real learner.
+				h.press(button(t, p.Replies, "Show answer").Data)
+				h.press(button(t, h.last, "Easy").Data)
+				h.text("/stop")
+			}
+		}
+	}
+	return at
+}
+
+func TestDailyPushOncePerLocalDayAcrossDST(t *testing.T) {
+	berlin, _ := time.LoadLocation("Europe/Berlin")
+	cases := []struct {
+		name  string
+		start time.Time // local
+		push  string
+		want  []string // local push times, "2006-01-02 15:04"
+	}{
+		{"autumn: 25 Oct has 02:00-03:00 twice", time.Date(2026, 10, 23, 12, 0, 0, 0, berlin), "02:30",
+			[]string{"2026-10-24 02:30", "2026-10-25 02:30", "2026-10-26 02:30"}},
+		{"autumn: morning push", time.Date(2026, 10, 23, 12, 0, 0, 0, berlin), "09:00",
+			[]string{"2026-10-24 09:00", "2026-10-25 09:00", "2026-10-26 09:00"}},
+		{"spring: 28 Mar 2027 has no 02:30", time.Date(2027, 3, 26, 12, 0, 0, 0, berlin), "02:30",
+			[]string{"2027-03-27 02:30", "2027-03-28 03:30", "2027-03-29 02:30"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t, prep.NewUserKey(prep.Telegram, "5"))
+			h.clock.t = tc.start
+			onboard(t, h, "Europe/Berlin", tc.push)
+			got := runDays(t, h, 3, berlin)
+			var gotS []string
+			for _, g := range got {
+				gotS = append(gotS, g.Format("2006-01-02 15:04"))
+			}
+			if len(gotS) != len(tc.want) {
+				t.Fatalf("pushes at %v, want %v", gotS, tc.want)
+			}
+			for i := range gotS {
+				if gotS[i] != tc.want[i] {
+					t.Fatalf("pushes at %v, want %v", gotS, tc.want)
+				}
+			}
+		})
+	}
+}
+
+func TestMissedPushIsSentLateOnceTheSameDayOnly(t *testing.T) {
+	h := newHarness(t, prep.NewUserKey(prep.Telegram, "6"))
+	h.clock.t = time.Date(2026, 11, 2, 20, 0, 0, 0, time.UTC)
+	onboard(t, h, "UTC", "09:00")
+
+	// Down from before 09:00 until 11:30: one late push at start-up.
+	h.clock.t = time.Date(2026, 11, 3, 11, 30, 0, 0, time.UTC)
+	pushes := h.due(t)
+	if len(pushes) != 1 || !pushes[0].Late || !contains(pushes[0].Replies, prep.Send, "a little late") {
+		t.Fatalf("want one late push, got %d: %+v", len(pushes), pushes)
+	}
+	if !contains(pushes[0].Replies, prep.Send, "Your daily quiz") || !contains(pushes[0].Replies, prep.Send, "Show answer") {
+		t.Fatalf("push must carry the due count and the first card:\n%s", dump(pushes[0].Replies))
+	}
+	h.clock.Advance(time.Minute)
+	if p := h.due(t); len(p) != 0 {
+		t.Fatalf("pushed twice the same day: %+v", p)
+	}
+
+	// Down for all of the next day: nothing is sent for it afterwards, and
+	// the day after gets its push at 09:00.
+	h.clock.t = time.Date(2026, 11, 5, 8, 0, 0, 0, time.UTC)
+	if p := h.due(t); len(p) != 0 {
+		t.Fatalf("a missed day must not be pushed on a later day: %+v", p)
+	}
+	h.clock.t = time.Date(2026, 11, 5, 9, 0, 0, 0, time.UTC)
+	if p := h.due(t); len(p) != 1 || p[0].Late {
+		t.Fatalf("want the on-time push of the 5th, got %+v", p)
+	}
+}
+
+func TestNoPushWhenPausedOffBlockedOrTerminal(t *testing.T) {
+	cases := []struct {
+		name  string
+		user  prep.UserKey
+		setup func(t *testing.T, h *harness)
+	}{
+		{"paused", prep.NewUserKey(prep.Telegram, "1"), func(t *testing.T, h *harness) {
+			onboard(t, h, "UTC", "09:00")
+			h.text("/settings pause")
+		}},
+		{"push off", prep.NewUserKey(prep.Telegram, "2"), func(t *testing.T, h *harness) { onboard(t, h, "UTC", "off") }},
+		{"blocked the bot", prep.NewUserKey(prep.Telegram, "3"), func(t *testing.T, h *harness) {
+			onboard(t, h, "UTC", "09:00")
+			if err := h.eng.MarkInactive(context.Background(), h.user); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"terminal", prep.NewUserKey(prep.Terminal, "ada"), func(t *testing.T, h *harness) { h.text("/settings push 09:00") }},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t, tc.user)
+			h.clock.t = time.Date(2026, 11, 2, 20, 0, 0, 0, time.UTC)
+			tc.setup(t, h)
+			h.clock.t = time.Date(2026, 11, 3, 9, 0, 0, 0, time.UTC)
+			if p := h.due(t); len(p) != 0 {
+				t.Fatalf("unexpected push: %+v", p)
+			}
+		})
+	}
+}
+
+func TestNothingDueMeansNoPush(t *testing.T) {
+	h := newHarness(t, prep.NewUserKey(prep.Telegram, "8"))
+	h.clock.t = time.Date(2026, 11, 2, 20, 0, 0, 0, time.UTC)
+	onboard(t, h, "UTC", "09:00")
+	h.text("/settings new 0")
+	h.clock.t = time.Date(2026, 11, 3, 9, 0, 0, 0, time.UTC)
+	if p := h.due(t); len(p) != 0 {
+		t.Fatalf("nothing is due, yet pushed: %+v", p)
+	}
+}
+
+func TestLearningCardIsOfferedAgainWhileActive(t *testing.T) {
+	h := newHarness(t, prep.NewUserKey(prep.Telegram, "9"))
+	h.clock.t = time.Date(2026, 11, 2, 12, 0, 0, 0, time.UTC)
+	onboard(t, h, "UTC", "off")
+	h.text("/ask sql")
+	h.press(button(t, h.last, "Show answer").Data)
+	h.press(button(t, h.last, "Good").Data) // 10m learning step
+	h.text("/stop")
+
+	h.clock.Advance(9 * time.Minute)
+	if p := h.due(t); len(p) != 0 {
+		t.Fatalf("nudged too early: %+v", p)
+	}
+	h.clock.Advance(2 * time.Minute)
+	p := h.due(t)
+	if len(p) != 1 || !contains(p[0].Replies, prep.Send, "ready to review again") || !contains(p[0].Replies, prep.Send, "What is a CTE?") {
+		t.Fatalf("want a nudge with the learning card, got %+v", p)
+	}
+	h.clock.Advance(time.Minute)
+	if p := h.due(t); len(p) != 0 {
+		t.Fatalf("nudged twice: %+v", p)
+	}
+}
