@@ -1,0 +1,39 @@
+// Package boltstore keeps all of prepbot's state in one bbolt file and
+// implements prep.Store on it.
+//
+// One process owns the file: Open takes bbolt's exclusive file lock and gives
+// up after Options.LockTimeout with an error wrapping prep.ErrLocked. Every
+// Update commits and fsyncs before it returns, so whatever the engine tells a
+// user it recorded is on disk.
+//
+// # On-disk format
+//
+// This layout is the file format; changing it needs a migration (schema.go).
+// Times in keys are 8 bytes: the big-endian unix-nanosecond time with the sign
+// bit flipped, so that byte order is time order, including times before 1970;
+// times outside 1678–2262 (which unix nanoseconds cannot hold) are clamped to
+// that range. Times inside JSON are RFC 3339 strings with nanoseconds in UTC.
+// User keys ("telegram:123") and card IDs are stored as their UTF-8 bytes.
+//
+//	meta                     schema_version → 8-byte big-endian uint64
+//	users                    user key → JSON of prep.User (Go field names as
+//	                         JSON names: renaming a field of prep.User, Settings
+//	                         or Session is a format change)
+//	cards/<user key>/        card ID → JSON card state: {"due", "stability",
+//	                         "difficulty", "scheduled_days", "reps", "lapses",
+//	                         "state", "last_review", "remaining_steps"}
+//	due/<user key>/          time(Due) ‖ card ID → empty: the due index
+//	reviews/<user key>/      time(Review.Time) ‖ 8-byte big-endian Seq → JSON
+//	                         review {"seq", "user", "card_id", "time",
+//	                         "rating", "before", "after"}, where before and
+//	                         after are {"card_id", "fsrs": card state}; Seq
+//	                         comes from the nested bucket's NextSequence
+//	deliveries               delivery id → time(at)
+//	delivery_times           time(at) ‖ delivery id → empty: lets
+//	                         PruneDeliveries read only what it deletes
+//	cursors                  name → 8-byte big-endian int64
+//
+// The due index holds exactly one entry per card state and moves with it in
+// the same transaction, so Due reads only the entries it returns (plus the
+// one that ends the scan), however many cards a user has.
+package boltstore

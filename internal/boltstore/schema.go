@@ -1,0 +1,86 @@
+package boltstore
+
+import (
+	"encoding/binary"
+	"fmt"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Top-level bucket names; doc.go describes what each holds.
+var (
+	bucketMeta          = []byte("meta")
+	bucketUsers         = []byte("users")
+	bucketCards         = []byte("cards")
+	bucketDue           = []byte("due")
+	bucketReviews       = []byte("reviews")
+	bucketDeliveries    = []byte("deliveries")
+	bucketDeliveryTimes = []byte("delivery_times")
+	bucketCursors       = []byte("cursors")
+)
+
+// keySchemaVersion in the meta bucket holds how many migrations the file has
+// had.
+var keySchemaVersion = []byte("schema_version")
+
+// migrations bring a file from one schema version to the next: migrations[i]
+// turns version i into version i+1. Append a step to change the format; never
+// edit or reorder a released one, since files out there have run it. All
+// pending steps run in one transaction at Open, so a crash midway leaves the
+// file at its old version.
+var migrations = []func(tx *bolt.Tx) error{
+	// 1: the initial layout.
+	func(tx *bolt.Tx) error {
+		for _, name := range [][]byte{
+			bucketUsers, bucketCards, bucketDue, bucketReviews,
+			bucketDeliveries, bucketDeliveryTimes, bucketCursors,
+		} {
+			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+				return fmt.Errorf("create bucket %s: %w", name, err)
+			}
+		}
+		return nil
+	},
+}
+
+// schemaVersion is the schema version this build writes; Open refuses files
+// with a higher one.
+func schemaVersion() uint64 { return uint64(len(migrations)) }
+
+// migrate applies the pending migrations and records the new version. A file
+// with buckets but no meta bucket was written by some other program: it is
+// refused rather than adopted, so that prepbot never writes into it.
+func migrate(tx *bolt.Tx, path string) error {
+	meta := tx.Bucket(bucketMeta)
+	if meta == nil {
+		if k, _ := tx.Cursor().First(); k != nil {
+			return damagedError(path, fmt.Errorf("it is a bbolt file without prepbot's %q bucket", bucketMeta))
+		}
+		var err error
+		if meta, err = tx.CreateBucket(bucketMeta); err != nil {
+			return fmt.Errorf("boltstore: %s: create meta bucket: %w", path, err)
+		}
+	}
+	var version uint64
+	if v := meta.Get(keySchemaVersion); v != nil {
+		if len(v) != 8 {
+			return damagedError(path, fmt.Errorf("schema version is %d bytes, want 8", len(v)))
+		}
+		version = binary.BigEndian.Uint64(v)
+	}
+	if version > schemaVersion() {
+		return newerSchemaError(path, version)
+	}
+	if version == schemaVersion() {
+		return nil
+	}
+	for i := version; i < schemaVersion(); i++ {
+		if err := migrations[i](tx); err != nil {
+			return fmt.Errorf("boltstore: %s: migrate to schema version %d: %w", path, i+1, err)
+		}
+	}
+	if err := meta.Put(keySchemaVersion, binary.BigEndian.AppendUint64(nil, schemaVersion())); err != nil {
+		return fmt.Errorf("boltstore: %s: record schema version: %w", path, err)
+	}
+	return nil
+}

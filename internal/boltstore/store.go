@@ -1,0 +1,332 @@
+package boltstore
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime/debug"
+	"syscall"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
+
+	"github.com/prepbot/prepbot/internal/prep"
+)
+
+// Errors Open and Check return (wrapped); callers compare with errors.Is. A
+// file held by another process is reported as prep.ErrLocked, and a missing
+// record as prep.ErrNotFound.
+var (
+	// ErrDamaged: the file is not a prepbot database, or its pages are
+	// damaged.
+	ErrDamaged = errors.New("boltstore: not a prepbot database or damaged")
+	// ErrNewerSchema: the file was written by a newer prepbot, whose format
+	// this build cannot read without losing data.
+	ErrNewerSchema = errors.New("boltstore: database written by a newer prepbot")
+)
+
+// DefaultLockTimeout is how long Open waits for another process to release
+// the file when Options.LockTimeout is zero: long enough to ride out a
+// restart in which the old process is still closing.
+const DefaultLockTimeout = 5 * time.Second
+
+// Options tune Open.
+type Options struct {
+	// LockTimeout is how long to wait for the file lock that another process
+	// holds; 0 means DefaultLockTimeout, a negative value means try once.
+	LockTimeout time.Duration
+}
+
+// Store is prepbot's store in one bbolt file. It is safe for concurrent use:
+// View transactions run in parallel, Update transactions one at a time.
+type Store struct {
+	db   *bolt.DB
+	path string
+}
+
+var _ prep.Store = (*Store)(nil)
+
+// Open opens the database at path, creating it and its directory if needed,
+// and brings its schema up to date. It fails with an error wrapping
+// prep.ErrLocked when another process holds the file for longer than
+// opts.LockTimeout, with ErrDamaged when the file is not a readable prepbot
+// database, and with ErrNewerSchema when a newer prepbot wrote it.
+//
+// Open never panics on a damaged file. One kind of damage (a broken freelist
+// page) makes bbolt panic inside its own Open, after it has mapped the file
+// and before it returns anything Open could close: the error is returned, but
+// the mapping, and with it the file lock, stays with this process until it
+// exits. prepbot exits on that error anyway.
+func Open(path string, opts Options) (*Store, error) {
+	if path == "" {
+		return nil, errors.New("boltstore: no database path given; set --db")
+	}
+	timeout := opts.LockTimeout
+	if timeout == 0 {
+		timeout = DefaultLockTimeout
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, &sentenceError{
+			msg:  fmt.Sprintf("boltstore: cannot create the directory for %s: %v; choose another --db path or fix the directory's permissions", path, err),
+			errs: []error{err},
+		}
+	}
+
+	// bbolt reads a damaged file through its memory map: a bad page either
+	// panics inside bbolt or faults on an address past the end of the map.
+	// With panics on faults, both arrive as panics that Open turns into
+	// ErrDamaged instead of a crash.
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+
+	// Remembering the file lets Open close it when bbolt panics before it
+	// could return a DB to close, and tells an error opening the file apart
+	// from an error reading it.
+	var file *os.File
+	var fileErr error
+	boltOpts := &bolt.Options{
+		Timeout: timeout,
+		OpenFile: func(name string, flag int, perm os.FileMode) (*os.File, error) {
+			file, fileErr = os.OpenFile(name, flag, perm)
+			return file, fileErr
+		},
+	}
+	if timeout < 0 {
+		// bbolt gives up after one attempt when the timeout is below its
+		// retry interval.
+		boltOpts.Timeout = time.Nanosecond
+	}
+	db, err := openBolt(path, boltOpts)
+	if err != nil {
+		if db == nil && file != nil && errors.Is(err, ErrDamaged) {
+			_ = file.Close()
+		}
+		return nil, openError(path, err, fileErr, timeout)
+	}
+	s := &Store{db: db, path: path}
+	if err := s.migrate(); err != nil {
+		_ = db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// openBolt is bolt.Open with its panics turned into ErrDamaged.
+func openBolt(path string, o *bolt.Options) (db *bolt.DB, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			db, err = nil, damagedError(path, fmt.Errorf("%v", r))
+		}
+	}()
+	return bolt.Open(path, 0o600, o)
+}
+
+// migrate runs the pending migrations in one transaction. It is also the
+// first read of the file's pages, so a panic on a damaged page becomes
+// ErrDamaged here.
+func (s *Store) migrate() (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = damagedError(s.path, fmt.Errorf("%v", r))
+		}
+	}()
+	err = s.db.Update(func(tx *bolt.Tx) error { return migrate(tx, s.path) })
+	var se *sentenceError
+	if err != nil && !errors.As(err, &se) {
+		err = fmt.Errorf("boltstore: %s: prepare the schema: %w", s.path, err)
+	}
+	return err
+}
+
+// openError turns an error of bolt.Open into a sentence that names the file
+// and says what to do.
+func openError(path string, err, fileErr error, waited time.Duration) error {
+	switch {
+	case errors.Is(err, ErrDamaged):
+		return err
+	case errors.Is(err, berrors.ErrTimeout):
+		if waited < 0 {
+			waited = 0
+		}
+		return &sentenceError{
+			msg:  fmt.Sprintf("boltstore: %s is in use by another prepbot process (waited %v); stop it or use another --db", path, waited),
+			errs: []error{prep.ErrLocked, err},
+		}
+	case fileErr != nil && (errors.Is(fileErr, fs.ErrPermission) || errors.Is(fileErr, syscall.EROFS)):
+		return &sentenceError{
+			msg:  fmt.Sprintf("boltstore: cannot open %s for writing: %v; choose a writable --db path or fix its permissions", path, unwrapPath(fileErr)),
+			errs: []error{fileErr},
+		}
+	case fileErr != nil:
+		return &sentenceError{
+			msg:  fmt.Sprintf("boltstore: cannot open %s: %v; check the --db path", path, unwrapPath(fileErr)),
+			errs: []error{fileErr},
+		}
+	case errors.Is(err, berrors.ErrInvalid), errors.Is(err, berrors.ErrChecksum), errors.Is(err, berrors.ErrVersionMismatch):
+		return damagedError(path, err)
+	default:
+		return fmt.Errorf("boltstore: open %s: %w", path, err)
+	}
+}
+
+// unwrapPath drops the operation and path from an *fs.PathError, which the
+// sentence around it already names.
+func unwrapPath(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+func damagedError(path string, cause error) error {
+	return &sentenceError{
+		msg:  fmt.Sprintf("boltstore: %s is not a prepbot database or is damaged: %v; restore a backup or move it aside", path, cause),
+		errs: []error{ErrDamaged, cause},
+	}
+}
+
+func newerSchemaError(path string, version uint64) error {
+	return &sentenceError{
+		msg: fmt.Sprintf("boltstore: %s has schema version %d, but this prepbot reads up to version %d; upgrade prepbot or restore a backup made by this version",
+			path, version, schemaVersion()),
+		errs: []error{ErrNewerSchema},
+	}
+}
+
+// sentenceError reads as one sentence for the user, while errors.Is still
+// finds the sentinels and causes it wraps; fmt's %w would append their texts
+// to the sentence.
+type sentenceError struct {
+	msg  string
+	errs []error
+}
+
+func (e *sentenceError) Error() string   { return e.msg }
+func (e *sentenceError) Unwrap() []error { return e.errs }
+
+// Path returns the database file's path as given to Open.
+func (s *Store) Path() string { return s.path }
+
+// Close releases the file and its lock. It waits for running transactions,
+// so a long View delays it.
+func (s *Store) Close() error {
+	if err := s.db.Close(); err != nil {
+		return fmt.Errorf("boltstore: close %s: %w", s.path, err)
+	}
+	return nil
+}
+
+// View runs fn in a read-only transaction; fn's error is returned as is.
+func (s *Store) View(fn func(prep.Tx) error) error {
+	return s.run(false, fn)
+}
+
+// Update runs fn in a read-write transaction and commits it, fsynced, when
+// fn returns nil; when fn returns an error nothing it wrote is kept and the
+// error is returned as is.
+func (s *Store) Update(fn func(prep.Tx) error) error {
+	return s.run(true, fn)
+}
+
+// run is View or Update. It does not use bbolt's Batch: Batch may run fn
+// twice, and a lone writer would wait for its timer.
+func (s *Store) run(writable bool, fn func(prep.Tx) error) error {
+	var ran bool
+	var fnErr error
+	body := func(btx *bolt.Tx) error {
+		t := &tx{btx: btx}
+		defer t.end()
+		ran = true
+		fnErr = fn(t)
+		return fnErr
+	}
+	var err error
+	if writable {
+		err = s.db.Update(body)
+	} else {
+		err = s.db.View(body)
+	}
+	switch {
+	case err == nil || fnErr != nil:
+		return err
+	case !ran:
+		return fmt.Errorf("boltstore: begin transaction on %s: %w", s.path, err)
+	default:
+		return fmt.Errorf("boltstore: commit to %s: %w", s.path, err)
+	}
+}
+
+// Check verifies the file's page structure (bbolt's consistency check) and
+// returns the first problem found, wrapping ErrDamaged, or nil. It reads every
+// page, so it suits a maintenance command or a test rather than each start.
+// bbolt runs the check in a goroutine of its own, where a panic on a badly
+// damaged page cannot be recovered: Open, which recovers, catches most damage
+// first.
+func (s *Store) Check() error {
+	return s.db.View(func(btx *bolt.Tx) error {
+		var first error
+		more := 0
+		// Drain the channel: the checker goroutine blocks on every problem
+		// it finds and reads the transaction until it is done.
+		for err := range btx.Check() {
+			if first == nil {
+				first = err
+			} else {
+				more++
+			}
+		}
+		if first == nil {
+			return nil
+		}
+		msg := fmt.Sprintf("boltstore: %s is damaged: %v", s.path, first)
+		if more > 0 {
+			msg += fmt.Sprintf(" (and %d more problems)", more)
+		}
+		return &sentenceError{msg: msg + "; restore a backup", errs: []error{ErrDamaged, first}}
+	})
+}
+
+// PruneDeliveries forgets the delivery ids recorded before the given time and
+// returns how many it removed. Platforms redeliver only recent events, so ids
+// older than a few days are no longer needed to detect repeats. The
+// delivery_times index lets it read only the entries it removes.
+func (s *Store) PruneDeliveries(before time.Time) (int, error) {
+	n := 0
+	err := s.db.Update(func(btx *bolt.Tx) error {
+		byTime, err := rootBucket(btx, bucketDeliveryTimes)
+		if err != nil {
+			return err
+		}
+		ids, err := rootBucket(btx, bucketDeliveries)
+		if err != nil {
+			return err
+		}
+		bound := appendTime(nil, before)
+		// Collect first: deleting under a bbolt cursor can skip keys.
+		var keys [][]byte
+		c := byTime.Cursor()
+		for k, _ := c.First(); k != nil && bytes.Compare(k[:min(len(k), timeKeyLen)], bound) < 0; k, _ = c.Next() {
+			keys = append(keys, bytes.Clone(k))
+		}
+		for _, k := range keys {
+			if err := byTime.Delete(k); err != nil {
+				return err
+			}
+			if len(k) > timeKeyLen {
+				if err := ids.Delete(k[timeKeyLen:]); err != nil {
+					return err
+				}
+			}
+		}
+		n = len(keys)
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("boltstore: prune deliveries in %s: %w", s.path, err)
+	}
+	return n, nil
+}

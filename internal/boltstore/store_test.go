@@ -1,0 +1,483 @@
+package boltstore_test
+
+import (
+	"encoding/binary"
+	"errors"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/prepbot/prepbot/internal/boltstore"
+	"github.com/prepbot/prepbot/internal/prep"
+)
+
+func TestOpenCreatesPrivateFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "new", "dir", "prepbot.db")
+	s := MustOpen(t, path)
+	if s.Path() != path {
+		t.Errorf("Path() = %q, want %q", s.Path(), path)
+	}
+	for p, want := range map[string]os.FileMode{path: 0o600, filepath.Dir(path): 0o700 | os.ModeDir} {
+		fi, err := os.Stat(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := fi.Mode(); got != want {
+			t.Errorf("mode of %s = %v, want %v", p, got, want)
+		}
+	}
+}
+
+func TestReopenKeepsCommittedData(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "prepbot.db")
+	s, err := boltstore.Open(path, boltstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	MustUpdate(t, s, func(tx prep.Tx) error {
+		if err := tx.PutUser(prep.User{Key: alice, Name: "Alice"}); err != nil {
+			return err
+		}
+		if err := tx.PutCardState(alice, state("c1", t0)); err != nil {
+			return err
+		}
+		if _, err := tx.AppendReview(prep.Review{User: alice, CardID: "c1", Time: t0, Rating: prep.Good}); err != nil {
+			return err
+		}
+		if _, err := tx.Deliver("tg:7", t0); err != nil {
+			return err
+		}
+		return tx.SetCursor("telegram.offset", 77)
+	})
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	s = MustOpen(t, path)
+	MustView(t, s, func(tx prep.Tx) error {
+		if u, err := tx.User(alice); err != nil || u.Name != "Alice" {
+			t.Errorf("User after reopen = %+v, %v", u, err)
+		}
+		if st, err := tx.CardState(alice, "c1"); err != nil || !sameState(st, state("c1", t0)) {
+			t.Errorf("CardState after reopen = %+v, %v", st, err)
+		}
+		if due, err := collect(tx.Due(alice, t0)); err != nil || len(due) != 1 {
+			t.Errorf("Due after reopen = %v, %v; want c1", ids(due), err)
+		}
+		if r, err := tx.LastReview(alice); err != nil || r.Seq != 1 {
+			t.Errorf("LastReview after reopen = %+v, %v", r, err)
+		}
+		if v, err := tx.Cursor("telegram.offset"); err != nil || v != 77 {
+			t.Errorf("Cursor after reopen = %d, %v", v, err)
+		}
+		return nil
+	})
+	MustUpdate(t, s, func(tx prep.Tx) error {
+		if seen, err := tx.Deliver("tg:7", t0); err != nil || !seen {
+			t.Errorf("Deliver of a delivery recorded before reopen = %v, %v; want seen", seen, err)
+		}
+		return nil
+	})
+}
+
+func TestFailedUpdateChangesNothing(t *testing.T) {
+	s := MustOpenTemp(t)
+	MustUpdate(t, s, func(tx prep.Tx) error {
+		if err := tx.PutUser(prep.User{Key: alice, Name: "before"}); err != nil {
+			return err
+		}
+		return tx.PutCardState(alice, state("c1", t0))
+	})
+
+	errBoom := errors.New("boom")
+	err := s.Update(func(tx prep.Tx) error {
+		steps := []error{
+			tx.PutUser(prep.User{Key: alice, Name: "after"}),
+			tx.PutUser(prep.User{Key: "telegram:2"}),
+			tx.PutCardState(alice, state("c1", t0.Add(48*time.Hour))),
+			tx.PutCardState(alice, state("c2", t0)),
+			tx.SetCursor("telegram.offset", 5),
+		}
+		_, err := tx.AppendReview(prep.Review{User: alice, CardID: "c1", Time: t0})
+		steps = append(steps, err)
+		_, err = tx.Deliver("tg:1", t0)
+		steps = append(steps, err)
+		if err := errors.Join(steps...); err != nil {
+			t.Fatal(err)
+		}
+		return errBoom
+	})
+	if err != errBoom {
+		t.Fatalf("Update returned %v, want fn's own error unchanged", err)
+	}
+
+	MustUpdate(t, s, func(tx prep.Tx) error {
+		if u, _ := tx.User(alice); u.Name != "before" {
+			t.Errorf("user name = %q, want %q", u.Name, "before")
+		}
+		if _, err := tx.User("telegram:2"); !errors.Is(err, prep.ErrNotFound) {
+			t.Errorf("user created in the failed Update: err = %v", err)
+		}
+		if due, _ := collect(tx.Due(alice, t0)); !equalStrings(ids(due), "c1") {
+			t.Errorf("Due = %v, want [c1] as before", ids(due))
+		}
+		if v, _ := tx.Cursor("telegram.offset"); v != 0 {
+			t.Errorf("cursor = %d, want 0", v)
+		}
+		if _, err := tx.LastReview(alice); !errors.Is(err, prep.ErrNotFound) {
+			t.Errorf("review appended in the failed Update: err = %v", err)
+		}
+		if seen, _ := tx.Deliver("tg:1", t0); seen {
+			t.Error("delivery recorded in the failed Update")
+		}
+		return nil
+	})
+}
+
+func equalStrings(got []string, want ...string) bool {
+	return strings.Join(got, "\x00") == strings.Join(want, "\x00")
+}
+
+func TestLocked(t *testing.T) {
+	tests := []struct {
+		name       string
+		timeout    time.Duration
+		wantWaited string
+	}{
+		{"wait", 200 * time.Millisecond, "200ms"},
+		{"do not wait", -1, "0s"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "prepbot.db")
+			first := MustOpen(t, path)
+
+			start := time.Now()
+			s, err := boltstore.Open(path, boltstore.Options{LockTimeout: tt.timeout})
+			if err == nil {
+				s.Close()
+				t.Fatal("a second Open of a held file succeeded")
+			}
+			if waited := time.Since(start); waited > tt.timeout+2*time.Second || waited < tt.timeout/2 {
+				t.Errorf("Open gave up after %v, want about %v", waited, tt.timeout)
+			}
+			if !errors.Is(err, prep.ErrLocked) {
+				t.Errorf("err = %v, want it to wrap prep.ErrLocked", err)
+			}
+			want := "boltstore: " + path + " is in use by another prepbot process (waited " + tt.wantWaited + "); stop it or use another --db"
+			if err.Error() != want {
+				t.Errorf("error reads\n%q\nwant\n%q", err, want)
+			}
+
+			// Once the holder closes, the file opens.
+			if err := first.Close(); err != nil {
+				t.Fatal(err)
+			}
+			MustOpen(t, path)
+		})
+	}
+}
+
+func TestOpenUnwritable(t *testing.T) {
+	dir := t.TempDir()
+	readOnly := filepath.Join(dir, "readonly")
+	if err := os.Mkdir(readOnly, 0o500); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.Chmod(readOnly, 0o700) })
+	// root writes into a 0500 directory anyway: find out rather than assume.
+	probe := filepath.Join(readOnly, "probe")
+	rootWrites := os.WriteFile(probe, nil, 0o600) == nil
+	os.Remove(probe)
+
+	file := filepath.Join(dir, "file")
+	if err := os.WriteFile(file, []byte("not a directory"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	existingDir := filepath.Join(dir, "isdir")
+	if err := os.Mkdir(existingDir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+
+	tests := []struct {
+		name     string
+		path     string
+		skip     bool
+		wantText string
+	}{
+		{"read-only directory", filepath.Join(readOnly, "prepbot.db"), rootWrites, "permission denied"},
+		{"read-only directory, missing subdirectory", filepath.Join(readOnly, "sub", "prepbot.db"), rootWrites, "permission denied"},
+		{"path under a regular file", filepath.Join(file, "sub", "prepbot.db"), false, "not a directory"},
+		{"path is a directory", existingDir, false, "is a directory"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.skip {
+				t.Skip("running as root: permissions do not stop writes")
+			}
+			s, err := boltstore.Open(tt.path, boltstore.Options{})
+			if err == nil {
+				s.Close()
+				t.Fatal("Open succeeded")
+			}
+			t.Log(err)
+			msg := err.Error()
+			for _, want := range []string{"boltstore: ", tt.path, tt.wantText, "--db"} {
+				if !strings.Contains(msg, want) {
+					t.Errorf("error %q does not mention %q", msg, want)
+				}
+			}
+		})
+	}
+}
+
+func TestOpenNotADatabase(t *testing.T) {
+	random := make([]byte, 64<<10)
+	rng := rand.New(rand.NewPCG(1, 2))
+	for i := range random {
+		random[i] = byte(rng.Uint32())
+	}
+	tests := []struct {
+		name  string
+		setup func(t *testing.T, path string)
+		// keepsLock: bbolt panics inside its Open, leaving the file mapped
+		// and so locked until the process exits (see Open).
+		keepsLock bool
+	}{
+		{"a text file", func(t *testing.T, path string) {
+			writeFile(t, path, []byte("# my interview notes\n"))
+		}, false},
+		{"random bytes", func(t *testing.T, path string) { writeFile(t, path, random) }, false},
+		{"another program's bbolt file", func(t *testing.T, path string) {
+			withBolt(t, path, func(tx *bolt.Tx) error {
+				_, err := tx.CreateBucket([]byte("something-else"))
+				return err
+			})
+		}, false},
+		{"prepbot file with damaged pages", func(t *testing.T, path string) {
+			s, err := boltstore.Open(path, boltstore.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			MustUpdate(t, s, func(tx prep.Tx) error {
+				for i := range 200 {
+					if err := tx.PutCardState(alice, state(string(rune('a'+i%26))+string(rune(i)), t0)); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+			s.Close()
+			data, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// Keep the two meta pages, so bbolt trusts the file, and
+			// overwrite everything they point to.
+			for i := 2 * os.Getpagesize(); i < len(data); i += len(random) {
+				copy(data[i:], random)
+			}
+			writeFile(t, path, data)
+		}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "prepbot.db")
+			tt.setup(t, path)
+			s, err := boltstore.Open(path, boltstore.Options{})
+			if err == nil {
+				s.Close()
+				t.Fatal("Open succeeded")
+			}
+			t.Log(err)
+			if !errors.Is(err, boltstore.ErrDamaged) {
+				t.Errorf("err = %v, want ErrDamaged", err)
+			}
+			msg := err.Error()
+			for _, want := range []string{"boltstore: " + path + " is not a prepbot database or is damaged: ", "; restore a backup or move it aside"} {
+				if !strings.Contains(msg, want) {
+					t.Errorf("error %q does not contain %q", msg, want)
+				}
+			}
+			// The failed Open released the file's lock: trying again without
+			// waiting finds the damage again, not a lock.
+			want := boltstore.ErrDamaged
+			if tt.keepsLock {
+				want = prep.ErrLocked
+			}
+			if _, err := boltstore.Open(path, boltstore.Options{LockTimeout: -1}); !errors.Is(err, want) {
+				t.Errorf("second Open: err = %v, want %v", err, want)
+			}
+		})
+	}
+}
+
+func TestOpenNewerSchema(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "prepbot.db")
+	s, err := boltstore.Open(path, boltstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	withBolt(t, path, func(tx *bolt.Tx) error {
+		return tx.Bucket([]byte("meta")).Put([]byte("schema_version"), binary.BigEndian.AppendUint64(nil, 99))
+	})
+
+	s, err = boltstore.Open(path, boltstore.Options{})
+	if err == nil {
+		s.Close()
+		t.Fatal("Open of a newer schema succeeded")
+	}
+	t.Log(err)
+	if !errors.Is(err, boltstore.ErrNewerSchema) {
+		t.Errorf("err = %v, want ErrNewerSchema", err)
+	}
+	for _, want := range []string{"boltstore: ", path, "schema version 99", "upgrade prepbot"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not mention %q", err, want)
+		}
+	}
+}
+
+func TestDamagedRecord(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "prepbot.db")
+	s, err := boltstore.Open(path, boltstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	MustUpdate(t, s, func(tx prep.Tx) error {
+		for _, k := range []prep.UserKey{"telegram:1", "telegram:3"} {
+			if err := tx.PutUser(prep.User{Key: k}); err != nil {
+				return err
+			}
+		}
+		return tx.PutCardState(alice, state("bad", t0))
+	})
+	s.Close()
+	withBolt(t, path, func(tx *bolt.Tx) error {
+		if err := tx.Bucket([]byte("users")).Put([]byte("telegram:2"), []byte("{not json")); err != nil {
+			return err
+		}
+		return tx.Bucket([]byte("cards")).Bucket([]byte(alice)).Put([]byte("bad"), []byte(`{"due": 12}`))
+	})
+
+	s = MustOpen(t, path)
+	MustView(t, s, func(tx prep.Tx) error {
+		var keys []prep.UserKey
+		var errs []error
+		for u, err := range tx.Users() {
+			if err != nil {
+				errs = append(errs, err)
+				continue // a damaged record does not end the listing
+			}
+			keys = append(keys, u.Key)
+		}
+		if len(keys) != 2 || len(errs) != 1 {
+			t.Fatalf("Users() = %v and errors %v; want 2 users and 1 error", keys, errs)
+		}
+		for _, want := range []string{"boltstore: ", "users", `"telegram:2"`} {
+			if !strings.Contains(errs[0].Error(), want) {
+				t.Errorf("decode error %q does not mention %q", errs[0], want)
+			}
+		}
+		if _, err := tx.CardState(alice, "bad"); err == nil || !strings.Contains(err.Error(), "cards/"+string(alice)) {
+			t.Errorf("CardState of a damaged record: err = %v, want one naming the bucket", err)
+		}
+		if _, err := collect(tx.Due(alice, t0)); err == nil {
+			t.Error("Due over a damaged record yielded no error")
+		}
+		return nil
+	})
+	// A damaged state can still be replaced, and the due index stays one
+	// entry per card.
+	MustUpdate(t, s, func(tx prep.Tx) error { return tx.PutCardState(alice, state("bad", t0.Add(time.Hour))) })
+	MustView(t, s, func(tx prep.Tx) error {
+		due, err := collect(tx.Due(alice, t0.Add(24*time.Hour)))
+		if err != nil || !equalStrings(ids(due), "bad") {
+			t.Errorf("Due after repair = %v, %v; want [bad]", ids(due), err)
+		}
+		return nil
+	})
+	if err := s.Check(); err != nil {
+		t.Errorf("Check: %v", err)
+	}
+}
+
+func TestCheckAfterWorkload(t *testing.T) {
+	s := MustOpenTemp(t)
+	rng := rand.New(rand.NewPCG(3, 4))
+	for round := range 20 {
+		MustUpdate(t, s, func(tx prep.Tx) error {
+			for i := range 50 {
+				id := string(rune('a' + rng.IntN(26)))
+				user := prep.NewUserKey(prep.Telegram, string(rune('0'+round%3)))
+				st := state(id, t0.Add(time.Duration(rng.IntN(1000))*time.Minute))
+				if err := tx.PutCardState(user, st); err != nil {
+					return err
+				}
+				if _, err := tx.AppendReview(prep.Review{User: user, CardID: id, Time: t0.Add(time.Duration(i) * time.Second), After: st}); err != nil {
+					return err
+				}
+				if rng.IntN(4) == 0 {
+					if err := tx.DeleteCardState(user, id); err != nil {
+						return err
+					}
+				}
+				if _, err := tx.Deliver(string(rune(round*100+i)), t0.Add(time.Duration(round)*time.Hour)); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	}
+	if _, err := s.PruneDeliveries(t0.Add(10 * time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Check(); err != nil {
+		t.Errorf("Check after workload: %v", err)
+	}
+	// Each card state has exactly one due entry.
+	MustView(t, s, func(tx prep.Tx) error {
+		for _, id := range []string{"0", "1", "2"} {
+			user := prep.NewUserKey(prep.Telegram, id)
+			states, err := collect(tx.CardStates(user))
+			if err != nil {
+				return err
+			}
+			due, err := collect(tx.Due(user, t0.Add(10000*time.Hour)))
+			if err != nil {
+				return err
+			}
+			if len(due) != len(states) {
+				t.Errorf("%s: %d due entries for %d card states", user, len(due), len(states))
+			}
+		}
+		return nil
+	})
+}
+
+func writeFile(t *testing.T, path string, data []byte) {
+	t.Helper()
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// withBolt edits a closed store's file with bbolt itself, the way a damaged
+// file or a newer prepbot would leave it.
+func withBolt(t *testing.T, path string, fn func(*bolt.Tx) error) {
+	t.Helper()
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := db.Update(fn); err != nil {
+		t.Fatal(err)
+	}
+}
