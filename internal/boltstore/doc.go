@@ -19,6 +19,8 @@
 //	users                    user key → JSON of prep.User (Go field names as
 //	                         JSON names: renaming a field of prep.User, Settings
 //	                         or Session is a format change)
+//	wake                     time(User.WakeAt) ‖ user key → empty: users with a
+//	                         wake-up set (schema version 2)
 //	cards/<user key>/        card ID → JSON card state: {"due", "stability",
 //	                         "difficulty", "scheduled_days", "reps", "lapses",
 //	                         "state", "last_review", "remaining_steps"}
@@ -33,7 +35,8 @@
 //	                         PruneDeliveries read only what it deletes
 //	cursors                  name → 8-byte big-endian int64
 //
-// The due index holds exactly one entry per card state and moves with it in
-// the same transaction, so Due reads only the entries it returns (plus the
-// one that ends the scan), however many cards a user has.
+// The due index holds exactly one entry per card state, and the wake index
+// one per user with a WakeAt; each moves with its record in the same
+// transaction, so Due and Waking read only the entries they return (plus the
+// one that ends the scan), however many cards or users there are.
 package boltstore

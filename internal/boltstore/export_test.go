@@ -6,15 +6,16 @@ import (
 	"github.com/prepbot/prepbot/internal/prep"
 )
 
-// ViewCounting is View that also reports how many due-index entries the
-// transaction read, so that tests can show Due stops at its bound.
-func ViewCounting(s *Store, fn func(prep.Tx) error) (dueVisited int, err error) {
+// ViewCounting is View that also reports how many due- and wake-index
+// entries the transaction read, so that tests can show Due and Waking stop
+// at their bound.
+func ViewCounting(s *Store, fn func(prep.Tx) error) (visited int, err error) {
 	err = s.db.View(func(btx *bolt.Tx) error {
 		t := &tx{btx: btx}
 		defer t.end()
 		err := fn(t)
-		dueVisited = t.dueVisited
+		visited = t.indexVisited
 		return err
 	})
-	return dueVisited, err
+	return visited, err
 }

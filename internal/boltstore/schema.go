@@ -2,9 +2,12 @@ package boltstore
 
 import (
 	"encoding/binary"
+	"encoding/json"
 	"fmt"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/prepbot/prepbot/internal/prep"
 )
 
 // Top-level bucket names; doc.go describes what each holds.
@@ -17,6 +20,7 @@ var (
 	bucketDeliveries    = []byte("deliveries")
 	bucketDeliveryTimes = []byte("delivery_times")
 	bucketCursors       = []byte("cursors")
+	bucketWake          = []byte("wake")
 )
 
 // keySchemaVersion in the meta bucket holds how many migrations the file has
@@ -40,6 +44,28 @@ var migrations = []func(tx *bolt.Tx) error{
 			}
 		}
 		return nil
+	},
+
+	// 2: the wake index (time(WakeAt) ‖ user key), built from the users
+	// already stored.
+	func(tx *bolt.Tx) error {
+		wake, err := tx.CreateBucketIfNotExists(bucketWake)
+		if err != nil {
+			return fmt.Errorf("create bucket %s: %w", bucketWake, err)
+		}
+		users := tx.Bucket(bucketUsers)
+		if users == nil {
+			return fmt.Errorf("bucket %s is missing", bucketUsers)
+		}
+		return users.ForEach(func(k, v []byte) error {
+			var rec wakeRecord
+			if v == nil || json.Unmarshal(v, &rec) != nil || rec.WakeAt.IsZero() {
+				// A damaged user is reported when read; refusing to open
+				// over it would lock everyone else out.
+				return nil
+			}
+			return wake.Put(wakeKey(rec.WakeAt, prep.UserKey(k)), []byte{})
+		})
 	},
 }
 

@@ -351,8 +351,8 @@ func TestDamagedRecord(t *testing.T) {
 		t.Fatal(err)
 	}
 	MustUpdate(t, s, func(tx prep.Tx) error {
-		for _, k := range []prep.UserKey{"telegram:1", "telegram:3"} {
-			if err := tx.PutUser(prep.User{Key: k}); err != nil {
+		for _, k := range []prep.UserKey{"telegram:1", "telegram:2", "telegram:3"} {
+			if err := tx.PutUser(prep.User{Key: k, WakeAt: t0.Add(-time.Hour)}); err != nil {
 				return err
 			}
 		}
@@ -391,15 +391,32 @@ func TestDamagedRecord(t *testing.T) {
 		if _, err := collect(tx.Due(alice, t0)); err == nil {
 			t.Error("Due over a damaged record yielded no error")
 		}
+		if _, err := collect(tx.Waking(t0)); err == nil {
+			t.Error("Waking over a damaged user yielded no error")
+		}
 		return nil
 	})
-	// A damaged state can still be replaced, and the due index stays one
-	// entry per card.
-	MustUpdate(t, s, func(tx prep.Tx) error { return tx.PutCardState(alice, state("bad", t0.Add(time.Hour))) })
+	// Damaged records can still be replaced, and the indexes keep one entry
+	// per record.
+	MustUpdate(t, s, func(tx prep.Tx) error {
+		if err := tx.PutUser(prep.User{Key: "telegram:2", WakeAt: t0}); err != nil {
+			return err
+		}
+		return tx.PutCardState(alice, state("bad", t0.Add(time.Hour)))
+	})
 	MustView(t, s, func(tx prep.Tx) error {
 		due, err := collect(tx.Due(alice, t0.Add(24*time.Hour)))
 		if err != nil || !equalStrings(ids(due), "bad") {
 			t.Errorf("Due after repair = %v, %v; want [bad]", ids(due), err)
+		}
+		// telegram:2's old entry (an hour earlier) is gone.
+		waking, err := collect(tx.Waking(t0))
+		var keys []string
+		for _, u := range waking {
+			keys = append(keys, string(u.Key))
+		}
+		if err != nil || !equalStrings(keys, "telegram:1", "telegram:3", "telegram:2") {
+			t.Errorf("Waking after repair = %v, %v; want [telegram:1 telegram:3 telegram:2]", keys, err)
 		}
 		return nil
 	})
@@ -480,4 +497,61 @@ func withBolt(t *testing.T, path string, fn func(*bolt.Tx) error) {
 	if err := db.Update(fn); err != nil {
 		t.Fatal(err)
 	}
+}
+
+func TestMigrateFromSchema1(t *testing.T) {
+	// A file as schema version 1 left it: no wake bucket.
+	path := filepath.Join(t.TempDir(), "prepbot.db")
+	withBolt(t, path, func(tx *bolt.Tx) error {
+		for _, name := range []string{"meta", "users", "cards", "due", "reviews", "deliveries", "delivery_times", "cursors"} {
+			if _, err := tx.CreateBucket([]byte(name)); err != nil {
+				return err
+			}
+		}
+		if err := tx.Bucket([]byte("meta")).Put([]byte("schema_version"), binary.BigEndian.AppendUint64(nil, 1)); err != nil {
+			return err
+		}
+		users := tx.Bucket([]byte("users"))
+		for k, v := range map[string]string{
+			"telegram:1": `{"Key":"telegram:1","WakeAt":"2026-03-14T08:00:00Z"}`,
+			"telegram:2": `{"Key":"telegram:2","Name":"no wake-up"}`,
+			"telegram:3": `{"Key":"telegram:3","WakeAt":"2026-03-15T08:00:00Z"}`,
+			"telegram:9": `{"Key":`, // damaged: skipped, not fatal
+		} {
+			if err := users.Put([]byte(k), []byte(v)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+
+	s, err := boltstore.Open(path, boltstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	MustView(t, s, func(tx prep.Tx) error {
+		for before, want := range map[time.Time]int{t0: 1, t0.Add(48 * time.Hour): 2} {
+			var got []prep.UserKey
+			for u, err := range tx.Waking(before) {
+				if err != nil {
+					return err
+				}
+				got = append(got, u.Key)
+			}
+			if len(got) != want || got[0] != "telegram:1" {
+				t.Errorf("Waking(%v) after migration = %v, want %d users from telegram:1", before, got, want)
+			}
+		}
+		return nil
+	})
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	withBolt(t, path, func(tx *bolt.Tx) error {
+		if v := tx.Bucket([]byte("meta")).Get([]byte("schema_version")); binary.BigEndian.Uint64(v) != 2 {
+			t.Errorf("schema_version after migration = %x, want 2", v)
+		}
+		return nil
+	})
+	MustOpen(t, path) // and an up-to-date file opens without migrating
 }

@@ -26,9 +26,9 @@ var errTxDone = errors.New("boltstore: transaction has ended; use a Tx and its i
 type tx struct {
 	btx  *bolt.Tx
 	done bool
-	// dueVisited counts the due-index entries Due has read, so that tests
-	// and benchmarks can show the scan stops at its bound.
-	dueVisited int
+	// indexVisited counts the index entries Due and Waking have read, so
+	// that tests and benchmarks can show their scans stop at the bound.
+	indexVisited int
 }
 
 func (t *tx) end() { t.done = true }
@@ -125,14 +125,75 @@ func (t *tx) putUser(u prep.User) error {
 	if err != nil {
 		return err
 	}
+	wake, err := t.root(bucketWake)
+	if err != nil {
+		return err
+	}
 	if u.Key == "" {
 		return errors.New("empty user key")
+	}
+	key := []byte(u.Key)
+	if err := unindexWake(wake, key, b.Get(key)); err != nil {
+		return err
 	}
 	v, err := json.Marshal(u)
 	if err != nil {
 		return err
 	}
-	return b.Put([]byte(u.Key), v)
+	if err := b.Put(key, v); err != nil {
+		return err
+	}
+	if u.WakeAt.IsZero() {
+		return nil
+	}
+	return wake.Put(wakeKey(u.WakeAt, u.Key), []byte{})
+}
+
+// wakeKey is the wake index's key of a user: the wake-up time, then the user
+// key.
+func wakeKey(at time.Time, user prep.UserKey) []byte {
+	return append(appendTime(make([]byte, 0, timeKeyLen+len(user)), at), user...)
+}
+
+// wakeRecord is the part of a stored user the wake index follows. Decoding
+// only it keeps the index (and migration 2) working whatever else a user
+// record holds.
+type wakeRecord struct {
+	WakeAt time.Time
+}
+
+// unindexWake removes a user's wake index entry, found from the stored user
+// old (nil when there is none), or by a scan when old cannot be decoded.
+func unindexWake(wake *bolt.Bucket, user, old []byte) error {
+	if old == nil {
+		return nil
+	}
+	var rec wakeRecord
+	if json.Unmarshal(old, &rec) == nil {
+		if rec.WakeAt.IsZero() {
+			return nil
+		}
+		return wake.Delete(wakeKey(rec.WakeAt, prep.UserKey(user)))
+	}
+	return deleteBySuffix(wake, user)
+}
+
+// deleteBySuffix deletes the index entries time ‖ suffix: the slow way to
+// find a record's entry when the record that says its time is damaged.
+func deleteBySuffix(index *bolt.Bucket, suffix []byte) error {
+	var stale [][]byte
+	c := index.Cursor()
+	for k, _ := c.First(); k != nil; k, _ = c.Next() {
+		if len(k) >= timeKeyLen && bytes.Equal(k[timeKeyLen:], suffix) {
+			stale = append(stale, bytes.Clone(k))
+		}
+	}
+	for _, k := range stale {
+		if err := index.Delete(k); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Users lists every user in key order. A damaged record yields an error
@@ -148,6 +209,47 @@ func (t *tx) Users() iter.Seq2[prep.User, error] {
 			var u prep.User
 			if err := decode(v, &u, "users", k); err != nil {
 				return yield(prep.User{}, fmt.Errorf("boltstore: list users: %w", err))
+			}
+			return yield(u, nil)
+		})
+	}
+}
+
+// Waking lists the users whose WakeAt is set and at or before the given
+// time, earliest first (by key within the same instant). Like Due, it reads
+// the wake index only up to its bound and loads only the users it yields.
+func (t *tx) Waking(before time.Time) iter.Seq2[prep.User, error] {
+	return func(yield func(prep.User, error) bool) {
+		fail := func(err error) bool {
+			return yield(prep.User{}, fmt.Errorf("boltstore: list waking users: %w", err))
+		}
+		wake, err := t.root(bucketWake)
+		if err != nil {
+			fail(err)
+			return
+		}
+		users, err := t.root(bucketUsers)
+		if err != nil {
+			fail(err)
+			return
+		}
+		bound := appendTime(nil, before)
+		t.each(wake, nil, func(k, _ []byte) bool {
+			t.indexVisited++
+			if len(k) < timeKeyLen {
+				return fail(fmt.Errorf("wake index key %q is shorter than a time", k))
+			}
+			if bytes.Compare(k[:timeKeyLen], bound) > 0 {
+				return false
+			}
+			key := k[timeKeyLen:]
+			v := users.Get(key)
+			if v == nil {
+				return fail(fmt.Errorf("wake index lists user %q, who is not stored", key))
+			}
+			var u prep.User
+			if err := decode(v, &u, "users", key); err != nil {
+				return fail(err)
 			}
 			return yield(u, nil)
 		})
@@ -231,19 +333,7 @@ func unindexDue(due *bolt.Bucket, id, old []byte) error {
 	if json.Unmarshal(old, &rec) == nil {
 		return due.Delete(dueKey(rec.Due, string(id)))
 	}
-	var stale [][]byte
-	c := due.Cursor()
-	for k, _ := c.First(); k != nil; k, _ = c.Next() {
-		if len(k) >= timeKeyLen && bytes.Equal(k[timeKeyLen:], id) {
-			stale = append(stale, bytes.Clone(k))
-		}
-	}
-	for _, k := range stale {
-		if err := due.Delete(k); err != nil {
-			return err
-		}
-	}
-	return nil
+	return deleteBySuffix(due, id)
 }
 
 // DeleteCardState removes a card state and its due-index entry, or returns
@@ -323,7 +413,7 @@ func (t *tx) Due(user prep.UserKey, before time.Time) iter.Seq2[prep.CardState, 
 		}
 		bound := appendTime(nil, before)
 		t.each(due, nil, func(k, _ []byte) bool {
-			t.dueVisited++
+			t.indexVisited++
 			if len(k) < timeKeyLen {
 				return fail(fmt.Errorf("due index key %q is shorter than a time", k))
 			}

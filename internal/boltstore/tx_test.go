@@ -571,3 +571,112 @@ func TestIteratorAfterTransaction(t *testing.T) {
 		t.Error("User after the transaction ended succeeded")
 	}
 }
+
+func TestWaking(t *testing.T) {
+	s := MustOpenTemp(t)
+	wakes := map[prep.UserKey]time.Duration{
+		"telegram:a": -2 * time.Hour, "telegram:b": time.Hour, "telegram:d": -2 * time.Hour, // a and d: same instant
+		"telegram:e": -30 * time.Minute, "telegram:f": 10 * 24 * time.Hour,
+	}
+	MustUpdate(t, s, func(tx prep.Tx) error {
+		for k, d := range wakes {
+			if err := tx.PutUser(prep.User{Key: k, WakeAt: t0.Add(d)}); err != nil {
+				return err
+			}
+		}
+		return tx.PutUser(prep.User{Key: "terminal:c"}) // no wake-up
+	})
+	MustUpdate(t, s, func(tx prep.Tx) error {
+		for _, u := range []prep.User{
+			{Key: "telegram:b", WakeAt: t0.Add(-time.Hour)},    // moved into the past
+			{Key: "telegram:e", WakeAt: t0.Add(2 * time.Hour)}, // moved into the future
+			{Key: "telegram:f"}, // cleared
+		} {
+			if err := tx.PutUser(u); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+
+	keys := func(users []prep.User) []string {
+		var out []string
+		for _, u := range users {
+			out = append(out, string(u.Key))
+		}
+		return out
+	}
+	tests := []struct {
+		name   string
+		before time.Time
+		want   []string
+	}{
+		{"now", t0, []string{"telegram:a", "telegram:d", "telegram:b"}},
+		{"long ago", t0.Add(-24 * time.Hour), nil},
+		{"far future", t0.Add(365 * 24 * time.Hour), []string{"telegram:a", "telegram:d", "telegram:b", "telegram:e"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var got []prep.User
+			visited, err := boltstore.ViewCounting(s, func(tx prep.Tx) (err error) {
+				got, err = collect(tx.Waking(tt.before))
+				return err
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(keys(got), tt.want) {
+				t.Errorf("Waking(%v) = %v, want %v", tt.before, keys(got), tt.want)
+			}
+			for _, u := range got {
+				if u.WakeAt.IsZero() || u.WakeAt.After(tt.before) {
+					t.Errorf("Waking yielded %s waking at %v", u.Key, u.WakeAt)
+				}
+			}
+			if limit := len(tt.want) + 1; visited > limit {
+				t.Errorf("Waking read %d index entries, want at most %d", visited, limit)
+			}
+		})
+	}
+
+	t.Run("stops when the caller breaks", func(t *testing.T) {
+		visited, err := boltstore.ViewCounting(s, func(tx prep.Tx) error {
+			for range tx.Waking(t0) {
+				break
+			}
+			return nil
+		})
+		if err != nil || visited != 1 {
+			t.Errorf("read %d entries, %v; want 1", visited, err)
+		}
+	})
+
+	t.Run("rescheduling while ranging", func(t *testing.T) {
+		var got []string
+		MustUpdate(t, s, func(tx prep.Tx) error {
+			for u, err := range tx.Waking(t0) {
+				if err != nil {
+					return err
+				}
+				got = append(got, string(u.Key))
+				u.WakeAt = t0.Add(24 * time.Hour)
+				if err := tx.PutUser(u); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if want := []string{"telegram:a", "telegram:d", "telegram:b"}; !slices.Equal(got, want) {
+			t.Errorf("rescheduled %v, want %v", got, want)
+		}
+		MustView(t, s, func(tx prep.Tx) error {
+			if n := count(tx.Waking(t0)); n != 0 {
+				t.Errorf("%d users still waking after rescheduling", n)
+			}
+			if n := count(tx.Waking(t0.Add(365 * 24 * time.Hour))); n != 4 {
+				t.Errorf("wake index has %d entries, want one per user with a wake-up (4)", n)
+			}
+			return nil
+		})
+	})
+}
