@@ -1,0 +1,294 @@
+// Command prepbot coaches a person for a job interview: flashcards scheduled
+// by FSRS-6 from Markdown prep notes, in a terminal (the default, no tokens
+// needed) or in Telegram.
+//
+// Usage:
+//
+//	prepbot [run] [flags]          run the coach (terminal mode without a Telegram token)
+//	prepbot lint [DIR]             check a content folder (default: the embedded decks)
+//	prepbot export [--format json|csv] [--user KEY] [--out FILE]
+//	prepbot config                 print the effective configuration
+//	prepbot version
+//
+// Every flag has a PREPBOT_* environment variable; see the README.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"runtime/debug"
+	"strings"
+	"syscall"
+
+	// Time zones must resolve in minimal container images without
+	// /usr/share/zoneinfo.
+	_ "time/tzdata"
+
+	"github.com/prepbot/prepbot/content"
+	"github.com/prepbot/prepbot/internal/boltstore"
+	"github.com/prepbot/prepbot/internal/config"
+	"github.com/prepbot/prepbot/internal/markdown"
+	"github.com/prepbot/prepbot/internal/prep"
+	"github.com/prepbot/prepbot/internal/terminal"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := Main(ctx, os.Args[1:], IO{In: os.Stdin, Out: os.Stdout, Err: os.Stderr, Getenv: os.Getenv})
+	stop()
+	os.Exit(code)
+}
+
+// IO is the process's outside world, injected so tests can run Main
+// in-process.
+type IO struct {
+	In     io.Reader
+	Out    io.Writer
+	Err    io.Writer
+	Getenv func(string) string
+}
+
+// Main runs one prepbot command and returns the process exit code.
+func Main(ctx context.Context, args []string, env IO) int {
+	cmd := "run"
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		cmd, args = args[0], args[1:]
+	}
+	var err error
+	switch cmd {
+	case "run":
+		err = run(ctx, args, env)
+	case "lint":
+		err = lint(args, env)
+	case "export":
+		err = export(args, env)
+	case "config":
+		err = showConfig(args, env)
+	case "version":
+		fmt.Fprintln(env.Out, "prepbot", version())
+	case "help", "-h", "--help":
+		fmt.Fprint(env.Out, usage)
+	default:
+		fmt.Fprintf(env.Err, "prepbot: unknown command %q\n\n%s", cmd, usage)
+		return 2
+	}
+	if err != nil {
+		if !errors.Is(err, errReported) {
+			fmt.Fprintln(env.Err, "prepbot:", err)
+		}
+		return 1
+	}
+	return 0
+}
+
+const usage = `Usage:
+  prepbot [run] [flags]     run the coach: terminal mode unless PREPBOT_TELEGRAM_TOKEN is set
+  prepbot lint [DIR]        check a content folder (default: the embedded decks)
+  prepbot export [--format json|csv] [--user KEY] [--out FILE]
+                            write card states and the review log
+  prepbot config [flags]    print the effective configuration
+  prepbot version
+
+Run "prepbot run -h" for the flags; each has a PREPBOT_* variable (see README.md).
+`
+
+// errReported marks an error whose details were already printed.
+var errReported = errors.New("reported")
+
+func version() string {
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return "dev"
+}
+
+// loadLibrary reads the configured content folder, or the embedded decks,
+// and prints every problem with its file and line. Errors stop the caller.
+func loadLibrary(dir string, stderr io.Writer) (*prep.Library, error) {
+	var lib *prep.Library
+	var problems prep.Problems
+	if dir == "" {
+		lib, problems = markdown.Load(content.FS())
+	} else {
+		lib, problems = markdown.LoadDir(dir)
+	}
+	for _, p := range problems {
+		fmt.Fprintln(stderr, p)
+	}
+	if problems.HasErrors() || lib == nil {
+		where := "the embedded decks"
+		if dir != "" {
+			where = dir
+		}
+		fmt.Fprintf(stderr, "prepbot: %s: content has errors (listed above); fix them and run again (prepbot lint %s)\n", where, dir)
+		return nil, errReported
+	}
+	return lib, nil
+}
+
+func newLogger(cfg config.Config, w io.Writer, quiet bool) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(cfg.LogLevel))
+	if quiet && level < slog.LevelWarn && cfg.LogLevel != "debug" {
+		// The terminal coach shares the screen with the logs: only
+		// problems are worth interrupting it for.
+		level = slog.LevelWarn
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+func run(ctx context.Context, args []string, env IO) error {
+	cfg, _, err := config.Load("prepbot run", args, env.Getenv, env.Err)
+	if err != nil {
+		return err
+	}
+	terminalMode := cfg.TelegramToken == ""
+	log := newLogger(cfg, env.Err, terminalMode)
+	lib, err := loadLibrary(cfg.Content, env.Err)
+	if err != nil {
+		return err
+	}
+	store, err := boltstore.Open(cfg.DB, boltstore.Options{})
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	engine, err := prep.NewEngine(prep.EngineConfig{
+		Store: store, Library: lib, Defaults: cfg.UserDefaults(),
+		TerminalZone: cfg.TerminalZone(env.Getenv), Logger: log,
+	})
+	if err != nil {
+		return err
+	}
+	if terminalMode {
+		return runTerminal(ctx, cfg, env, engine)
+	}
+	return runChat(ctx, cfg, env, log, store, engine)
+}
+
+func runTerminal(ctx context.Context, cfg config.Config, env IO, engine *prep.Engine) error {
+	interactive := false
+	if f, ok := env.In.(*os.File); ok {
+		interactive = terminal.IsInteractive(f)
+	}
+	color := false
+	if f, ok := env.Out.(*os.File); ok {
+		color = terminal.IsInteractive(f) && env.Getenv("NO_COLOR") == "" && env.Getenv("TERM") != "dumb"
+	}
+	t := terminal.New(terminal.Options{
+		In: env.In, Out: env.Out, User: prep.NewUserKey(prep.Terminal, cfg.User), Name: cfg.User,
+		Color: color, Prompt: interactive,
+	}, engine)
+	return t.Run(ctx)
+}
+
+func lint(args []string, env IO) error {
+	if len(args) > 1 {
+		return fmt.Errorf("lint takes at most one folder, got %d arguments", len(args))
+	}
+	dir := ""
+	if len(args) == 1 {
+		dir = args[0]
+	}
+	lib, err := loadLibrary(dir, env.Err)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Out, "ok: %d cards in %d topics, %d checklist items\n", len(lib.Cards), len(lib.Topics()), len(lib.Checklists))
+	return nil
+}
+
+func export(args []string, env IO) error {
+	var format, user, out string
+	rest := args[:0:0]
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		name, val, hasVal := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if !strings.HasPrefix(a, "-") || (name != "format" && name != "user" && name != "out") {
+			rest = append(rest, a)
+			continue
+		}
+		if !hasVal {
+			if i+1 >= len(args) {
+				return fmt.Errorf("export: --%s needs a value", name)
+			}
+			i++
+			val = args[i]
+		}
+		switch name {
+		case "format":
+			format = val
+		case "user":
+			user = val
+		case "out":
+			out = val
+		}
+	}
+	if format == "" {
+		format = "json"
+	}
+	if format != "json" && format != "csv" {
+		return fmt.Errorf("export: --format must be json or csv, got %q", format)
+	}
+	cfg, _, err := config.Load("prepbot export", rest, env.Getenv, env.Err)
+	if err != nil {
+		return err
+	}
+	lib, err := loadLibrary(cfg.Content, env.Err)
+	if err != nil {
+		return err
+	}
+	store, err := boltstore.Open(cfg.DB, boltstore.Options{})
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	x, err := prep.BuildExport(store, lib, prep.UserKey(user))
+	if err != nil {
+		if errors.Is(err, prep.ErrNotFound) {
+			return fmt.Errorf("export: no user %q in %s (user keys look like terminal:alice or telegram:12345)", user, cfg.DB)
+		}
+		return err
+	}
+	w := env.Out
+	if out != "" {
+		f, err := os.Create(out)
+		if err != nil {
+			return fmt.Errorf("export: %w", err)
+		}
+		defer f.Close()
+		w = f
+	}
+	if format == "csv" {
+		err = x.WriteCSV(w)
+	} else {
+		err = x.WriteJSON(w)
+	}
+	if err != nil {
+		return err
+	}
+	if f, ok := w.(*os.File); ok && out != "" {
+		return f.Sync()
+	}
+	return nil
+}
+
+func showConfig(args []string, env IO) error {
+	cfg, _, err := config.Load("prepbot config", args, env.Getenv, env.Err)
+	if err != nil {
+		return err
+	}
+	for _, v := range config.Vars() {
+		fmt.Fprintf(env.Out, "%s=%s\n", v.Env, v.Value(&cfg))
+	}
+	return nil
+}

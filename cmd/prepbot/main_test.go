@@ -1,0 +1,302 @@
+package main_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	fsrs "github.com/open-spaced-repetition/go-fsrs/v4"
+)
+
+// binary is the real prepbot, built once for these end-to-end tests.
+var binary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "prepbot-e2e")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	binary = filepath.Join(dir, "prepbot")
+	build := exec.Command("go", "build", "-o", binary, ".")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "build prepbot: %v\n%s", err, out)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// result is one finished prepbot process.
+type result struct {
+	code           int
+	stdout, stderr string
+}
+
+// prepbot runs the binary with a clean PREPBOT_* environment plus env, feeding
+// stdin, and waits for it.
+func prepbot(t *testing.T, stdin string, env []string, args ...string) result {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, binary, args...)
+	cmd.Env = cleanEnv(env)
+	cmd.Stdin = strings.NewReader(stdin)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatalf("run prepbot: %v", err)
+	}
+	return result{code: code, stdout: out.String(), stderr: errb.String()}
+}
+
+func cleanEnv(extra []string) []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "PREPBOT_") {
+			env = append(env, kv)
+		}
+	}
+	return append(env, extra...)
+}
+
+type exported struct {
+	Cards []struct {
+		User       string     `json:"user"`
+		Card       string     `json:"card"`
+		Topic      string     `json:"topic"`
+		Question   string     `json:"question"`
+		State      string     `json:"state"`
+		Due        time.Time  `json:"due"`
+		Stability  float64    `json:"stability"`
+		Difficulty float64    `json:"difficulty"`
+		Reps       uint64     `json:"reps"`
+		Lapses     uint64     `json:"lapses"`
+		LastReview *time.Time `json:"last_review"`
+	} `json:"cards"`
+	Reviews []struct {
+		User   string    `json:"user"`
+		Card   string    `json:"card"`
+		Time   time.Time `json:"time"`
+		Rating int       `json:"rating"`
+	} `json:"reviews"`
+}
+
+// TestScriptedTerminalSessionThenExport is the issue's "done means": a piped
+// terminal session records reviews, and export shows states equal to what
+// FSRS-6 computes from the logged reviews.
+func TestScriptedTerminalSessionThenExport(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "prepbot.db")
+	env := []string{"PREPBOT_DB=" + db, "PREPBOT_USER=ada"}
+	// Choices by number, by first word, and by whole label; then EOF.
+	script := "/ask\n1\ngood\n/ask\nshow answer\nAgain\n/ask\nshow\neasy\n"
+	r := prepbot(t, script, env)
+	if r.code != 0 {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
+	}
+	for _, want := range []string{"Hi ada, I'm prepbot", "[1] Show answer", "Good · next in 10m", "Again · next in 1m", "Bye! Your progress is saved."} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("stdout lacks %q:\n%s", want, r.stdout)
+		}
+	}
+
+	r = prepbot(t, "", env, "export", "--format", "json")
+	if r.code != 0 {
+		t.Fatalf("export exit %d: %s", r.code, r.stderr)
+	}
+	var x exported
+	if err := json.Unmarshal([]byte(r.stdout), &x); err != nil {
+		t.Fatalf("export is not JSON: %v\n%s", err, r.stdout)
+	}
+	if len(x.Reviews) != 3 {
+		t.Fatalf("%d reviews exported, want 3:\n%s", len(x.Reviews), r.stdout)
+	}
+	// Replay each card's logged reviews through FSRS-6 and compare.
+	p := fsrs.DefaultParam()
+	p.EnableFuzz = true
+	f := fsrs.NewFSRS(p)
+	replayed := map[string]fsrs.Card{}
+	for _, rv := range x.Reviews {
+		if rv.User != "terminal:ada" {
+			t.Fatalf("review of user %q", rv.User)
+		}
+		c, ok := replayed[rv.Card]
+		if !ok {
+			c = fsrs.NewCard(rv.Time)
+		}
+		info, err := f.Next(c, rv.Time, fsrs.Rating(rv.Rating))
+		if err != nil {
+			t.Fatal(err)
+		}
+		replayed[rv.Card] = info.Card
+	}
+	if len(x.Cards) != len(replayed) {
+		t.Fatalf("%d card states for %d reviewed cards", len(x.Cards), len(replayed))
+	}
+	for _, c := range x.Cards {
+		want := replayed[c.Card]
+		if c.Stability != want.Stability || c.Difficulty != want.Difficulty || c.Reps != want.Reps || !c.Due.Equal(want.Due) {
+			t.Errorf("card %s: exported S=%v D=%v reps=%d due=%v, FSRS replay S=%v D=%v reps=%d due=%v",
+				c.Card, c.Stability, c.Difficulty, c.Reps, c.Due, want.Stability, want.Difficulty, want.Reps, want.Due)
+		}
+		if c.Question == "" || c.Topic == "" || c.State == "" || c.LastReview == nil {
+			t.Errorf("card %s lacks fields: %+v", c.Card, c)
+		}
+	}
+
+	csv := prepbot(t, "", env, "export", "--format=csv")
+	if csv.code != 0 || !strings.HasPrefix(csv.stdout, "kind,user,card,topic,question,state,due,") || strings.Count(csv.stdout, "\nreview,") != 3 {
+		t.Fatalf("csv export (exit %d):\n%s%s", csv.code, csv.stdout, csv.stderr)
+	}
+
+	// A second run continues where the first stopped.
+	r = prepbot(t, "", env)
+	if !strings.Contains(r.stdout, "Welcome back, ada") {
+		t.Fatalf("second run must welcome back:\n%s", r.stdout)
+	}
+}
+
+func TestLintReportsPlantedMistakesWithFileAndLine(t *testing.T) {
+	r := prepbot(t, "", nil, "lint")
+	if r.code != 0 || !strings.HasPrefix(r.stdout, "ok: ") {
+		t.Fatalf("embedded decks must lint clean (exit %d):\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	dir := t.TempDir()
+	deck := "## SQL\n\n**Q: What is a CTE?**\nA: A named subquery.\n\n**Q: What is a CTE?**\nA: Again.\n\n### Empty card\n\n<!-- colour: blue -->\n"
+	if err := os.WriteFile(filepath.Join(dir, "bad.md"), []byte(deck), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r = prepbot(t, "", nil, "lint", dir)
+	if r.code == 0 {
+		t.Fatalf("lint must fail on planted mistakes:\n%s", r.stderr)
+	}
+	for _, want := range []string{"bad.md:6:", "bad.md:9:", "bad.md:11:"} {
+		if !strings.Contains(r.stderr, want) {
+			t.Errorf("lint output lacks %q:\n%s", want, r.stderr)
+		}
+	}
+	// The bot refuses to start on the same content, with the same report.
+	r = prepbot(t, "", []string{"PREPBOT_DB=" + filepath.Join(t.TempDir(), "db"), "PREPBOT_CONTENT=" + dir})
+	if r.code == 0 || !strings.Contains(r.stderr, "bad.md:6:") || strings.Contains(r.stderr, "panic") {
+		t.Fatalf("start-up with a bad deck (exit %d):\n%s", r.code, r.stderr)
+	}
+}
+
+func TestBadInputGetsAClearErrorAndChangesNothing(t *testing.T) {
+	tmp := t.TempDir()
+	corrupt := filepath.Join(tmp, "corrupt.db")
+	if err := os.WriteFile(corrupt, bytes.Repeat([]byte("not a database "), 4096), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	blocker := filepath.Join(tmp, "file")
+	if err := os.WriteFile(blocker, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	empty := t.TempDir()
+	cases := []struct {
+		name string
+		env  []string
+		want string
+	}{
+		{"retention out of range", []string{"PREPBOT_RETENTION=2"}, "PREPBOT_RETENTION: must be between 0.70 and 0.97"},
+		{"bad log format", []string{"PREPBOT_LOG_FORMAT=xml"}, "PREPBOT_LOG_FORMAT: must be text or json"},
+		{"bad new limit", []string{"PREPBOT_NEW_PER_DAY=ten"}, "PREPBOT_NEW_PER_DAY"},
+		{"corrupt db", []string{"PREPBOT_DB=" + corrupt}, corrupt},
+		{"unwritable db path", []string{"PREPBOT_DB=" + filepath.Join(blocker, "sub", "prepbot.db")}, filepath.Join(blocker, "sub")},
+		{"empty content folder", []string{"PREPBOT_CONTENT=" + empty}, "no"},
+		{"missing content folder", []string{"PREPBOT_CONTENT=" + filepath.Join(tmp, "nope")}, "nope"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			env := append([]string{"PREPBOT_DB=" + filepath.Join(t.TempDir(), "ok.db")}, tc.env...)
+			r := prepbot(t, "", env)
+			if r.code == 0 {
+				t.Fatalf("want a failure, got exit 0:\n%s", r.stdout)
+			}
+			if !strings.Contains(r.stderr, tc.want) || strings.Contains(r.stderr, "goroutine ") {
+				t.Fatalf("stderr must name the problem (%q):\n%s", tc.want, r.stderr)
+			}
+		})
+	}
+	before, _ := os.ReadFile(corrupt)
+	if !bytes.Equal(before, bytes.Repeat([]byte("not a database "), 4096)) {
+		t.Fatal("a corrupt database file must be left as it was")
+	}
+}
+
+func TestSecondProcessOnTheSameDatabaseFailsQuickly(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "prepbot.db")
+	holder := exec.Command(binary)
+	holder.Env = cleanEnv([]string{"PREPBOT_DB=" + db})
+	stdin, err := holder.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out syncBuffer
+	holder.Stdout = &out
+	if err := holder.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { stdin.Close(); holder.Wait() }()
+	waitFor(t, func() bool { return strings.Contains(out.String(), "prepbot") })
+
+	r := prepbot(t, "", []string{"PREPBOT_DB=" + db})
+	if r.code == 0 || !strings.Contains(r.stderr, db) || !strings.Contains(r.stderr, "another prepbot") {
+		t.Fatalf("second process (exit %d) must name the file and the other process:\n%s", r.code, r.stderr)
+	}
+}
+
+func TestInterruptExitsCleanlyWithEverythingSaved(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "prepbot.db")
+	cmd := exec.Command(binary)
+	cmd.Env = cleanEnv([]string{"PREPBOT_DB=" + db, "PREPBOT_USER=ada"})
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out syncBuffer
+	cmd.Stdout = &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	fmt.Fprint(stdin, "/ask\n1\ngood\n")
+	waitFor(t, func() bool { return strings.Contains(out.String(), "Good · next in") })
+	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("exit after SIGINT: %v\n%s", err, out.String())
+	}
+	if !strings.Contains(out.String(), "progress is saved") {
+		t.Fatalf("no goodbye:\n%s", out.String())
+	}
+	r := prepbot(t, "", []string{"PREPBOT_DB=" + db}, "export")
+	if strings.Count(r.stdout, `"rating": 3`) != 1 {
+		t.Fatalf("the rating made before SIGINT must be saved:\n%s%s", r.stdout, r.stderr)
+	}
+}
+
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("timed out waiting")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}

@@ -1,0 +1,94 @@
+package config_test
+
+import (
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/prepbot/prepbot/internal/config"
+)
+
+func env(m map[string]string) func(string) string {
+	return func(k string) string { return m[k] }
+}
+
+func TestLayersApplyInOrder(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "prepbot.env")
+	os.WriteFile(file, []byte("# comment\nPREPBOT_NEW_PER_DAY=20\nPREPBOT_RETENTION=\"0.8\"\nexport PREPBOT_LOG_LEVEL=debug\n"), 0o600)
+	c, _, err := config.Load("test", []string{"--retention", "0.95"}, env(map[string]string{
+		"HOME": "/home/ada", "PREPBOT_CONFIG": file, "PREPBOT_NEW_PER_DAY": "30",
+	}), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// file < env < flags; defaults where nothing is set.
+	if c.NewPerDay != 30 || c.Retention != 0.95 || c.LogLevel != "debug" || c.ReviewsPerDay != 200 {
+		t.Fatalf("config = %+v", c)
+	}
+	if c.DB != "/home/ada/.local/share/prepbot/prepbot.db" {
+		t.Fatalf("default DB = %q", c.DB)
+	}
+}
+
+func TestDefaultDBFollowsXDG(t *testing.T) {
+	c, _, err := config.Load("test", nil, env(map[string]string{"XDG_DATA_HOME": "/xdg", "HOME": "/home/ada"}), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.DB != "/xdg/prepbot/prepbot.db" {
+		t.Fatalf("DB = %q", c.DB)
+	}
+}
+
+func TestValidateNamesTheVariableAndTheRange(t *testing.T) {
+	cases := []struct {
+		env  map[string]string
+		args []string
+		want string
+	}{
+		{map[string]string{"PREPBOT_RETENTION": "0.5"}, nil, "PREPBOT_RETENTION: must be between 0.70 and 0.97, got 0.5"},
+		{map[string]string{"PREPBOT_RETENTION": "lots"}, nil, `PREPBOT_RETENTION="lots": want a number`},
+		{nil, []string{"--new-per-day", "-3"}, "PREPBOT_NEW_PER_DAY: must be between 0 and 500, got -3"},
+		{map[string]string{"PREPBOT_REVIEWS_PER_DAY": "10000"}, nil, "PREPBOT_REVIEWS_PER_DAY: must be between 0 and 5000"},
+		{map[string]string{"PREPBOT_LOG_LEVEL": "loud"}, nil, "PREPBOT_LOG_LEVEL: must be debug, info, warn or error"},
+		{map[string]string{"PREPBOT_TIMEZONE": "Mars/Base"}, nil, "PREPBOT_TIMEZONE: must be an IANA time zone"},
+		{map[string]string{"PREPBOT_TELEGRAM_API": "ftp://x"}, nil, "PREPBOT_TELEGRAM_API: must be an http(s) URL"},
+		{map[string]string{"PREPBOT_TELEGRAM_TOKEN": "nocolon"}, nil, "PREPBOT_TELEGRAM_TOKEN: does not look like a BotFather token"},
+		{map[string]string{"PREPBOT_TELEGRAM_WEBHOOK_URL": "http://x"}, nil, "PREPBOT_TELEGRAM_WEBHOOK_URL: must be a public https URL"},
+		{map[string]string{"PREPBOT_ALLOWED_USERS": "12, bob"}, nil, `PREPBOT_ALLOWED_USERS: entries must be numeric Telegram user ids or @usernames, got "bob"`},
+		{map[string]string{"PREPBOT_CONFIG": "/nonexistent/prepbot.env"}, nil, "cannot read /nonexistent/prepbot.env"},
+	}
+	for _, tc := range cases {
+		_, _, err := config.Load("test", tc.args, env(tc.env), io.Discard)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("env %v args %v: err = %v, want %q", tc.env, tc.args, err, tc.want)
+		}
+	}
+}
+
+func TestConfigFileErrorsNameFileAndLine(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "prepbot.env")
+	os.WriteFile(file, []byte("PREPBOT_DB=/x\nPREPBOT_COLOUR=blue\n"), 0o600)
+	_, _, err := config.Load("test", nil, env(map[string]string{"PREPBOT_CONFIG": file}), io.Discard)
+	if err == nil || !strings.Contains(err.Error(), file+":2: unknown setting PREPBOT_COLOUR") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+// TestReadmeDocumentsEveryVariable keeps the README's configuration table in
+// step with the settings prepbot reads.
+func TestReadmeDocumentsEveryVariable(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range config.Vars() {
+		row := "| `" + v.Env + "` | `--" + v.Flag + "` |"
+		if !strings.Contains(string(readme), row) {
+			t.Errorf("README.md has no row starting %s", row)
+		}
+	}
+}
