@@ -1,0 +1,781 @@
+package telegram_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+
+	"github.com/prepbot/prepbot/internal/prep"
+	"github.com/prepbot/prepbot/internal/telegram"
+	"github.com/prepbot/prepbot/internal/telegram/telegramtest"
+)
+
+func TestMessageReachesCoachAndReplyIsRendered(t *testing.T) {
+	coach := newCoach(func(ev prep.Event) []prep.Reply {
+		return []prep.Reply{{
+			Kind:    prep.Send,
+			Text:    prep.Text("Hi ").Bold(ev.Name).Plain(" — 1 < 2 & 3 > 2"),
+			Buttons: [][]prep.Button{{{Label: "Show answer", Data: "show:1"}}, {{Label: "Skip", Data: "skip:1"}}},
+		}}
+	})
+	srv := telegramtest.NewServer(t)
+	srv.SetUser(tgbotapi.User{ID: 42, FirstName: "Ada", UserName: "ada"})
+	h := start(t, srv, coach, newMemStore(), nil)
+
+	id := srv.SendText(42, "/start")
+	msgs := srv.WaitForMessages(42, 1)
+
+	evs := coach.Events()
+	want := prep.Event{User: "telegram:42", Name: "Ada", Text: "/start", Delivery: "telegram:" + strconv.Itoa(id)}
+	if len(evs) != 1 || evs[0] != want {
+		t.Fatalf("events = %+v, want [%+v]", evs, want)
+	}
+	m := msgs[0]
+	if m.Text != "Hi <b>Ada</b> — 1 &lt; 2 &amp; 3 &gt; 2" || m.ParseMode != "HTML" {
+		t.Errorf("message = %q (%s)", m.Text, m.ParseMode)
+	}
+	wantButtons := [][]telegramtest.Button{{{Text: "Show answer", Data: "show:1"}}, {{Text: "Skip", Data: "skip:1"}}}
+	if fmt.Sprint(m.Buttons) != fmt.Sprint(wantButtons) {
+		t.Errorf("buttons = %v, want %v", m.Buttons, wantButtons)
+	}
+	cmds := srv.Commands()
+	if len(cmds) != 2 || cmds[0].Command != "start" || cmds[1].Description != "Ask a card now" {
+		t.Errorf("command menu = %+v", cmds)
+	}
+	waitFor(t, "Ready", h.bot.Ready)
+}
+
+func TestOffsetPersistedAndRestartResumes(t *testing.T) {
+	srv := telegramtest.NewServer(t)
+	store := newMemStore()
+	reached, release := make(chan struct{}), make(chan struct{})
+	first := newCoach(func(ev prep.Event) []prep.Reply {
+		if ev.Text == "m2" {
+			// Hold the last update until the bot is told to stop, so that
+			// it never polls again and Telegram never learns the offset.
+			close(reached)
+			<-release
+		}
+		return echo(ev)
+	})
+	h := start(t, srv, first, store, nil)
+	var last int
+	for i := range 3 {
+		last = srv.SendText(42, fmt.Sprintf("m%d", i))
+	}
+	<-reached
+	h.cancel()
+	close(release)
+	if err := h.stop(); err != nil {
+		t.Fatal(err)
+	}
+	if got := store.cursor(telegram.OffsetCursor); got != int64(last+1) {
+		t.Fatalf("stored offset = %d, want %d (the update in hand finished)", got, last+1)
+	}
+	if n := len(srv.Chat(42)); n != 3 {
+		t.Errorf("%d replies sent before shutdown, want 3", n)
+	}
+	if srv.Pending() == 0 {
+		t.Fatal("test assumption: the server should still hold unconfirmed updates")
+	}
+
+	newer := srv.SendText(42, "after restart")
+	second := newCoach(nil)
+	start(t, srv, second, store, nil)
+	second.WaitEvents(t, 1)
+	srv.WaitForConfirmed()
+	evs := second.Events()
+	if len(evs) != 1 || evs[0].Text != "after restart" || evs[0].Delivery != "telegram:"+strconv.Itoa(newer) {
+		t.Fatalf("after restart the coach saw %+v, want only the new message", evs)
+	}
+	if got := len(first.Events()); got != 3 {
+		t.Errorf("first coach saw %d events, want 3", got)
+	}
+}
+
+func TestRedeliveredUpdateKeepsItsDeliveryID(t *testing.T) {
+	h := startDefault(t, nil)
+	id := h.srv.SendText(42, "hello")
+	h.coach.WaitEvents(t, 1)
+	later := h.srv.SendText(42, "later")
+	h.coach.WaitEvents(t, 2)
+	waitFor(t, "offset stored", func() bool { return h.store.cursor(telegram.OffsetCursor) == int64(later+1) })
+
+	h.srv.Redeliver(id)
+	evs := h.coach.WaitEvents(t, 3)
+	if evs[2].Delivery != evs[0].Delivery || evs[2].Text != "hello" {
+		t.Errorf("redelivered event = %+v, want the first one again %+v", evs[2], evs[0])
+	}
+	// The redelivery must not move the stored offset back.
+	h.srv.SendText(42, "sentinel")
+	h.coach.WaitEvents(t, 4)
+	if got := h.store.cursor(telegram.OffsetCursor); got <= int64(later) {
+		t.Errorf("offset went back to %d", got)
+	}
+}
+
+func TestCallbackAnsweredWithNoticeAndEditedInPlace(t *testing.T) {
+	coach := newCoach(func(ev prep.Event) []prep.Reply {
+		if ev.Button == "" {
+			return []prep.Reply{{Kind: prep.Send, Text: prep.Text("Q: what is 2+2?"),
+				Buttons: [][]prep.Button{{{Label: "Show", Data: "show"}}}}}
+		}
+		return []prep.Reply{
+			{Kind: prep.Edit, Text: prep.Text("Q: what is 2+2?\nA: ").Bold("4"),
+				Buttons: [][]prep.Button{{{Label: "Again", Data: "r1"}, {Label: "Good", Data: "r3"}}}},
+			{Kind: prep.Notice, Text: prep.Text("Answer shown")},
+			{Kind: prep.Send, Text: prep.Text("How well did you recall it?")},
+		}
+	})
+	srv := telegramtest.NewServer(t)
+	start(t, srv, coach, newMemStore(), nil)
+	srv.SendText(42, "/ask")
+	q := srv.WaitForMessages(42, 1)[0]
+
+	cb := srv.PressButton(42, q.ID, "show")
+	if a := srv.WaitForCallbackAnswer(cb); a.Text != "Answer shown" {
+		t.Errorf("callback answer = %q, want the notice", a.Text)
+	}
+	msgs := srv.WaitForMessages(42, 2)
+	edited := msgs[0]
+	if edited.Edits != 1 || edited.Text != "Q: what is 2+2?\nA: <b>4</b>" {
+		t.Errorf("edited message = %q after %d edits", edited.Text, edited.Edits)
+	}
+	if len(edited.Buttons) != 1 || len(edited.Buttons[0]) != 2 || edited.Buttons[0][1].Data != "r3" {
+		t.Errorf("edited buttons = %v", edited.Buttons)
+	}
+	if msgs[1].Plain() != "How well did you recall it?" {
+		t.Errorf("second message = %q", msgs[1].Plain())
+	}
+	evs := coach.Events()
+	if evs[1].Button != "show" || evs[1].Text != "" || !strings.HasPrefix(evs[1].Delivery, "telegram:") {
+		t.Errorf("button event = %+v", evs[1])
+	}
+	// The edit went out before the new message.
+	var order []string
+	for _, r := range srv.Requests() {
+		if r.Method == "editMessageText" || r.Method == "sendMessage" {
+			order = append(order, r.Method)
+		}
+	}
+	if strings.Join(order, ",") != "sendMessage,editMessageText,sendMessage" {
+		t.Errorf("request order = %v", order)
+	}
+}
+
+func TestCallbackAnsweredWhileCoachIsSlow(t *testing.T) {
+	release := make(chan struct{})
+	var returned atomic.Bool
+	coach := newCoach(func(ev prep.Event) []prep.Reply {
+		if ev.Button == "" {
+			return nil
+		}
+		<-release
+		returned.Store(true)
+		return []prep.Reply{{Kind: prep.Notice, Text: prep.Text("Saved")}}
+	})
+	srv := telegramtest.NewServer(t)
+	start(t, srv, coach, newMemStore(), func(o *telegram.Options) { o.CallbackWait = 50 * time.Millisecond })
+
+	cb := srv.PressButton(42, 1, "slow")
+	a := srv.WaitForCallbackAnswer(cb)
+	if returned.Load() {
+		t.Fatal("the coach returned before the answer: test did not exercise a slow coach")
+	}
+	if a.Text != "" {
+		t.Errorf("early answer = %q, want empty", a.Text)
+	}
+	close(release)
+	// The late notice arrives as an ordinary message.
+	if m := srv.WaitForMessages(42, 1)[0]; m.Plain() != "Saved" {
+		t.Errorf("late notice = %q", m.Plain())
+	}
+	if n := srv.Calls("answerCallbackQuery"); n != 1 {
+		t.Errorf("answerCallbackQuery called %d times, want 1", n)
+	}
+}
+
+func TestEditNotModifiedIsSuccess(t *testing.T) {
+	coach := newCoach(func(ev prep.Event) []prep.Reply {
+		r := prep.Reply{Kind: prep.Send, Text: prep.Text("Same"), Buttons: [][]prep.Button{{{Label: "x", Data: "x"}}}}
+		if ev.Button != "" {
+			r.Kind = prep.Edit
+		}
+		return []prep.Reply{r}
+	})
+	srv := telegramtest.NewServer(t)
+	h := start(t, srv, coach, newMemStore(), nil)
+	srv.SendText(42, "go")
+	m := srv.WaitForMessages(42, 1)[0]
+	srv.PressButton(42, m.ID, "x")
+	srv.WaitForCalls("editMessageText", 1)
+	srv.SendText(42, "sentinel")
+	msgs := srv.WaitForMessages(42, 2)
+	if msgs[0].Edits != 0 || msgs[1].Plain() != "Same" {
+		t.Errorf("messages = %+v", msgs)
+	}
+	if n := srv.Calls("editMessageText"); n != 1 {
+		t.Errorf("editMessageText called %d times, want 1 (no retry)", n)
+	}
+	if st := h.bot.Stats(); st.Dropped != 0 {
+		t.Errorf("stats = %+v, want nothing dropped", st)
+	}
+	if h.logs.Contains("level=ERROR") {
+		t.Errorf("not-modified logged as an error:\n%s", h.logs)
+	}
+}
+
+func TestEditOfVanishedMessageIsSentAnew(t *testing.T) {
+	coach := newCoach(func(ev prep.Event) []prep.Reply {
+		return []prep.Reply{{Kind: prep.Edit, Text: prep.Text("fresh")}}
+	})
+	srv := telegramtest.NewServer(t)
+	start(t, srv, coach, newMemStore(), nil)
+	srv.PressButton(42, 999, "old")
+	if m := srv.WaitForMessages(42, 1)[0]; m.Plain() != "fresh" {
+		t.Errorf("message = %q", m.Plain())
+	}
+}
+
+func TestTooManyRequestsRetriedOnceAfterRetryAfter(t *testing.T) {
+	h := startDefault(t, nil)
+	h.srv.FailNext("sendMessage", 1, http.StatusTooManyRequests,
+		`{"ok":false,"error_code":429,"description":"Too Many Requests: retry after 1","parameters":{"retry_after":1}}`)
+	h.srv.SendText(42, "hi")
+	h.srv.WaitForMessages(42, 1)
+	var sends []telegramtest.Request
+	for _, r := range h.srv.Requests() {
+		if r.Method == "sendMessage" {
+			sends = append(sends, r)
+		}
+	}
+	if len(sends) != 2 {
+		t.Fatalf("sendMessage called %d times, want 2 (one 429, one retry)", len(sends))
+	}
+	if gap := sends[1].At.Sub(sends[0].At); gap < time.Second {
+		t.Errorf("retried after %v, before retry_after's 1 s", gap)
+	}
+	if got := len(h.srv.Chat(42)); got != 1 {
+		t.Errorf("%d messages delivered, want 1", got)
+	}
+	if err := h.bot.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if st := h.bot.Stats(); st.TooManyRequests != 1 || st.Sent != 1 {
+		t.Errorf("stats = %+v", st)
+	}
+}
+
+func TestRateLimitedChatKeepsOrderWithoutDuplicates(t *testing.T) {
+	// The bot paces a chat faster than the server allows, so the server
+	// answers 429 and the queue must wait and retry, in order.
+	srv := telegramtest.NewServer(t)
+	srv.RateLimit(0, 10)
+	h := start(t, srv, newCoach(nil), newMemStore(), func(o *telegram.Options) {
+		o.GlobalRate, o.PerChatRate, o.PerChatBurst = 1000, 100, 10
+	})
+	var replies []prep.Reply
+	for i := range 14 {
+		replies = append(replies, prep.Reply{Kind: prep.Send, Text: prep.Text(fmt.Sprintf("part %d", i))})
+	}
+	if err := h.bot.Deliver(context.Background(), "telegram:42", replies); err != nil {
+		t.Fatal(err)
+	}
+	msgs := srv.WaitForMessages(42, 14)
+	for i, m := range msgs {
+		if m.Plain() != fmt.Sprintf("part %d", i) {
+			t.Fatalf("message %d = %q: order broken", i, m.Plain())
+		}
+	}
+	if err := h.bot.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	tooMany := srv.TooManyRequests()
+	if tooMany == 0 {
+		t.Error("test assumption: the server should have answered 429")
+	}
+	if calls := srv.Calls("sendMessage"); calls != 14+tooMany {
+		t.Errorf("%d sendMessage calls for 14 messages and %d 429s: retried more than once per 429", calls, tooMany)
+	}
+	if len(srv.Chat(42)) != 14 {
+		t.Errorf("duplicates: %d messages", len(srv.Chat(42)))
+	}
+}
+
+func TestServerErrorsRetriedWithBackoff(t *testing.T) {
+	for _, tc := range []struct {
+		name, body string
+	}{
+		{"json 502", ""},
+		{"html 502", "<html><body><h1>502 Bad Gateway</h1></body></html>"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := startDefault(t, nil)
+			h.srv.FailNext("sendMessage", 3, http.StatusBadGateway, tc.body)
+			h.srv.SendText(42, "hi")
+			h.srv.WaitForMessages(42, 1)
+			if err := h.bot.Flush(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			if n := h.srv.Calls("sendMessage"); n != 4 {
+				t.Errorf("sendMessage called %d times, want 4", n)
+			}
+			if st := h.bot.Stats(); st.Retries != 3 || st.Sent != 1 || st.Dropped != 0 {
+				t.Errorf("stats = %+v", st)
+			}
+		})
+	}
+}
+
+func TestReceivingSurvivesHTMLErrorPages(t *testing.T) {
+	h := startDefault(t, nil)
+	h.srv.WaitForCalls("getUpdates", 1)
+	h.srv.FailNext("getUpdates", 3, http.StatusBadGateway, "<html>bad gateway</html>")
+	h.srv.SendText(42, "still there?")
+	if m := h.srv.WaitForMessages(42, 1)[0]; m.Plain() != "echo: still there?" {
+		t.Errorf("reply = %q", m.Plain())
+	}
+}
+
+func TestStartupWaitsForTheAPI(t *testing.T) {
+	srv := telegramtest.NewServer(t)
+	srv.FailNext("getMe", 3, http.StatusServiceUnavailable, "<html>maintenance</html>")
+	h := start(t, srv, newCoach(nil), newMemStore(), nil)
+	if n := srv.Calls("getMe"); n != 4 {
+		t.Errorf("getMe called %d times, want 4", n)
+	}
+	if !h.logs.Contains("waiting for the Bot API") {
+		t.Errorf("no log of what it waits for:\n%s", h.logs)
+	}
+	srv.SendText(42, "hi")
+	srv.WaitForMessages(42, 1)
+}
+
+func TestRejectedTokenIsAClearError(t *testing.T) {
+	srv := telegramtest.NewServer(t)
+	logs := &logBuffer{}
+	opts := options(srv, newMemStore(), logs)
+	opts.Token = "123:wrong-token"
+	_, err := telegram.New(context.Background(), opts, newCoach(nil))
+	if !errors.Is(err, telegram.ErrTokenRejected) {
+		t.Fatalf("err = %v, want ErrTokenRejected", err)
+	}
+	if !strings.Contains(err.Error(), "PREPBOT_TELEGRAM_TOKEN") || strings.Contains(err.Error(), opts.Token) {
+		t.Errorf("error %q should name the setting and not show the token", err)
+	}
+}
+
+func TestTokenNeverLogged(t *testing.T) {
+	// A port that refuses connections: every error is a *url.Error, whose
+	// text would include the request URL and thus the token.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	logs := &logBuffer{}
+	opts := options(telegramtest.NewServer(t), newMemStore(), logs)
+	opts.APIBase = "http://" + addr
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	_, err = telegram.New(ctx, opts, newCoach(nil))
+	if err == nil {
+		t.Fatal("New succeeded against a closed port")
+	}
+	if !logs.Contains("waiting for the Bot API") {
+		t.Fatalf("expected retries to be logged:\n%s", logs)
+	}
+	secret := strings.SplitN(opts.Token, ":", 2)[1]
+	if logs.Contains(secret) || strings.Contains(err.Error(), secret) {
+		t.Errorf("token leaked:\nerr: %v\nlog:\n%s", err, logs)
+	}
+}
+
+func TestBlockedUserReportedOnceAndQueueDropped(t *testing.T) {
+	var mu sync.Mutex
+	var blocked []prep.UserKey
+	h := startDefault(t, func(o *telegram.Options) {
+		o.OnBlocked = func(ctx context.Context, u prep.UserKey) {
+			mu.Lock()
+			defer mu.Unlock()
+			blocked = append(blocked, u)
+		}
+	})
+	h.srv.Block(42)
+	three := []prep.Reply{
+		{Kind: prep.Send, Text: prep.Text("one")},
+		{Kind: prep.Send, Text: prep.Text("two")},
+		{Kind: prep.Send, Text: prep.Text("three")},
+	}
+	for range 2 {
+		if err := h.bot.Deliver(context.Background(), "telegram:42", three); err != nil {
+			t.Fatal(err)
+		}
+		if err := h.bot.Flush(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mu.Lock()
+	got := append([]prep.UserKey(nil), blocked...)
+	mu.Unlock()
+	if len(got) != 1 || got[0] != "telegram:42" {
+		t.Errorf("OnBlocked calls = %v, want one for telegram:42", got)
+	}
+	if n := h.srv.Calls("sendMessage"); n != 2 {
+		t.Errorf("sendMessage called %d times, want 2 (the rest of each queue dropped)", n)
+	}
+	if h.bot.QueueLen() != 0 {
+		t.Errorf("queue length %d after flush", h.bot.QueueLen())
+	}
+	// The user unblocks and writes: messages flow again.
+	h.srv.Unblock(42)
+	h.srv.SendText(42, "back")
+	h.srv.WaitForMessages(42, 1)
+}
+
+func TestStrangerRefusedPolitelyOncePerMinute(t *testing.T) {
+	clk := newClock()
+	srv := telegramtest.NewServer(t)
+	srv.SetUser(tgbotapi.User{ID: 7, FirstName: "Friend", UserName: "Friend"})
+	coach := newCoach(nil)
+	start(t, srv, coach, newMemStore(), func(o *telegram.Options) {
+		o.Allowed = []string{"42", "@friend"}
+		o.Now = clk.Now
+	})
+	srv.SendText(99, "let me in")
+	srv.SendText(99, "please")
+	srv.PressButton(99, 1, "show")
+	srv.SendText(42, "owner here")
+	srv.SendText(7, "friend here")
+	srv.WaitForMessages(7, 1)
+	srv.WaitForConfirmed()
+
+	msgs := srv.Chat(99)
+	want := "This is a private prepbot. Ask its owner to add your id 99 to PREPBOT_ALLOWED_USERS."
+	if len(msgs) != 1 || msgs[0].Plain() != want {
+		t.Fatalf("stranger got %+v, want one refusal %q", msgs, want)
+	}
+	for _, ev := range coach.Events() {
+		if ev.User == "telegram:99" {
+			t.Errorf("coach called for the stranger: %+v", ev)
+		}
+	}
+	if len(coach.Events()) != 2 {
+		t.Errorf("coach events = %+v, want the owner's and the friend's", coach.Events())
+	}
+	clk.Advance(61 * time.Second)
+	srv.SendText(99, "again")
+	srv.WaitForMessages(99, 2)
+}
+
+func TestNonTextAndOverlongMessagesAnsweredWithoutCoach(t *testing.T) {
+	h := startDefault(t, nil)
+	h.srv.SendSticker(42)
+	h.srv.Send(tgbotapi.Message{From: &tgbotapi.User{ID: 42, FirstName: "A"},
+		Photo: []tgbotapi.PhotoSize{{FileID: "p", Width: 1, Height: 1}}, Caption: "my notes"})
+	h.srv.SendText(42, strings.Repeat("a", 4097))
+	h.srv.Send(tgbotapi.Message{From: &tgbotapi.User{ID: 42, FirstName: "A"}, NewChatTitle: "service message"})
+	msgs := h.srv.WaitForMessages(42, 3)
+	h.srv.WaitForConfirmed()
+	if !strings.HasPrefix(msgs[0].Plain(), "I only read text") || !strings.HasPrefix(msgs[1].Plain(), "I only read text") {
+		t.Errorf("media replies = %q, %q", msgs[0].Plain(), msgs[1].Plain())
+	}
+	if !strings.Contains(msgs[2].Plain(), "too long") || !strings.Contains(msgs[2].Plain(), "4097") {
+		t.Errorf("too-long reply = %q", msgs[2].Plain())
+	}
+	if evs := h.coach.Events(); len(evs) != 0 {
+		t.Errorf("coach called: %+v", evs)
+	}
+	if n := len(h.srv.Chat(42)); n != 3 {
+		t.Errorf("%d replies, want 3 (none to the service message)", n)
+	}
+}
+
+func TestGroupChatAnswersOnlyWhenAddressed(t *testing.T) {
+	const group = int64(-100123)
+	h := startDefault(t, nil)
+	h.srv.SendGroupText(group, 42, "/ask sql")
+	bot := h.srv.WaitForMessages(group, 1)[0]
+
+	cases := []struct {
+		send func() int
+		want string // the coach's text; "" when ignored
+	}{
+		{func() int { return h.srv.SendGroupText(group, 42, "hello everyone") }, ""},
+		{func() int { return h.srv.SendGroupText(group, 42, "/ask@prep_test_bot joins") }, "/ask joins"},
+		{func() int { return h.srv.SendGroupText(group, 42, "/ask@other_bot joins") }, ""},
+		{func() int { return h.srv.SendGroupText(group, 42, "@Prep_Test_Bot, what next?") }, "what next?"},
+		{func() int { return h.srv.SendGroupText(group, 42, "mail me at x@prep_test_bots.org") }, ""},
+		{func() int { return h.srv.SendReply(group, 42, bot.ID, "4") }, "4"},
+		{func() int { return h.srv.SendGroupText(group, 42, "/help") }, "/help"},
+	}
+	var want []string
+	want = append(want, "/ask sql")
+	for _, c := range cases {
+		c.send()
+		if c.want != "" {
+			want = append(want, c.want)
+		}
+	}
+	evs := h.coach.WaitEvents(t, len(want))
+	h.srv.WaitForConfirmed()
+	evs = h.coach.Events()
+	var got []string
+	for _, ev := range evs {
+		got = append(got, ev.Text)
+		if ev.User != "telegram:42" {
+			t.Errorf("event user = %q", ev.User)
+		}
+	}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("coach saw %q, want %q", got, want)
+	}
+	if n := len(h.srv.WaitForMessages(group, len(want))); n != len(want) {
+		t.Errorf("%d replies in the group, want %d", n, len(want))
+	}
+	if len(h.srv.Chat(42)) != 0 {
+		t.Error("group replies leaked into the private chat")
+	}
+}
+
+func TestBadCallbackDataAnsweredWithToast(t *testing.T) {
+	h := startDefault(t, nil)
+	long := h.srv.PressButton(42, 1, strings.Repeat("x", 65))
+	empty := h.srv.PressButton(42, 1, "")
+	for _, id := range []string{long, empty} {
+		if a := h.srv.WaitForCallbackAnswer(id); a.Text != "This button no longer works." {
+			t.Errorf("answer to %s = %q", id, a.Text)
+		}
+	}
+	if evs := h.coach.Events(); len(evs) != 0 {
+		t.Errorf("coach called: %+v", evs)
+	}
+}
+
+func TestOverlongButtonDataNeverSent(t *testing.T) {
+	coach := newCoach(func(ev prep.Event) []prep.Reply {
+		return []prep.Reply{{Kind: prep.Send, Text: prep.Text("pick"), Buttons: [][]prep.Button{{
+			{Label: "ok", Data: "ok"}, {Label: "too long", Data: strings.Repeat("d", 65)},
+		}}}}
+	})
+	srv := telegramtest.NewServer(t)
+	h := start(t, srv, coach, newMemStore(), nil)
+	srv.SendText(42, "go")
+	m := srv.WaitForMessages(42, 1)[0]
+	if len(m.Buttons) != 1 || len(m.Buttons[0]) != 1 || m.Buttons[0][0].Data != "ok" {
+		t.Errorf("buttons = %v", m.Buttons)
+	}
+	if !h.logs.Contains("buttons left out") {
+		t.Error("dropped button not logged")
+	}
+}
+
+func TestLongReplySplitWithButtonsOnLastPart(t *testing.T) {
+	var text prep.RichText
+	for i := range 300 {
+		text = text.Plain(fmt.Sprintf("line %03d ", i)).Bold("<b>&").Plain(strings.Repeat("·", 14) + "\n")
+	}
+	coach := newCoach(func(ev prep.Event) []prep.Reply {
+		return []prep.Reply{{Kind: prep.Send, Text: text, Buttons: [][]prep.Button{{{Label: "Next", Data: "next"}}}}}
+	})
+	srv := telegramtest.NewServer(t)
+	start(t, srv, coach, newMemStore(), nil)
+	srv.SendText(42, "go")
+	srv.WaitForCalls("sendMessage", 3)
+	srv.SendText(42, "sentinel")
+	msgs := srv.WaitForMessages(42, 4)
+	var joined strings.Builder
+	for i, m := range msgs[:3] {
+		if n := telegramtest.TextLen(m.Plain()); n > 4096 {
+			t.Errorf("part %d has %d characters", i, n)
+		}
+		if (len(m.Buttons) > 0) != (i == 2) {
+			t.Errorf("part %d buttons = %v; want buttons only on the last part", i, m.Buttons)
+		}
+		joined.WriteString(m.Plain() + "\n")
+	}
+	// Each cut falls on a newline, which belongs to neither part.
+	if got, want := strings.TrimSpace(joined.String()), strings.TrimSpace(text.String()); got != want {
+		t.Errorf("parts do not add up to the text: got %d chars, want %d", len(got), len(want))
+	}
+}
+
+func TestDeliverPushesToPrivateChat(t *testing.T) {
+	h := startDefault(t, nil)
+	png := []byte("\x89PNG\r\n\x1a\nfake")
+	err := h.bot.Deliver(context.Background(), "telegram:42", []prep.Reply{
+		{Kind: prep.Edit, Text: prep.Text("Time to review: 3 cards")},
+		{Kind: prep.Notice, Text: prep.Text("also a notice")},
+		{Kind: prep.Photo, Text: prep.Text("Your week").Bold("!"), Image: png},
+		{Kind: prep.Photo, Text: prep.Text(strings.Repeat("long caption ", 100)), Image: png,
+			Buttons: [][]prep.Button{{{Label: "More", Data: "more"}}}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	msgs := h.srv.WaitForMessages(42, 5)
+	if msgs[0].Plain() != "Time to review: 3 cards" || msgs[0].Edits != 0 {
+		t.Errorf("edit as push = %+v", msgs[0])
+	}
+	if msgs[1].Plain() != "also a notice" {
+		t.Errorf("notice as push = %q", msgs[1].Plain())
+	}
+	if string(msgs[2].Photo) != string(png) || msgs[2].Text != "Your week<b>!</b>" {
+		t.Errorf("photo = %d bytes, caption %q", len(msgs[2].Photo), msgs[2].Text)
+	}
+	if msgs[3].Photo == nil || msgs[3].Text != "" || msgs[4].Buttons == nil ||
+		!strings.HasPrefix(msgs[4].Plain(), "long caption") {
+		t.Errorf("long caption should follow the photo as a message with the buttons: %+v / %+v", msgs[3], msgs[4])
+	}
+	for _, bad := range []prep.UserKey{"slack:U1", "telegram:abc", "telegram:-5"} {
+		if err := h.bot.Deliver(context.Background(), bad, nil); err == nil {
+			t.Errorf("Deliver(%q) succeeded", bad)
+		}
+	}
+}
+
+func TestShutdownDrainsQueueThenRefusesDeliver(t *testing.T) {
+	h := startDefault(t, func(o *telegram.Options) { o.PerChatRate, o.PerChatBurst = 20, 1 })
+	var replies []prep.Reply
+	for i := range 6 {
+		replies = append(replies, prep.Reply{Kind: prep.Send, Text: prep.Text(fmt.Sprint(i))})
+	}
+	if err := h.bot.Deliver(context.Background(), "telegram:42", replies); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.stop(); err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	if n := len(h.srv.Chat(42)); n != 6 {
+		t.Errorf("%d of 6 queued messages sent before Run returned", n)
+	}
+	if err := h.bot.Deliver(context.Background(), "telegram:42", replies); !errors.Is(err, telegram.ErrClosed) {
+		t.Errorf("Deliver after shutdown = %v, want ErrClosed", err)
+	}
+	if h.bot.Ready() {
+		t.Error("Ready after shutdown")
+	}
+}
+
+func TestAnotherInstanceLoggedClearly(t *testing.T) {
+	h := startDefault(t, nil)
+	h.srv.WaitForCalls("getUpdates", 1)
+	h.srv.FailNext("getUpdates", 1, http.StatusConflict,
+		`{"ok":false,"error_code":409,"description":"Conflict: terminated by other getUpdates request; make sure that only one bot instance is running"}`)
+	h.srv.SendText(42, "hi")
+	h.srv.WaitForMessages(42, 1)
+	if !h.logs.Contains("another instance polls with this token") {
+		t.Errorf("conflict not explained in the log:\n%s", h.logs)
+	}
+}
+
+func TestWebhookMode(t *testing.T) {
+	for _, secret := range []string{"s3cret_Token-1", ""} {
+		t.Run("secret="+secret, func(t *testing.T) {
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			hookURL := "http://" + ln.Addr().String() + "/tg/hook"
+			h := start(t, telegramtest.NewServer(t), newCoach(nil), nil, func(o *telegram.Options) {
+				o.Store = nil
+				o.Webhook = telegram.Webhook{URL: hookURL, Listener: ln, Secret: secret}
+			})
+			waitFor(t, "Ready", h.bot.Ready)
+			gotURL, gotSecret := h.srv.Webhook()
+			if gotURL != hookURL || gotSecret == "" || (secret != "" && gotSecret != secret) {
+				t.Fatalf("webhook = %q secret %q", gotURL, gotSecret)
+			}
+			if h.srv.Calls("getUpdates") != 0 {
+				t.Error("polled in webhook mode")
+			}
+			id := h.srv.SendText(42, "via hook")
+			if m := h.srv.WaitForMessages(42, 1)[0]; m.Plain() != "echo: via hook" {
+				t.Errorf("reply = %q", m.Plain())
+			}
+			h.srv.Redeliver(id)
+			evs := h.coach.WaitEvents(t, 2)
+			if evs[0].Delivery != evs[1].Delivery {
+				t.Errorf("redelivery ids %q, %q", evs[0].Delivery, evs[1].Delivery)
+			}
+
+			for _, bad := range []string{"", "wrong"} {
+				req, _ := http.NewRequest(http.MethodPost, hookURL, strings.NewReader(`{"update_id":1,"message":{"message_id":1,"from":{"id":5,"first_name":"M"},"chat":{"id":5,"type":"private"},"text":"evil"}}`))
+				if bad != "" {
+					req.Header.Set(telegram.SecretHeader, bad)
+				}
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				resp.Body.Close()
+				if resp.StatusCode != http.StatusUnauthorized {
+					t.Errorf("secret %q: status %d, want 401", bad, resp.StatusCode)
+				}
+			}
+			if n := len(h.coach.Events()); n != 2 {
+				t.Errorf("coach saw %d events, want 2 (forged calls refused)", n)
+			}
+		})
+	}
+}
+
+func TestOptionsValidated(t *testing.T) {
+	srv := telegramtest.NewServer(t)
+	for _, tc := range []struct {
+		name string
+		edit func(*telegram.Options)
+		want string
+	}{
+		{"no token", func(o *telegram.Options) { o.Token = "" }, "set PREPBOT_TELEGRAM_TOKEN"},
+		{"garbled token", func(o *telegram.Options) { o.Token = "not a token" }, "does not look like a bot token"},
+		{"bad allowed", func(o *telegram.Options) { o.Allowed = []string{"alice"} }, `"alice" is neither a numeric`},
+		{"no store", func(o *telegram.Options) { o.Store = nil }, "Store is required"},
+		{"bad api base", func(o *telegram.Options) { o.APIBase = "ftp://x" }, "not an http(s) URL"},
+		{"negative rate", func(o *telegram.Options) { o.GlobalRate = -1 }, "global rate"},
+		{"webhook without listen", func(o *telegram.Options) { o.Webhook.URL = "https://example.org/hook" }, "listen address"},
+		{"webhook bad secret", func(o *telegram.Options) {
+			o.Webhook = telegram.Webhook{URL: "https://example.org/hook", Listen: ":0", Secret: "no spaces"}
+		}, "webhook secret"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			opts := options(srv, newMemStore(), &logBuffer{})
+			tc.edit(&opts)
+			_, err := telegram.New(context.Background(), opts, newCoach(nil))
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("err = %v, want it to mention %q", err, tc.want)
+			}
+		})
+	}
+	if n := srv.Calls("*"); n != 0 {
+		t.Errorf("invalid options reached the API %d times", n)
+	}
+}
+
+func TestCoachPanicDoesNotKillTheBot(t *testing.T) {
+	coach := newCoach(func(ev prep.Event) []prep.Reply {
+		if ev.Text == "boom" {
+			panic("engine bug")
+		}
+		return echo(ev)
+	})
+	srv := telegramtest.NewServer(t)
+	start(t, srv, coach, newMemStore(), nil)
+	srv.SendText(42, "boom")
+	srv.SendText(42, "fine")
+	msgs := srv.WaitForMessages(42, 2)
+	if !strings.HasPrefix(msgs[0].Plain(), "Sorry") || msgs[1].Plain() != "echo: fine" {
+		t.Errorf("messages = %q, %q", msgs[0].Plain(), msgs[1].Plain())
+	}
+}

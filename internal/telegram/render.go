@@ -1,0 +1,321 @@
+package telegram
+
+import (
+	"net/url"
+	"strings"
+	"unicode/utf8"
+
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+
+	"github.com/prepbot/prepbot/internal/prep"
+)
+
+// Telegram's limits on what the bot sends, in UTF-16 code units of visible
+// text (after entity parsing), which is how Telegram counts.
+const (
+	MaxMessageLen = 4096
+	MaxCaptionLen = 1024
+	MaxNoticeLen  = 200 // answerCallbackQuery text
+	// MaxButtons is the most inline buttons the bot puts under one message;
+	// Telegram rejects larger keyboards.
+	MaxButtons = 100
+)
+
+// RenderHTML renders rich text in Telegram's HTML parse mode. Every text is
+// escaped, so nothing the engine or a deck author writes can break the
+// markup; links with other schemes than http, https, tg and mailto are
+// shown as text.
+func RenderHTML(t prep.RichText) string {
+	return renderSpans(normalize(t))
+}
+
+// SplitHTML renders rich text as one or more messages of at most limit
+// characters of visible text each, cutting at line ends where it can, else
+// at spaces, else anywhere between characters. Each part is well-formed on
+// its own: a span cut in two is closed and reopened. Parts that would hold
+// only white space are left out.
+func SplitHTML(t prep.RichText, limit int) []string {
+	spans := normalize(t)
+	full, bounds := flatten(spans)
+	var out []string
+	for _, c := range cuts(full, limit) {
+		if strings.TrimSpace(full[c.start:c.end]) == "" {
+			continue
+		}
+		out = append(out, renderSpans(slice(spans, bounds, c.start, c.end)))
+	}
+	return out
+}
+
+// TrimHTML renders rich text in at most limit characters of visible text,
+// ending in "…" when it had to cut: for an edit, which cannot become two
+// messages.
+func TrimHTML(t prep.RichText, limit int) string {
+	spans := normalize(t)
+	full, bounds := flatten(spans)
+	if textLen(full) <= limit {
+		return renderSpans(spans)
+	}
+	end, _ := cutPoint(full, max(1, limit-1))
+	head := strings.TrimRightFunc(full[:end], isSpace)
+	return renderSpans(slice(spans, bounds, 0, len(head))) + "…"
+}
+
+// InlineKeyboard builds the keyboard for rows of buttons, leaving out the
+// buttons Telegram would reject (callback data empty, over 64 bytes or not
+// UTF-8; past the MaxButtons'th) and reporting how many it left out. It
+// returns nil when no button remains.
+func InlineKeyboard(rows [][]prep.Button) (kb *tgbotapi.InlineKeyboardMarkup, dropped int) {
+	n := 0
+	var out [][]tgbotapi.InlineKeyboardButton
+	for _, row := range rows {
+		var r []tgbotapi.InlineKeyboardButton
+		for _, b := range row {
+			if !validButtonData(b.Data) || n >= MaxButtons {
+				dropped++
+				continue
+			}
+			label := strings.TrimSpace(strings.ToValidUTF8(b.Label, "\uFFFD"))
+			if label == "" {
+				label = "•"
+			}
+			r = append(r, tgbotapi.NewInlineKeyboardButtonData(label, b.Data))
+			n++
+		}
+		if len(r) > 0 {
+			out = append(out, r)
+		}
+	}
+	if len(out) == 0 {
+		return nil, dropped
+	}
+	return &tgbotapi.InlineKeyboardMarkup{InlineKeyboard: out}, dropped
+}
+
+func validButtonData(d string) bool {
+	return d != "" && len(d) <= prep.MaxButtonData && utf8.ValidString(d)
+}
+
+// normalize makes rich text safe to render and to measure: valid UTF-8,
+// no empty spans, unsafe links turned to text, and code blocks on lines of
+// their own (with the newlines as explicit plain spans, so that the
+// visible text is exactly the concatenation of the spans' texts).
+func normalize(t prep.RichText) []prep.Span {
+	out := make([]prep.Span, 0, len(t))
+	afterBlock := false
+	add := func(s prep.Span) {
+		if s.Text == "" {
+			return
+		}
+		if afterBlock && !strings.HasPrefix(s.Text, "\n") {
+			out = append(out, prep.Span{Style: prep.Plain, Text: "\n"})
+		}
+		afterBlock = s.Style == prep.CodeBlock
+		out = append(out, s)
+	}
+	for _, s := range t {
+		s.Text = strings.ToValidUTF8(s.Text, "\uFFFD")
+		switch s.Style {
+		case prep.Plain, prep.Bold, prep.Italic, prep.Code:
+			add(prep.Span{Style: s.Style, Text: s.Text})
+		case prep.CodeBlock:
+			body := strings.TrimRight(s.Text, "\n")
+			if body == "" {
+				continue
+			}
+			if len(out) > 0 && !strings.HasSuffix(out[len(out)-1].Text, "\n") {
+				out = append(out, prep.Span{Style: prep.Plain, Text: "\n"})
+			}
+			afterBlock = false
+			add(prep.Span{Style: prep.CodeBlock, Text: body, Lang: cleanLang(s.Lang)})
+		case prep.Link:
+			u := strings.ToValidUTF8(s.URL, "")
+			text := s.Text
+			if text == "" {
+				text = u
+			}
+			if safeURL(u) {
+				add(prep.Span{Style: prep.Link, Text: text, URL: u})
+				continue
+			}
+			if u != "" && u != text {
+				text += " (" + u + ")"
+			}
+			add(prep.Span{Style: prep.Plain, Text: text})
+		default:
+			add(prep.Span{Style: prep.Plain, Text: s.Text})
+		}
+	}
+	return out
+}
+
+func safeURL(raw string) bool {
+	if raw == "" || strings.ContainsAny(raw, " \n\r\t") {
+		return false
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return false
+	}
+	switch strings.ToLower(u.Scheme) {
+	case "http", "https":
+		return u.Host != ""
+	case "tg", "mailto":
+		return true
+	}
+	return false
+}
+
+// cleanLang keeps a code fence's language to the characters a class name
+// can hold.
+func cleanLang(lang string) string {
+	var b strings.Builder
+	for _, r := range lang {
+		if b.Len() >= 32 {
+			break
+		}
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("+#._-", r) {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+var htmlEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
+var attrEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;")
+
+func renderSpans(spans []prep.Span) string {
+	var b strings.Builder
+	for _, s := range spans {
+		text := htmlEscaper.Replace(s.Text)
+		switch s.Style {
+		case prep.Bold:
+			b.WriteString("<b>" + text + "</b>")
+		case prep.Italic:
+			b.WriteString("<i>" + text + "</i>")
+		case prep.Code:
+			b.WriteString("<code>" + text + "</code>")
+		case prep.CodeBlock:
+			if s.Lang != "" {
+				b.WriteString(`<pre><code class="language-` + s.Lang + `">` + text + "</code></pre>")
+			} else {
+				b.WriteString("<pre>" + text + "</pre>")
+			}
+		case prep.Link:
+			b.WriteString(`<a href="` + attrEscaper.Replace(s.URL) + `">` + text + "</a>")
+		default:
+			b.WriteString(text)
+		}
+	}
+	return b.String()
+}
+
+// flatten joins the spans' texts (the visible text) and records where each
+// span starts; bounds has one more entry, the total length.
+func flatten(spans []prep.Span) (string, []int) {
+	var b strings.Builder
+	bounds := make([]int, 0, len(spans)+1)
+	for _, s := range spans {
+		bounds = append(bounds, b.Len())
+		b.WriteString(s.Text)
+	}
+	bounds = append(bounds, b.Len())
+	return b.String(), bounds
+}
+
+// slice returns the spans covering bytes [start, end) of the visible text,
+// cutting the first and last to fit.
+func slice(spans []prep.Span, bounds []int, start, end int) []prep.Span {
+	var out []prep.Span
+	for i, s := range spans {
+		a, z := bounds[i], bounds[i+1]
+		if z <= start || a >= end {
+			continue
+		}
+		s.Text = s.Text[max(a, start)-a : min(z, end)-a]
+		out = append(out, s)
+	}
+	return out
+}
+
+type span struct{ start, end int }
+
+// cuts divides text into pieces of at most limit UTF-16 units; the newline
+// or space a cut falls on belongs to neither piece.
+func cuts(text string, limit int) []span {
+	var out []span
+	pos := 0
+	for pos < len(text) {
+		end, skip := cutPoint(text[pos:], limit)
+		out = append(out, span{pos, pos + end})
+		pos += end + skip
+	}
+	return out
+}
+
+// cutPoint finds where to end a piece that starts text: all of it if it
+// fits, else the last newline that fits, else the last space, else the
+// last character boundary that fits (at least one character, so that
+// splitting always progresses). skip is the width of the separator cut at.
+func cutPoint(text string, limit int) (end, skip int) {
+	units, hard := 0, 0
+	for i, r := range text {
+		w := 1
+		if r >= 0x10000 {
+			w = 2
+		}
+		if units+w > limit {
+			break
+		}
+		units += w
+		hard = i + utf8.RuneLen(r)
+	}
+	if hard == len(text) {
+		return hard, 0
+	}
+	if hard == 0 {
+		_, size := utf8.DecodeRuneInString(text)
+		return size, 0
+	}
+	window := text[:hard]
+	// A separator just past the window is as good as one inside it.
+	if text[hard] == '\n' {
+		return hard, 1
+	}
+	if i := strings.LastIndexByte(window, '\n'); i > 0 {
+		return i, 1
+	}
+	if text[hard] == ' ' {
+		return hard, 1
+	}
+	if i := strings.LastIndexByte(window, ' '); i > 0 {
+		return i, 1
+	}
+	return hard, 0
+}
+
+func isSpace(r rune) bool { return r == ' ' || r == '\n' || r == '\t' || r == '\r' }
+
+// textLen measures text as Telegram does: in UTF-16 code units.
+func textLen(s string) int {
+	n := 0
+	for _, r := range s {
+		if r >= 0x10000 {
+			n += 2
+		} else {
+			n++
+		}
+	}
+	return n
+}
+
+// plainNotice renders rich text as a callback answer: plain text, at most
+// MaxNoticeLen characters.
+func plainNotice(t prep.RichText) string {
+	s := strings.TrimSpace(strings.ToValidUTF8(t.String(), "\uFFFD"))
+	if textLen(s) <= MaxNoticeLen {
+		return s
+	}
+	end, _ := cutPoint(s, MaxNoticeLen-1)
+	return strings.TrimRightFunc(s[:end], isSpace) + "…"
+}

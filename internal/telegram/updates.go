@@ -1,0 +1,732 @@
+package telegram
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+
+	"github.com/prepbot/prepbot/internal/prep"
+)
+
+// Texts the adapter answers with itself, without asking the coach.
+const (
+	textOnlyText   = "I only read text. Please type your answer or a command."
+	textStale      = "This button no longer works."
+	textCoachError = "Sorry, something went wrong on my side. Please try again."
+)
+
+func refusal(id int64) string {
+	return fmt.Sprintf("This is a private prepbot. Ask its owner to add your id %d to PREPBOT_ALLOWED_USERS.", id)
+}
+
+func tooLong(n int) string {
+	return fmt.Sprintf("That message is too long for me (%d characters; the limit is %d). Please send a shorter one.", n, MaxMessageLen)
+}
+
+// allowedUpdates are the update kinds the bot asks Telegram for; the rest
+// (edits, channel posts, polls) would only be skipped.
+var allowedUpdates = []string{"message", "callback_query", "my_chat_member"}
+
+// ---------------------------------------------------------------------------
+// Long polling
+
+func (b *Bot) poll(ctx context.Context) error {
+	// A webhook left set by an earlier run makes every getUpdates fail
+	// with 409.
+	if err := b.deleteWebhook(ctx); err != nil {
+		return err
+	}
+	offset, err := b.loadOffset()
+	if err != nil {
+		return err
+	}
+	b.log.Info("telegram: polling for updates", "offset", offset)
+	bo := backoff{initial: b.opts.Retry.Initial, max: b.opts.Retry.Max}
+	for ctx.Err() == nil {
+		updates, err := b.getUpdates(ctx, offset)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			b.lastPoll.Store(0)
+			c := classify(err)
+			wait := bo.next()
+			switch c.verdict {
+			case vUnauthorized:
+				return fmt.Errorf("%w (getUpdates answered %q)", ErrTokenRejected, c.desc)
+			case vRetryAfter:
+				wait = c.retryAfter
+				b.log.Warn("telegram: getUpdates rate-limited", "retry_in", wait)
+			case vConflict:
+				b.log.Warn("telegram: another instance polls with this token (or a webhook was set); waiting",
+					"retry_in", wait.Round(time.Millisecond), "answer", c.desc)
+			default:
+				b.log.Warn("telegram: getUpdates failed; retrying",
+					"retry_in", wait.Round(time.Millisecond), "err", err.Error())
+			}
+			if !sleep(ctx, wait) {
+				return nil
+			}
+			continue
+		}
+		bo.reset()
+		b.lastPoll.Store(b.opts.Now().UnixNano())
+		for _, u := range updates {
+			b.handle(ctx, u)
+			// An update below the offset is one Telegram redelivered; it
+			// was handled again (harmlessly) but must not move the offset
+			// back.
+			if next := int64(u.UpdateID) + 1; next > offset {
+				offset = next
+				b.saveOffset(offset)
+			}
+			if ctx.Err() != nil {
+				return nil
+			}
+		}
+	}
+	return nil
+}
+
+func (b *Bot) getUpdates(ctx context.Context, offset int64) ([]tgbotapi.Update, error) {
+	resp, err := b.call(ctx, tgbotapi.UpdateConfig{
+		Offset:         int(offset),
+		Limit:          100,
+		Timeout:        int(b.opts.PollTimeout / time.Second),
+		AllowedUpdates: allowedUpdates,
+	})
+	if err != nil {
+		return nil, err
+	}
+	var updates []tgbotapi.Update
+	if err := json.Unmarshal(resp.Result, &updates); err != nil {
+		return nil, &apiError{method: "getUpdates", err: fmt.Errorf("decode updates: %w", err)}
+	}
+	return updates, nil
+}
+
+func (b *Bot) deleteWebhook(ctx context.Context) error {
+	bo := backoff{initial: b.opts.Retry.Initial, max: b.opts.Retry.Max}
+	for {
+		_, err := b.call(ctx, tgbotapi.DeleteWebhookConfig{})
+		if err == nil {
+			return nil
+		}
+		if ctx.Err() != nil {
+			return nil
+		}
+		c := classify(err)
+		wait := bo.next()
+		switch c.verdict {
+		case vUnauthorized:
+			return fmt.Errorf("%w (deleteWebhook answered %q)", ErrTokenRejected, c.desc)
+		case vRetryAfter:
+			wait = c.retryAfter
+		case vTransient:
+		default:
+			// Polling may still work; getUpdates will say if it does not.
+			b.log.Warn("telegram: deleteWebhook refused", "err", err.Error())
+			return nil
+		}
+		b.log.Warn("telegram: waiting for the Bot API to answer deleteWebhook",
+			"retry_in", wait.Round(time.Millisecond), "err", err.Error())
+		if !sleep(ctx, wait) {
+			return nil
+		}
+	}
+}
+
+func (b *Bot) loadOffset() (int64, error) {
+	var off int64
+	err := b.opts.Store.View(func(tx prep.Tx) error {
+		var err error
+		off, err = tx.Cursor(OffsetCursor)
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("telegram: read the update offset: %w", err)
+	}
+	return off, nil
+}
+
+// saveOffset stores the offset after each update. On failure the update
+// will come again after a restart; the engine de-duplicates it.
+func (b *Bot) saveOffset(off int64) {
+	err := b.opts.Store.Update(func(tx prep.Tx) error { return tx.SetCursor(OffsetCursor, off) })
+	if err != nil {
+		b.log.Error("telegram: could not store the update offset", "offset", off, "err", err.Error())
+	}
+}
+
+// ---------------------------------------------------------------------------
+// Webhook
+
+// SecretHeader is the header in which Telegram sends a webhook's secret
+// token.
+const SecretHeader = "X-Telegram-Bot-Api-Secret-Token"
+
+func (b *Bot) serveWebhook(ctx context.Context) error {
+	w := b.opts.Webhook
+	secret := w.Secret
+	if secret == "" {
+		// A fresh secret per start: only the Telegram servers we just told
+		// it to can call us.
+		secret = rand.Text()
+	}
+	u, _ := url.Parse(w.URL) // validated in New
+	path := u.Path
+	if path == "" {
+		path = "/"
+	}
+	ln := w.Listener
+	if ln == nil {
+		var err error
+		if ln, err = net.Listen("tcp", w.Listen); err != nil {
+			return fmt.Errorf("telegram: webhook: %w", err)
+		}
+	}
+	srv := &http.Server{
+		Handler:           b.webhookHandler(ctx, path, secret),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      time.Minute,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(b.log.Handler(), slog.LevelWarn),
+	}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	defer func() {
+		b.hookUp.Store(false)
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), b.opts.DrainTimeout)
+		defer cancel()
+		_ = srv.Shutdown(sctx)
+	}()
+
+	if err := b.setWebhook(ctx, secret); err != nil {
+		return err
+	}
+	if ctx.Err() != nil {
+		return nil
+	}
+	b.hookUp.Store(true)
+	b.log.Info("telegram: receiving updates by webhook", "url", w.URL, "listen", ln.Addr().String())
+	select {
+	case <-ctx.Done():
+		return nil
+	case err := <-served:
+		return fmt.Errorf("telegram: webhook server: %w", err)
+	}
+}
+
+// setWebhook registers the webhook with its secret token, which the
+// library's WebhookConfig cannot carry.
+func (b *Bot) setWebhook(ctx context.Context, secret string) error {
+	updates, _ := json.Marshal(allowedUpdates)
+	params := tgbotapi.Params{
+		"url":             b.opts.Webhook.URL,
+		"secret_token":    secret,
+		"allowed_updates": string(updates),
+	}
+	bo := backoff{initial: b.opts.Retry.Initial, max: b.opts.Retry.Max}
+	for {
+		_, err := b.raw(ctx, "setWebhook", params)
+		if err == nil {
+			return nil
+		}
+		if ctx.Err() != nil {
+			return nil
+		}
+		c := classify(err)
+		wait := bo.next()
+		switch c.verdict {
+		case vUnauthorized:
+			return fmt.Errorf("%w (setWebhook answered %q)", ErrTokenRejected, c.desc)
+		case vRetryAfter:
+			wait = c.retryAfter
+		case vTransient:
+		default:
+			return fmt.Errorf("telegram: Telegram refused the webhook %s: %s", b.opts.Webhook.URL, c.desc)
+		}
+		b.log.Warn("telegram: waiting for the Bot API to answer setWebhook",
+			"retry_in", wait.Round(time.Millisecond), "err", err.Error())
+		if !sleep(ctx, wait) {
+			return nil
+		}
+	}
+}
+
+func (b *Bot) webhookHandler(ctx context.Context, path, secret string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != path {
+			http.NotFound(w, r)
+			return
+		}
+		if r.Method != http.MethodPost {
+			w.Header().Set("Allow", http.MethodPost)
+			http.Error(w, "POST only", http.StatusMethodNotAllowed)
+			return
+		}
+		if subtle.ConstantTimeCompare([]byte(r.Header.Get(SecretHeader)), []byte(secret)) != 1 {
+			b.log.Warn("telegram: webhook call without the right secret token", "remote", r.RemoteAddr)
+			http.Error(w, "unauthorized", http.StatusUnauthorized)
+			return
+		}
+		if ctx.Err() != nil {
+			// Telegram retries; the next run handles it.
+			http.Error(w, "shutting down", http.StatusServiceUnavailable)
+			return
+		}
+		var u tgbotapi.Update
+		if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20)).Decode(&u); err != nil {
+			http.Error(w, "bad update", http.StatusBadRequest)
+			return
+		}
+		b.handle(ctx, u)
+		w.WriteHeader(http.StatusOK)
+	})
+}
+
+// ---------------------------------------------------------------------------
+// Handling one update
+
+// target is where replies to an event go.
+type target struct {
+	chat int64
+	user prep.UserKey // set for a private chat, for OnBlocked
+	edit int          // the message a pressed button was on; 0 if none
+}
+
+// handle turns one update into an event for the coach and queues the
+// replies. Updates are handled one at a time, in order, and the one in
+// hand is finished even when ctx is cancelled.
+func (b *Bot) handle(ctx context.Context, u tgbotapi.Update) {
+	b.handling.Lock()
+	defer b.handling.Unlock()
+	ctx = context.WithoutCancel(ctx)
+	delivery := "telegram:" + strconv.Itoa(u.UpdateID)
+	switch {
+	case u.Message != nil:
+		b.onMessage(ctx, delivery, u.Message)
+	case u.CallbackQuery != nil:
+		b.onCallback(ctx, delivery, u.CallbackQuery)
+	case u.MyChatMember != nil:
+		b.onMemberChange(ctx, u.MyChatMember)
+	default:
+		b.log.Debug("telegram: update of a kind the bot ignores", "update", u.UpdateID)
+	}
+}
+
+func userKey(id int64) prep.UserKey {
+	return prep.NewUserKey(prep.Telegram, strconv.FormatInt(id, 10))
+}
+
+func (b *Bot) onMessage(ctx context.Context, delivery string, m *tgbotapi.Message) {
+	if m.From == nil || m.From.IsBot || m.Chat == nil {
+		return
+	}
+	from, user := m.From, userKey(m.From.ID)
+	t := target{chat: m.Chat.ID}
+	text := m.Text
+	switch m.Chat.Type {
+	case "private":
+		t.user = user
+		b.out.unblock(m.Chat.ID)
+		if cmd, ok := b.ownCommand(text); ok {
+			text = cmd
+		}
+	case "group", "supergroup":
+		var ok bool
+		if text, ok = b.addressed(m); !ok {
+			return
+		}
+	default:
+		return
+	}
+	if !b.allow.allows(from.ID, from.UserName) {
+		b.refuse(ctx, t, from.ID)
+		return
+	}
+	if m.Text == "" {
+		if hasContent(m) {
+			b.say(ctx, t, textOnlyText)
+		}
+		return
+	}
+	if n := textLen(m.Text); n > MaxMessageLen {
+		b.say(ctx, t, tooLong(n))
+		return
+	}
+	if strings.TrimSpace(text) == "" {
+		return
+	}
+	replies := b.ask(ctx, prep.Event{User: user, Name: from.FirstName, Text: text, Delivery: delivery})
+	_ = b.out.enqueue(ctx, b.jobsFor(t, replies), false)
+}
+
+// ownCommand strips "@botname" from a leading "/command@botname". It
+// reports false for a command addressed to another bot.
+func (b *Bot) ownCommand(text string) (string, bool) {
+	if !strings.HasPrefix(text, "/") {
+		return text, false
+	}
+	end := strings.IndexAny(text, " \n\t")
+	if end < 0 {
+		end = len(text)
+	}
+	cmd, rest := text[:end], text[end:]
+	at := strings.IndexByte(cmd, '@')
+	if at < 0 {
+		return text, true
+	}
+	if !strings.EqualFold(cmd[at+1:], b.api.Self.UserName) {
+		return text, false
+	}
+	return cmd[:at] + rest, true
+}
+
+// addressed decides whether a group message is meant for the bot — a
+// command (not for another bot), a reply to the bot's message, or a
+// mention — and returns its text without the bot's name.
+func (b *Bot) addressed(m *tgbotapi.Message) (string, bool) {
+	text := m.Text
+	if strings.HasPrefix(text, "/") {
+		return b.ownCommand(text)
+	}
+	stripped, mentioned := stripMention(text, b.api.Self.UserName)
+	replied := m.ReplyToMessage != nil && m.ReplyToMessage.From != nil && m.ReplyToMessage.From.ID == b.api.Self.ID
+	return stripped, mentioned || replied
+}
+
+// stripMention removes every "@name" word (any case) from text.
+func stripMention(text, name string) (string, bool) {
+	if name == "" {
+		return text, false
+	}
+	at := "@" + strings.ToLower(name)
+	lower := strings.ToLower(text)
+	var b strings.Builder
+	found := false
+	i := 0
+	for {
+		j := strings.Index(lower[i:], at)
+		if j < 0 {
+			break
+		}
+		j += i
+		end := j + len(at)
+		if end < len(lower) && isNameByte(lower[end]) || j > 0 && isNameByte(lower[j-1]) {
+			b.WriteString(text[i:end])
+			i = end
+			continue
+		}
+		b.WriteString(text[i:j])
+		i, found = end, true
+	}
+	b.WriteString(text[i:])
+	if !found {
+		return text, false
+	}
+	out := strings.Join(strings.Fields(b.String()), " ")
+	return strings.TrimSpace(strings.TrimLeft(out, ",:")), true
+}
+
+func isNameByte(c byte) bool {
+	return c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+}
+
+// hasContent tells a message with media from a service message (member
+// joined, title changed), which gets no answer.
+func hasContent(m *tgbotapi.Message) bool {
+	return m.Sticker != nil || len(m.Photo) > 0 || m.Voice != nil || m.Document != nil || m.Audio != nil ||
+		m.Video != nil || m.VideoNote != nil || m.Animation != nil || m.Contact != nil || m.Location != nil ||
+		m.Venue != nil || m.Poll != nil || m.Dice != nil || m.Caption != ""
+}
+
+// refuse tells a stranger how to get access, at most once a minute each,
+// so that a stranger cannot make the bot spend its rate limits.
+func (b *Bot) refuse(ctx context.Context, t target, id int64) {
+	now := b.opts.Now()
+	b.mu.Lock()
+	last, seen := b.refused[id]
+	if seen && now.Sub(last) < time.Minute {
+		b.mu.Unlock()
+		return
+	}
+	if len(b.refused) > 1000 {
+		for k, v := range b.refused {
+			if now.Sub(v) >= time.Minute {
+				delete(b.refused, k)
+			}
+		}
+	}
+	b.refused[id] = now
+	b.mu.Unlock()
+	b.log.Info("telegram: refused a user not on the allow-list", "user", id)
+	b.say(ctx, t, refusal(id))
+}
+
+func (b *Bot) say(ctx context.Context, t target, text string) {
+	_ = b.out.enqueue(ctx, b.jobsFor(t, []prep.Reply{{Kind: prep.Send, Text: prep.Text(text)}}), false)
+}
+
+// ask calls the coach. A panic is turned into an apology and the update is
+// skipped, so that one bad update cannot crash the bot again on every
+// redelivery.
+func (b *Bot) ask(ctx context.Context, ev prep.Event) (replies []prep.Reply) {
+	defer func() {
+		if p := recover(); p != nil {
+			b.log.Error("telegram: the coach panicked; update skipped", "delivery", ev.Delivery, "panic", fmt.Sprint(p))
+			replies = []prep.Reply{{Kind: prep.Send, Text: prep.Text(textCoachError)}}
+		}
+	}()
+	return b.coach.Handle(ctx, ev)
+}
+
+func (b *Bot) onCallback(ctx context.Context, delivery string, q *tgbotapi.CallbackQuery) {
+	if q.From == nil {
+		b.answer(ctx, q.ID, "")
+		return
+	}
+	user := userKey(q.From.ID)
+	t := target{chat: q.From.ID, user: user}
+	if q.Message != nil && q.Message.Chat != nil {
+		t.chat, t.edit = q.Message.Chat.ID, q.Message.MessageID
+		if q.Message.Chat.Type != "private" {
+			t.user = ""
+		}
+	}
+	if t.user != "" {
+		b.out.unblock(t.chat)
+	}
+	if !b.allow.allows(q.From.ID, q.From.UserName) {
+		b.answer(ctx, q.ID, refusal(q.From.ID))
+		return
+	}
+	if !validButtonData(q.Data) {
+		b.answer(ctx, q.ID, textStale)
+		return
+	}
+	ev := prep.Event{User: user, Name: q.From.FirstName, Button: q.Data, Delivery: delivery}
+	done := make(chan []prep.Reply, 1)
+	go func() { done <- b.ask(ctx, ev) }()
+	timer := time.NewTimer(b.opts.CallbackWait)
+	defer timer.Stop()
+	var replies []prep.Reply
+	select {
+	case replies = <-done:
+		var notice string
+		notice, replies = takeNotice(replies)
+		b.answer(ctx, q.ID, notice)
+	case <-timer.C:
+		// The spinner must stop; a notice that comes later is sent as a
+		// message instead.
+		b.answer(ctx, q.ID, "")
+		replies = <-done
+	}
+	_ = b.out.enqueue(ctx, b.jobsFor(t, replies), false)
+}
+
+// takeNotice removes the first Notice, which becomes the callback's toast.
+func takeNotice(replies []prep.Reply) (string, []prep.Reply) {
+	for i, r := range replies {
+		if r.Kind == prep.Notice {
+			rest := append(append([]prep.Reply(nil), replies[:i]...), replies[i+1:]...)
+			return plainNotice(r.Text), rest
+		}
+	}
+	return "", replies
+}
+
+// answer stops a button's spinner. It goes around the queue: it is not a
+// message, and a late answer is useless.
+func (b *Bot) answer(ctx context.Context, id, text string) {
+	for attempt := 1; attempt <= 2; attempt++ {
+		actx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		_, err := b.call(actx, tgbotapi.NewCallback(id, text))
+		cancel()
+		if err == nil {
+			return
+		}
+		c := classify(err)
+		if attempt == 2 || !(c.verdict == vTransient || c.verdict == vRetryAfter && c.retryAfter <= 2*time.Second) {
+			b.log.Warn("telegram: could not answer a button press", "err", err.Error())
+			return
+		}
+		wait := 200 * time.Millisecond
+		if c.verdict == vRetryAfter {
+			wait = c.retryAfter
+		}
+		sleep(ctx, wait)
+	}
+}
+
+// onMemberChange learns of a block before a send fails: Telegram reports
+// the bot's own membership of a private chat changing to "kicked" when the
+// user blocks it.
+func (b *Bot) onMemberChange(ctx context.Context, mc *tgbotapi.ChatMemberUpdated) {
+	if mc.Chat.Type != "private" {
+		return
+	}
+	switch mc.NewChatMember.Status {
+	case "kicked":
+		if b.out.markBlocked(mc.Chat.ID) {
+			b.notifyBlocked(ctx, mc.Chat.ID, userKey(mc.Chat.ID))
+		}
+	case "member":
+		b.out.unblock(mc.Chat.ID)
+	}
+}
+
+// ---------------------------------------------------------------------------
+// Replies to requests
+
+// jobsFor renders replies as requests to one chat, in order.
+func (b *Bot) jobsFor(t target, replies []prep.Reply) []*job {
+	var jobs []*job
+	for _, r := range replies {
+		kb, dropped := InlineKeyboard(r.Buttons)
+		if dropped > 0 {
+			b.log.Error("telegram: buttons left out: callback data must be 1-64 bytes of UTF-8, at most 100 buttons",
+				"chat", t.chat, "dropped", dropped)
+		}
+		switch {
+		case r.Kind == prep.Edit && t.edit != 0:
+			jobs = append(jobs, b.editJob(t, r.Text, kb))
+		case r.Kind == prep.Photo && len(r.Image) > 0:
+			jobs = append(jobs, b.photoJobs(t, r, kb)...)
+		default:
+			jobs = append(jobs, b.textJobs(t, r.Text, kb)...)
+		}
+	}
+	return jobs
+}
+
+func sendText(chat int64, html string, kb *tgbotapi.InlineKeyboardMarkup) tgbotapi.MessageConfig {
+	m := tgbotapi.NewMessage(chat, html)
+	m.ParseMode = tgbotapi.ModeHTML
+	m.DisableWebPagePreview = true
+	if kb != nil {
+		m.ReplyMarkup = kb
+	}
+	return m
+}
+
+func (b *Bot) textJobs(t target, text prep.RichText, kb *tgbotapi.InlineKeyboardMarkup) []*job {
+	parts := SplitHTML(text, MaxMessageLen)
+	if len(parts) == 0 {
+		if kb == nil {
+			b.log.Warn("telegram: empty reply not sent", "chat", t.chat)
+			return nil
+		}
+		parts = []string{"…"}
+	}
+	jobs := make([]*job, len(parts))
+	for i, part := range parts {
+		var markup *tgbotapi.InlineKeyboardMarkup
+		if i == len(parts)-1 {
+			markup = kb // buttons under the last part, where the reader ends
+		}
+		jobs[i] = &job{chat: t.chat, user: t.user, method: "sendMessage",
+			build: func(chat int64) tgbotapi.Chattable { return sendText(chat, part, markup) }}
+	}
+	return jobs
+}
+
+func (b *Bot) editJob(t target, text prep.RichText, kb *tgbotapi.InlineKeyboardMarkup) *job {
+	html := TrimHTML(text, MaxMessageLen)
+	if strings.TrimSpace(html) == "" {
+		html = "…"
+	}
+	msgID := t.edit
+	return &job{chat: t.chat, user: t.user, method: "editMessageText",
+		build: func(chat int64) tgbotapi.Chattable {
+			e := tgbotapi.NewEditMessageText(chat, msgID, html)
+			e.ParseMode = tgbotapi.ModeHTML
+			e.DisableWebPagePreview = true
+			e.ReplyMarkup = kb // nil removes the old buttons, as a rated card should
+			return e
+		},
+		fallback: func(chat int64) tgbotapi.Chattable { return sendText(chat, html, kb) },
+	}
+}
+
+func (b *Bot) photoJobs(t target, r prep.Reply, kb *tgbotapi.InlineKeyboardMarkup) []*job {
+	full, _ := flatten(normalize(r.Text))
+	fits := textLen(full) <= MaxCaptionLen
+	caption := ""
+	if fits {
+		caption = RenderHTML(r.Text)
+	}
+	img := r.Image
+	photoKB := kb
+	if !fits {
+		photoKB = nil
+	}
+	jobs := []*job{{chat: t.chat, user: t.user, method: "sendPhoto",
+		build: func(chat int64) tgbotapi.Chattable {
+			p := tgbotapi.NewPhoto(chat, tgbotapi.FileBytes{Name: "chart.png", Bytes: img})
+			p.Caption = caption
+			if caption != "" {
+				p.ParseMode = tgbotapi.ModeHTML
+			}
+			if photoKB != nil {
+				p.ReplyMarkup = photoKB
+			}
+			return p
+		}}}
+	if !fits {
+		// A caption too long for a photo follows it as messages.
+		jobs = append(jobs, b.textJobs(t, r.Text, kb)...)
+	}
+	return jobs
+}
+
+// execute makes one attempt of a job for the outbox.
+func (b *Bot) execute(ctx context.Context, j *job) result {
+	_, err := b.call(ctx, j.build(j.chat))
+	if err == nil {
+		return result{outcome: sent}
+	}
+	if ctx.Err() != nil {
+		return result{outcome: interrupted}
+	}
+	c := classify(err)
+	switch c.verdict {
+	case vNotModified:
+		return result{outcome: sent}
+	case vRetryAfter:
+		b.log.Info("telegram: rate-limited by Telegram; waiting", "chat", j.chat, "retry_after", c.retryAfter)
+		return result{outcome: wait429, retryAfter: c.retryAfter}
+	case vMigrated:
+		b.log.Info("telegram: group moved to a supergroup", "chat", j.chat, "new_chat", c.migrateTo)
+		j.chat = c.migrateTo
+		return result{outcome: again}
+	case vBlocked:
+		return result{outcome: blocked}
+	case vBadRequest, vConflict:
+		if j.fallback != nil {
+			b.log.Info("telegram: edit refused; sending a new message instead", "chat", j.chat, "answer", c.desc)
+			j.build, j.fallback, j.method = j.fallback, nil, "sendMessage"
+			return result{outcome: again}
+		}
+		b.log.Error("telegram: Telegram refused a message", "chat", j.chat, "method", j.method, "err", err.Error())
+		return result{outcome: dropped}
+	case vUnauthorized:
+		b.log.Error("telegram: message not sent: the token was rejected", "chat", j.chat, "method", j.method)
+		return result{outcome: dropped}
+	}
+	b.log.Warn("telegram: send failed; will retry", "chat", j.chat, "method", j.method,
+		"attempt", j.attempts, "err", err.Error())
+	return result{outcome: failed}
+}
