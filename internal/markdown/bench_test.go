@@ -15,7 +15,7 @@ func BenchmarkParseSmall(b *testing.B) {
 }
 
 func BenchmarkParseDeck(b *testing.B) {
-	src, err := fs.ReadFile(content.FS(), "company-research.md")
+	src, err := fs.ReadFile(content.FS(), "tasq-company-research.md")
 	if err != nil {
 		b.Fatal(err)
 	}
