@@ -25,7 +25,7 @@ func MustLoad(tb testing.TB) *prep.Library {
 func TestEmbeddedDecks(t *testing.T) {
 	lib := MustLoad(t)
 
-	wantTopics := []string{"Company", "Questions to Ask", "STAR Stories", "Behavioral", "SQL", "Python", "Data Engineering"}
+	wantTopics := []string{"Behavioral", "SQL", "Python", "Data Engineering", "Company", "Questions to Ask", "STAR Stories"}
 	if got := lib.Topics(); !slices.Equal(got, wantTopics) {
 		t.Errorf("topics:\n got %q\nwant %q", got, wantTopics)
 	}
