@@ -779,3 +779,56 @@ func TestCoachPanicDoesNotKillTheBot(t *testing.T) {
 		t.Errorf("messages = %q, %q", msgs[0].Plain(), msgs[1].Plain())
 	}
 }
+
+func TestPerChatPacing(t *testing.T) {
+	h := startDefault(t, func(o *telegram.Options) {
+		o.GlobalRate, o.PerChatRate, o.PerChatBurst = 1000, 10, 2
+	})
+	var replies []prep.Reply
+	for i := range 6 {
+		replies = append(replies, prep.Reply{Kind: prep.Send, Text: prep.Text(fmt.Sprint(i))})
+	}
+	if err := h.bot.Deliver(context.Background(), "telegram:42", replies); err != nil {
+		t.Fatal(err)
+	}
+	msgs := h.srv.WaitForMessages(42, 6)
+	// A burst of 2, then one every 100 ms: the 6th comes 400 ms after the
+	// first at the earliest.
+	if span := msgs[5].Sent.Sub(msgs[0].Sent); span < 380*time.Millisecond {
+		t.Errorf("6 messages in %v: faster than 10/s with a burst of 2", span)
+	}
+}
+
+func TestGlobalPacing(t *testing.T) {
+	h := startDefault(t, func(o *telegram.Options) { o.GlobalRate = 50 })
+	for chat := range int64(40) {
+		err := h.bot.Deliver(context.Background(), userKeyOf(chat+1), []prep.Reply{{Kind: prep.Send, Text: prep.Text("push")}})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := h.bot.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	first, last := time.Time{}, time.Time{}
+	for _, r := range h.srv.Requests() {
+		if r.Method != "sendMessage" {
+			continue
+		}
+		if first.IsZero() {
+			first = r.At
+		}
+		last = r.At
+	}
+	// 40 messages at 50/s with a burst of 5: at least 35/50 s.
+	if span := last.Sub(first); span < 650*time.Millisecond {
+		t.Errorf("40 messages in %v: faster than 50/s", span)
+	}
+	if n := len(h.srv.Chats()); n != 40 {
+		t.Errorf("%d chats reached, want 40", n)
+	}
+}
+
+func userKeyOf(id int64) prep.UserKey {
+	return prep.NewUserKey(prep.Telegram, strconv.FormatInt(id, 10))
+}

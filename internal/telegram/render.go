@@ -58,6 +58,9 @@ func TrimHTML(t prep.RichText, limit int) string {
 	}
 	end, _ := cutPoint(full, max(1, limit-1))
 	head := strings.TrimRightFunc(full[:end], isSpace)
+	if textLen(head) > limit-1 {
+		head = "" // cutPoint always keeps a character; here not even one fits
+	}
 	return renderSpans(slice(spans, bounds, 0, len(head))) + "…"
 }
 

@@ -84,6 +84,7 @@ type Server struct {
 	forced     []tgbotapi.Update // redelivered regardless of offset
 	history    map[int]tgbotapi.Update
 	pollSeq    int // identifies the newest getUpdates call; older ones get 409
+	polling    int // getUpdates calls waiting now
 	allowed    []string
 	chats      map[int64]*chatLog
 	users      map[int64]tgbotapi.User
@@ -509,6 +510,14 @@ func (s *Server) Pending() int {
 	return len(s.pending) + len(s.forced)
 }
 
+// Polling counts getUpdates calls waiting for updates now: a bot that is
+// long-polling shows 1.
+func (s *Server) Polling() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.polling
+}
+
 // Webhook returns the URL and secret token of the webhook set, if any.
 func (s *Server) Webhook() (url, secret string) {
 	s.mu.Lock()
@@ -860,18 +869,27 @@ func (s *Server) getUpdates(ctx context.Context, p url.Values) (int, any) {
 			s.mu.Unlock()
 			return ok(out)
 		}
+		s.polling++
+		s.notifyLocked() // before taking changed: a closed channel would spin
 		ch := s.changed
 		s.mu.Unlock()
+		var code int
+		var body any
 		select {
 		case <-ch:
 		case <-deadline.C:
-			return ok([]tgbotapi.Update{})
+			code, body = ok([]tgbotapi.Update{})
 		case <-ctx.Done():
-			return fail(499, "client went away")
+			code, body = fail(499, "client went away")
 		case <-s.closing:
-			return ok([]tgbotapi.Update{})
+			code, body = ok([]tgbotapi.Update{})
 		}
 		s.mu.Lock()
+		s.polling--
+		if body != nil {
+			s.mu.Unlock()
+			return code, body
+		}
 	}
 }
 
