@@ -50,6 +50,7 @@ type ChecklistItem struct {
 type Library struct {
 	Cards      []Card
 	Checklists []ChecklistItem
+	Exercises  []Exercise
 
 	byID   map[string]int
 	topics []string
