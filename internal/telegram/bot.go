@@ -200,10 +200,8 @@ func (b *Bot) Run(ctx context.Context) error {
 	stopSending()
 	<-sent
 	b.closed.Store(true)
-	if lost := b.out.pendingChats(); len(lost) > 0 {
-		for chat, n := range lost {
-			b.log.Error("telegram: messages not sent before shutdown", "chat", chat, "messages", n)
-		}
+	for chat, n := range b.out.close() {
+		b.log.Error("telegram: messages not sent before shutdown", "chat", chat, "messages", n)
 	}
 	b.lastPoll.Store(0)
 	b.hookUp.Store(false)
@@ -231,7 +229,8 @@ func (b *Bot) Ready() bool {
 // user's Telegram id). Edits and notices become new messages, since there
 // is no button press to attach them to. It returns once the replies are
 // queued, blocking while the queue is very long; QueueLen and Flush
-// observe the sending.
+// observe the sending. Replies queued before Run starts go out once it
+// does; after Run has returned, Deliver returns ErrClosed.
 func (b *Bot) Deliver(ctx context.Context, user prep.UserKey, replies []prep.Reply) error {
 	if b.closed.Load() {
 		return ErrClosed
@@ -245,6 +244,9 @@ func (b *Bot) Deliver(ctx context.Context, user prep.UserKey, replies []prep.Rep
 	}
 	jobs := b.jobsFor(target{chat: id, user: user}, replies)
 	if err := b.out.enqueue(ctx, jobs, true); err != nil {
+		if errors.Is(err, ErrClosed) {
+			return ErrClosed
+		}
 		return fmt.Errorf("telegram: deliver to %q: %w", user, err)
 	}
 	return nil

@@ -743,6 +743,9 @@ func TestOptionsValidated(t *testing.T) {
 		{"bad allowed", func(o *telegram.Options) { o.Allowed = []string{"alice"} }, `"alice" is neither a numeric`},
 		{"no store", func(o *telegram.Options) { o.Store = nil }, "Store is required"},
 		{"bad api base", func(o *telegram.Options) { o.APIBase = "ftp://x" }, "not an http(s) URL"},
+		{"client timeout shorter than the poll", func(o *telegram.Options) {
+			o.HTTPClient, o.PollTimeout = &http.Client{Timeout: 5 * time.Second}, 30*time.Second
+		}, "longer than the poll timeout"},
 		{"negative rate", func(o *telegram.Options) { o.GlobalRate = -1 }, "global rate"},
 		{"webhook without listen", func(o *telegram.Options) { o.Webhook.URL = "https://example.org/hook" }, "listen address"},
 		{"webhook bad secret", func(o *telegram.Options) {
@@ -831,4 +834,55 @@ func TestGlobalPacing(t *testing.T) {
 
 func userKeyOf(id int64) prep.UserKey {
 	return prep.NewUserKey(prep.Telegram, strconv.FormatInt(id, 10))
+}
+
+func TestPersistentFailureGivenUpAndLogged(t *testing.T) {
+	h := startDefault(t, func(o *telegram.Options) {
+		o.Retry = telegram.Retry{Initial: 5 * time.Millisecond, Max: 20 * time.Millisecond, GiveUp: 100 * time.Millisecond}
+	})
+	h.srv.FailNext("sendMessage", 1000, http.StatusInternalServerError, "")
+	if err := h.bot.Deliver(context.Background(), "telegram:42", []prep.Reply{{Kind: prep.Send, Text: prep.Text("x")}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.bot.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if st := h.bot.Stats(); st.Dropped != 1 || st.Sent != 0 || st.Retries == 0 {
+		t.Errorf("stats = %+v", st)
+	}
+	if !h.logs.Contains("giving up on a message") || !h.logs.Contains("chat=42") {
+		t.Errorf("loss not logged with the chat:\n%s", h.logs)
+	}
+}
+
+func TestBlockLearntFromUpdateReportedOnce(t *testing.T) {
+	var calls atomic.Int32
+	h := startDefault(t, func(o *telegram.Options) {
+		o.OnBlocked = func(context.Context, prep.UserKey) { calls.Add(1) }
+	})
+	h.srv.SendUpdate(tgbotapi.Update{MyChatMember: &tgbotapi.ChatMemberUpdated{
+		Chat: tgbotapi.Chat{ID: 42, Type: "private"}, From: tgbotapi.User{ID: 42},
+		OldChatMember: tgbotapi.ChatMember{Status: "member"}, NewChatMember: tgbotapi.ChatMember{Status: "kicked"},
+	}})
+	waitFor(t, "OnBlocked", func() bool { return calls.Load() == 1 })
+	h.srv.Block(42)
+	if err := h.bot.Deliver(context.Background(), "telegram:42", []prep.Reply{{Kind: prep.Send, Text: prep.Text("x")}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.bot.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if n := calls.Load(); n != 1 {
+		t.Errorf("OnBlocked called %d times, want once", n)
+	}
+}
+
+func TestGroupMigratedToSupergroup(t *testing.T) {
+	h := startDefault(t, nil)
+	h.srv.FailNext("sendMessage", 1, http.StatusBadRequest,
+		`{"ok":false,"error_code":400,"description":"Bad Request: group chat was upgraded to a supergroup chat","parameters":{"migrate_to_chat_id":-100999}}`)
+	h.srv.SendGroupText(-5, 42, "/start")
+	if m := h.srv.WaitForMessages(-100999, 1)[0]; m.Plain() != "echo: /start" {
+		t.Errorf("message in the supergroup = %q", m.Plain())
+	}
 }

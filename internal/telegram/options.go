@@ -30,6 +30,7 @@ type Options struct {
 	// HTTPClient makes the API calls. The default has a timeout that fits
 	// the long poll (PollTimeout + 10 s) and bounded dial and TLS
 	// handshakes, and keeps enough idle connections for the send workers.
+	// A client given here needs a Timeout longer than PollTimeout (or none).
 	HTTPClient *http.Client
 	// Store persists the getUpdates offset (cursor "telegram.offset");
 	// required when polling.
@@ -200,6 +201,9 @@ func (o Options) withDefaults() (Options, error) {
 		}
 	} else if o.Store == nil {
 		bad("a Store is required to keep the update offset across restarts")
+	}
+	if c := o.HTTPClient; c != nil && c.Timeout != 0 && c.Timeout <= o.PollTimeout {
+		bad("the HTTP client's timeout %v must be longer than the poll timeout %v, or every long poll fails", c.Timeout, o.PollTimeout)
 	}
 	if len(errs) > 0 {
 		return o, errors.Join(errs...)

@@ -97,6 +97,7 @@ type outbox struct {
 	space      chan struct{} // closed and replaced when queued shrinks
 	blockedSet map[int64]bool
 	stats      Stats
+	closed     bool // Run has returned: nothing more will be sent
 }
 
 func newOutbox(o Options, log *slog.Logger) *outbox {
@@ -135,6 +136,9 @@ func (o *outbox) enqueue(ctx context.Context, jobs []*job, wait bool) error {
 		o.mu.Lock()
 	}
 	defer o.mu.Unlock()
+	if o.closed {
+		return ErrClosed
+	}
 	if o.queued == 0 {
 		o.idle = make(chan struct{})
 	}
@@ -397,10 +401,12 @@ func (o *outbox) snapshot() Stats {
 	return o.stats
 }
 
-// pendingChats lists chats with queued jobs, for the shutdown log.
-func (o *outbox) pendingChats() map[int64]int {
+// close refuses further jobs and lists the chats whose jobs will never be
+// sent, for the shutdown log.
+func (o *outbox) close() map[int64]int {
 	o.mu.Lock()
 	defer o.mu.Unlock()
+	o.closed = true
 	out := make(map[int64]int)
 	for id, c := range o.chats {
 		if len(c.jobs) > 0 {

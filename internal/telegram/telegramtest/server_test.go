@@ -87,7 +87,7 @@ func TestLongPollWakesOnNewUpdateAndTimesOut(t *testing.T) {
 		t.Fatalf("empty long poll returned %v, %v after %v", ups, err, time.Since(start))
 	}
 	go func() {
-		time.Sleep(50 * time.Millisecond)
+		srv.WaitFor("the poll to wait", func() bool { return srv.Polling() == 1 })
 		srv.SendText(1, "wake")
 	}()
 	start = time.Now()
