@@ -3,13 +3,79 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
+	"time"
 
+	"github.com/prepbot/prepbot/internal/boltstore"
 	"github.com/prepbot/prepbot/internal/config"
 	"github.com/prepbot/prepbot/internal/prep"
+	"github.com/prepbot/prepbot/internal/schedule"
+	"github.com/prepbot/prepbot/internal/telegram"
 )
 
-// runChat runs the chat platforms configured.
-func runChat(ctx context.Context, cfg config.Config, env IO, log *slog.Logger, store prep.Store, engine *prep.Engine) error {
-	return errors.New("telegram mode is not wired yet")
+// deliveryRetention is how long delivery ids are kept for de-duplication:
+// Telegram keeps an unconfirmed update for 24 hours, so twice that is safe.
+const deliveryRetention = 48 * time.Hour
+
+// shutdownGrace bounds the wait for running scheduled jobs at shutdown.
+const shutdownGrace = 10 * time.Second
+
+// runChat runs the chat platforms (Telegram) and the scheduler until ctx
+// ends, then shuts down in order: stop taking updates and drain the send
+// queue (telegram.Run), stop the scheduler and wait for its jobs; the caller
+// closes the database.
+func runChat(ctx context.Context, cfg config.Config, env IO, log *slog.Logger, store *boltstore.Store, engine *prep.Engine) error {
+	now := env.now()
+	log.Info("telegram: connecting", "api", cfg.TelegramAPI)
+	tg, err := telegram.New(ctx, telegram.Options{
+		Token:   cfg.TelegramToken,
+		APIBase: cfg.TelegramAPI,
+		Store:   store,
+		Allowed: cfg.AllowedUsers,
+		Logger:  log,
+		Now:     now,
+		Webhook: telegram.Webhook{URL: cfg.TelegramWebhookURL, Listen: cfg.TelegramWebhookListen, Secret: cfg.TelegramWebhookSecret},
+		OnBlocked: func(ctx context.Context, user prep.UserKey) {
+			if err := engine.MarkInactive(ctx, user); err != nil {
+				log.Error("mark user inactive", "user", user, "err", err)
+			}
+		},
+	}, engine)
+	if err != nil {
+		if errors.Is(err, telegram.ErrTokenRejected) {
+			return fmt.Errorf("PREPBOT_TELEGRAM_TOKEN was rejected by Telegram; copy the token from @BotFather again: %w", err)
+		}
+		if ctx.Err() != nil {
+			return nil // interrupted while waiting for the API
+		}
+		return err
+	}
+
+	sched := schedule.New(log)
+	push := schedule.PushJob(engine, map[prep.Platform]schedule.Deliverer{prep.Telegram: tg}, log)
+	if err := sched.Add(env.pushSpec(), "push", push); err != nil {
+		return err
+	}
+	if err := sched.Add("@every 1h", "prune-deliveries", func(context.Context) {
+		if n, err := store.PruneDeliveries(now().Add(-deliveryRetention)); err != nil {
+			log.Error("prune delivery ids", "err", err)
+		} else if n > 0 {
+			log.Debug("pruned delivery ids", "count", n)
+		}
+	}); err != nil {
+		return err
+	}
+	sched.Start()
+	// Pushes missed while the bot was down go out now, not at the first tick.
+	go push(ctx)
+
+	runErr := tg.Run(ctx)
+	stopCtx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	defer cancel()
+	if err := sched.Stop(stopCtx); err != nil {
+		log.Error("shutdown", "err", err)
+	}
+	log.Info("stopped")
+	return runErr
 }

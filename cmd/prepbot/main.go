@@ -24,6 +24,7 @@ import (
 	"runtime/debug"
 	"strings"
 	"syscall"
+	"time"
 
 	// Time zones must resolve in minimal container images without
 	// /usr/share/zoneinfo.
@@ -51,6 +52,25 @@ type IO struct {
 	Out    io.Writer
 	Err    io.Writer
 	Getenv func(string) string
+	// Now is the clock; nil means time.Now. End-to-end tests pass a fake.
+	Now func() time.Time
+	// PushSpec is the cron spec of the push job; "" means every minute.
+	// Tests tick faster.
+	PushSpec string
+}
+
+func (e IO) now() func() time.Time {
+	if e.Now == nil {
+		return time.Now
+	}
+	return e.Now
+}
+
+func (e IO) pushSpec() string {
+	if e.PushSpec == "" {
+		return "@every 1m"
+	}
+	return e.PushSpec
 }
 
 // Main runs one prepbot command and returns the process exit code.
@@ -163,7 +183,7 @@ func run(ctx context.Context, args []string, env IO) error {
 	}
 	defer store.Close()
 	engine, err := prep.NewEngine(prep.EngineConfig{
-		Store: store, Library: lib, Defaults: cfg.UserDefaults(),
+		Store: store, Library: lib, Defaults: cfg.UserDefaults(), Now: env.now(),
 		TerminalZone: cfg.TerminalZone(env.Getenv), Logger: log,
 	})
 	if err != nil {

@@ -317,6 +317,18 @@ func (s *Server) PressButtonIn(chatID, userID int64, messageID int, data string)
 	return id
 }
 
+// CallbackUpdate returns the update_id that carried the button press with
+// the given callback query id, for Redeliver.
+func (s *Server) CallbackUpdate(callbackID string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if cb := s.callbacks[callbackID]; cb != nil {
+		return cb.updateID
+	}
+	s.tb.Errorf("telegramtest: CallbackUpdate(%q): no such callback query", callbackID)
+	return 0
+}
+
 // SendUpdate queues an update as given, except that its update_id is
 // assigned by the server; it returns that id.
 func (s *Server) SendUpdate(u tgbotapi.Update) int {
