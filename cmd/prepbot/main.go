@@ -35,6 +35,7 @@ import (
 	"github.com/prepbot/prepbot/internal/config"
 	"github.com/prepbot/prepbot/internal/markdown"
 	"github.com/prepbot/prepbot/internal/prep"
+	"github.com/prepbot/prepbot/internal/schedule"
 	"github.com/prepbot/prepbot/internal/terminal"
 )
 
@@ -190,12 +191,12 @@ func run(ctx context.Context, args []string, env IO) error {
 		return err
 	}
 	if terminalMode {
-		return runTerminal(ctx, cfg, env, engine)
+		return runTerminal(ctx, cfg, env, log, engine)
 	}
 	return runChat(ctx, cfg, env, log, store, engine)
 }
 
-func runTerminal(ctx context.Context, cfg config.Config, env IO, engine *prep.Engine) error {
+func runTerminal(ctx context.Context, cfg config.Config, env IO, log *slog.Logger, engine *prep.Engine) error {
 	interactive := false
 	if f, ok := env.In.(*os.File); ok {
 		interactive = terminal.IsInteractive(f)
@@ -204,11 +205,37 @@ func runTerminal(ctx context.Context, cfg config.Config, env IO, engine *prep.En
 	if f, ok := env.Out.(*os.File); ok {
 		color = terminal.IsInteractive(f) && env.Getenv("NO_COLOR") == "" && env.Getenv("TERM") != "dumb"
 	}
+	me := prep.NewUserKey(prep.Terminal, cfg.User)
 	t := terminal.New(terminal.Options{
-		In: env.In, Out: env.Out, User: prep.NewUserKey(prep.Terminal, cfg.User), Name: cfg.User,
-		Color: color, Prompt: interactive,
+		In: env.In, Out: env.Out, User: me, Name: cfg.User,
+		Color: color, Prompt: interactive, Now: env.now(),
 	}, engine)
-	return t.Run(ctx)
+
+	// Checklist reminders reach the terminal while it runs.
+	sched := schedule.New(log)
+	remind := func(ctx context.Context) {
+		pushes, err := engine.Due(ctx, func(u prep.UserKey) bool { return u == me })
+		if err != nil {
+			log.Error("reminders", "err", err)
+			return
+		}
+		for _, p := range pushes {
+			if err := t.Deliver(ctx, p.User, p.Replies); err != nil {
+				log.Error("reminders", "err", err)
+			}
+		}
+	}
+	if err := sched.Add(env.pushSpec(), "reminders", remind); err != nil {
+		return err
+	}
+	sched.Start()
+	err := t.Run(ctx)
+	stopCtx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	defer cancel()
+	if serr := sched.Stop(stopCtx); serr != nil {
+		log.Error("shutdown", "err", serr)
+	}
+	return err
 }
 
 func lint(args []string, env IO) error {

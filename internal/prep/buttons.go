@@ -13,6 +13,7 @@ import (
 //	r<tok>.<1-4>  rate presentation tok
 //	z:<zone>      choose a time zone (onboarding)
 //	p:<HH:MM|off> choose the daily push time (onboarding)
+//	c<act>:<ctx>:<item>  a checklist item button (timeline.go)
 //	/<command>    run a command, as if typed
 const (
 	actReveal  = 'a'
@@ -20,6 +21,7 @@ const (
 	actZone    = 'z'
 	actPush    = 'p'
 	actCommand = '/'
+	actItem    = 'c'
 )
 
 // action is a decoded button press.
@@ -76,6 +78,8 @@ func decodeButton(data string) (action, bool) {
 		return action{kind: data[0], arg: data[2:]}, true
 	case actCommand:
 		return action{kind: actCommand, arg: data}, true
+	case actItem:
+		return action{kind: actItem, arg: data}, true
 	}
 	return action{}, false
 }

@@ -19,6 +19,8 @@ var commandList = []Command{
 	{Name: "due", Description: "What is due now, by topic"},
 	{Name: "topics", Description: "Topics and their cards"},
 	{Name: "undo", Description: "Undo your last rating"},
+	{Name: "interview", Args: "[date time [zone] | clear]", Description: "Your interview date: reminders and countdown"},
+	{Name: "checklist", Args: "[section]", Description: "Checklists and their progress"},
 	{Name: "settings", Args: "[name value]", Description: "Retention, daily limits, time zone, daily quiz"},
 	{Name: "stop", Description: "End the current session"},
 	{Name: "start", Description: "Welcome and set-up"},
@@ -47,6 +49,10 @@ func (c *conv) command(name, args string) error {
 		return c.settings(args)
 	case "stop", "end":
 		return c.stop()
+	case "interview":
+		return c.interview(args)
+	case "checklist", "checklists":
+		return c.checklist(args)
 	}
 	c.send(Text(fmt.Sprintf("I don't know /%s. Type /help to see the commands.", name)))
 	return nil
@@ -82,7 +88,11 @@ func (c *conv) welcomeBack(name string) error {
 	if err != nil {
 		return err
 	}
-	text := RichText{}.Bold(fmt.Sprintf("👋 Welcome back, %s.", name)).
+	text := RichText{}.Bold(fmt.Sprintf("👋 Welcome back, %s.", name))
+	if cd := c.countdown(); cd != "" {
+		text = text.Plain(" " + cd + ".")
+	}
+	text = text.
 		Plain(fmt.Sprintf(" %d %s due, %d new for today.", q.dueTotal, plural(q.dueTotal, "review", "reviews"), len(q.newCards)))
 	if q.size() == 0 {
 		if next, err := c.nextDue(""); err != nil {
@@ -293,6 +303,9 @@ func (c *conv) due() error {
 		newByTopic[card.Topic]++
 	}
 	text := RichText{}.Bold(fmt.Sprintf("📋 Due now: %d %s, %d new for today", q.dueTotal, plural(q.dueTotal, "review", "reviews"), len(q.newCards))).Plain("\n")
+	if cd := c.countdown(); cd != "" {
+		text = text.Italic("🗓 " + cd).Plain("\n")
+	}
 	for _, tc := range counts {
 		if tc.due == 0 && newByTopic[tc.topic] == 0 {
 			continue

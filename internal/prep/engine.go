@@ -157,8 +157,16 @@ func (c *conv) notice(s string) {
 	c.out = append(c.out, Reply{Kind: Notice, Text: Text(s)})
 }
 
-// loc is the user's time zone.
-func (c *conv) loc() *time.Location { return c.u.Settings.Location() }
+// loc is the user's time zone; a user who never chose one but gave their
+// interview's zone lives there.
+func (c *conv) loc() *time.Location {
+	if c.u.Settings.TimeZone == "" && c.u.InterviewZone != "" {
+		if loc, err := time.LoadLocation(c.u.InterviewZone); err == nil {
+			return loc
+		}
+	}
+	return c.u.Settings.Location()
+}
 
 // text handles typed text: a command, an answer to a question the bot asked,
 // a typed answer to the card on screen, or a rating word.
@@ -218,6 +226,8 @@ func (c *conv) press(data string) error {
 		return c.chooseZone(a.arg)
 	case actPush:
 		return c.choosePush(a.arg)
+	case actItem:
+		return c.pressItem(data)
 	case actCommand:
 		name, args, _ := ParseCommand(a.arg)
 		c.u.Awaiting = ""

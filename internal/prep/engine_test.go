@@ -41,7 +41,24 @@ func testLibrary(tb testing.TB) *prep.Library {
 		{ID: "de1", Topic: "Data Engineering", Question: "What is idempotency?", Answer: prep.Text("Same result when run twice.")},
 		{ID: "st1", Topic: "STAR stories", Question: "Story 1", Answer: prep.Text("Situation, task, action, result.")},
 	}
-	lib, err := prep.NewLibrary(cards, nil)
+	when := func(s string) prep.Timing {
+		t, err := prep.ParseTiming(s)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		return t
+	}
+	items := []prep.ChecklistItem{
+		{ID: "tech1", Group: "Pre-Interview", Section: "Technical Prep", Text: "Review window functions", When: when("-3d")},
+		{ID: "tech2", Group: "Pre-Interview", Section: "Technical Prep", Text: "Practise 2 exercises", When: when("-3d")},
+		{ID: "log1", Group: "Pre-Interview", Section: "Logistics", Text: "Test Zoom", When: when("-1d 19:00")},
+		{ID: "log2", Group: "Pre-Interview", Section: "Logistics", Text: "Phone on silent", When: when("-30m")},
+		{ID: "log3", Group: "Pre-Interview", Section: "Logistics", Text: "Notepad ready", Checked: true, When: when("-30m")},
+		{ID: "misc", Group: "Pre-Interview", Section: "Misc", Text: "Print the CV"}, // default slot: -1d 18:00
+		{ID: "post1", Group: "Post-Interview", Section: "Within 24 Hours", Text: "Send thank-you emails", When: when("+4h")},
+		{ID: "post2", Group: "Post-Interview", Section: "Follow-Up", Text: "Follow up", When: when("+7d")},
+	}
+	lib, err := prep.NewLibrary(cards, items)
 	if err != nil {
 		tb.Fatal(err)
 	}

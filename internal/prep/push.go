@@ -58,6 +58,15 @@ func (c *conv) reschedule() {
 	if !u.NudgeAt.IsZero() && !u.Inactive && u.Key.Platform() != Terminal && (u.WakeAt.IsZero() || u.NudgeAt.Before(u.WakeAt)) {
 		u.WakeAt = u.NudgeAt
 	}
+	// Checklist reminders go to every platform, the terminal included
+	// (while it runs), unless the user blocked the bot.
+	u.NextReminder = time.Time{}
+	if !u.Inactive {
+		u.NextReminder = c.nextReminder()
+	}
+	if !u.NextReminder.IsZero() && (u.WakeAt.IsZero() || u.NextReminder.Before(u.WakeAt)) {
+		u.WakeAt = u.NextReminder
+	}
 }
 
 const dateLayout = "2006-01-02"
@@ -67,13 +76,19 @@ const dateLayout = "2006-01-02"
 // push is returned, so a push is sent at most once even if the process dies
 // before delivering it; a daily push missed while the bot was down is sent
 // once, late, if it is still the same local day, and otherwise skipped.
-func (e *Engine) Due(ctx context.Context) ([]Push, error) {
+//
+// Only users that want accepts are woken (all when want is nil), so a
+// process serving one terminal user does not consume a Telegram user's push.
+func (e *Engine) Due(ctx context.Context, want func(UserKey) bool) ([]Push, error) {
 	now := e.now()
 	var keys []UserKey
 	err := e.store.View(func(tx Tx) error {
 		for u, err := range tx.Waking(now) {
 			if err != nil {
 				return err
+			}
+			if want != nil && !want(u.Key) {
+				continue
 			}
 			keys = append(keys, u.Key)
 		}
@@ -113,6 +128,9 @@ func (e *Engine) wake(key UserKey, now time.Time) (Push, error) {
 		}
 		if err := c.maybeDailyPush(&push); err != nil {
 			return err
+		}
+		if !c.u.NextReminder.IsZero() && !c.u.NextReminder.After(now) {
+			c.reminders()
 		}
 		if !c.u.NudgeAt.IsZero() && !c.u.NudgeAt.After(now) {
 			c.u.NudgeAt = time.Time{}
@@ -161,6 +179,9 @@ func (c *conv) dailyPush(late bool) error {
 		return nil
 	}
 	intro := RichText{}.Bold("☀️ Your daily quiz").Plain(fmt.Sprintf(": %d %s due, %d new.", q.dueTotal, plural(q.dueTotal, "review", "reviews"), len(q.newCards)))
+	if cd := c.countdown(); cd != "" {
+		intro = intro.Plain(" " + cd + ".")
+	}
 	if late {
 		intro = intro.Italic(" (a little late: I was offline at your usual time)")
 	}

@@ -22,7 +22,7 @@ func onboard(t *testing.T, h *harness, zone, push string) {
 // for the harness user.
 func (h *harness) due(t *testing.T) []prep.Push {
 	t.Helper()
-	pushes, err := h.eng.Due(context.Background())
+	pushes, err := h.eng.Due(context.Background(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

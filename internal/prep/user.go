@@ -130,7 +130,14 @@ type User struct {
 	LastPush   string    // local date (2006-01-02) of the latest daily push
 	NextPush   time.Time // the next daily push
 	NudgeAt    time.Time // when a learning card falls due shortly after a session
-	// WakeAt is the earlier of NextPush and NudgeAt: the store indexes it so
-	// the scheduler finds due users without reading the others.
+	// WakeAt is the earliest of NextPush, NudgeAt and NextReminder: the
+	// store indexes it so the scheduler finds due users without reading the
+	// others.
 	WakeAt time.Time
+
+	Interview       time.Time            // the interview's start (UTC); zero when none is set
+	InterviewZone   string               // the interview's IANA time zone
+	Checklist       map[string]ItemState // per checklist item ID
+	RemindedThrough time.Time            // reminder slots up to here have been sent
+	NextReminder    time.Time            // the next checklist reminder
 }

@@ -80,7 +80,7 @@ func (l cronLogger) Error(err error, msg string, kv ...any) {
 
 // Pusher finds scheduled output that is due (the engine).
 type Pusher interface {
-	Due(ctx context.Context) ([]prep.Push, error)
+	Due(ctx context.Context, want func(prep.UserKey) bool) ([]prep.Push, error)
 }
 
 // Deliverer sends replies to a user of one platform, outside any
@@ -90,11 +90,12 @@ type Deliverer interface {
 }
 
 // PushJob returns the job that hands every due push to the adapter of its
-// user's platform. Pushes for a platform that is not running are logged and
-// dropped: the engine has already recorded them as sent for the day.
+// user's platform. Only users of the platforms given are woken, so the
+// pushes of a platform that is not running stay due until it runs.
 func PushJob(p Pusher, deliverers map[prep.Platform]Deliverer, log *slog.Logger) func(ctx context.Context) {
+	served := func(u prep.UserKey) bool { _, ok := deliverers[u.Platform()]; return ok }
 	return func(ctx context.Context) {
-		pushes, err := p.Due(ctx)
+		pushes, err := p.Due(ctx, served)
 		if err != nil {
 			log.Error("push: find due users", "err", err)
 			return

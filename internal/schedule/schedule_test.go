@@ -18,7 +18,9 @@ type fakePusher struct {
 	err    error
 }
 
-func (f fakePusher) Due(context.Context) ([]prep.Push, error) { return f.pushes, f.err }
+func (f fakePusher) Due(context.Context, func(prep.UserKey) bool) ([]prep.Push, error) {
+	return f.pushes, f.err
+}
 
 type recorder struct {
 	mu   sync.Mutex

@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/prepbot/prepbot/internal/prep"
@@ -43,6 +44,7 @@ type Options struct {
 type Terminal struct {
 	opts    Options
 	coach   Coach
+	mu      sync.Mutex    // output and the choices are shared with Deliver
 	buttons []prep.Button // the choices currently offered, numbered from 1
 }
 
@@ -83,17 +85,17 @@ func (t *Terminal) Run(ctx context.Context) error {
 	t.handle(ctx, prep.Event{Text: "/start"})
 	for {
 		if t.opts.Prompt {
-			fmt.Fprint(t.opts.Out, "> ")
+			t.say("> ")
 		}
 		select {
 		case <-ctx.Done():
-			fmt.Fprintln(t.opts.Out, "\nBye! Your progress is saved.")
+			t.say("\nBye! Your progress is saved.\n")
 			return nil
 		case err := <-readErr:
 			if err != nil && !errors.Is(err, io.EOF) {
 				return fmt.Errorf("terminal: read input: %w", err)
 			}
-			fmt.Fprintln(t.opts.Out, "\nBye! Your progress is saved.")
+			t.say("\nBye! Your progress is saved.\n")
 			return nil
 		case line := <-lines:
 			line = strings.TrimSpace(line)
@@ -101,7 +103,7 @@ func (t *Terminal) Run(ctx context.Context) error {
 				continue
 			}
 			if line == "/quit" || line == "/exit" || line == "quit" || line == "exit" {
-				fmt.Fprintln(t.opts.Out, "Bye! Your progress is saved.")
+				t.say("Bye! Your progress is saved.\n")
 				return nil
 			}
 			if b, ok := t.choice(line); ok {
@@ -113,9 +115,18 @@ func (t *Terminal) Run(ctx context.Context) error {
 	}
 }
 
+// say writes to the output, in turn with Deliver.
+func (t *Terminal) say(s string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	fmt.Fprint(t.opts.Out, s)
+}
+
 // choice maps a typed line to an offered button: its number, its whole
 // label, or the label's first word, ignoring case.
 func (t *Terminal) choice(line string) (prep.Button, bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
 	if n, err := strconv.Atoi(line); err == nil && n >= 1 && n <= len(t.buttons) {
 		return t.buttons[n-1], true
 	}
@@ -136,9 +147,32 @@ func (t *Terminal) choice(line string) (prep.Button, bool) {
 
 func (t *Terminal) handle(ctx context.Context, ev prep.Event) {
 	ev.User, ev.Name = t.opts.User, t.opts.Name
-	for _, r := range t.coach.Handle(ctx, ev) {
+	replies := t.coach.Handle(ctx, ev)
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for _, r := range replies {
 		t.print(r)
 	}
+}
+
+// Deliver prints scheduled output (checklist reminders) for the terminal's
+// user while the session runs; the next line typed can press its buttons.
+func (t *Terminal) Deliver(_ context.Context, user prep.UserKey, replies []prep.Reply) error {
+	if user != t.opts.User {
+		return fmt.Errorf("terminal: cannot deliver to %s: this terminal is %s", user, t.opts.User)
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for _, r := range replies {
+		if r.Kind == prep.Edit {
+			r.Kind = prep.Send
+		}
+		t.print(r)
+	}
+	if t.opts.Prompt {
+		fmt.Fprint(t.opts.Out, "> ")
+	}
+	return nil
 }
 
 // print renders one reply. An Edit is printed anew (a terminal cannot change

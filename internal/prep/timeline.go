@@ -1,0 +1,557 @@
+package prep
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// DefaultReminder is the slot of a checklist item whose deck gives it no
+// timing: the evening before the interview, when there is still time to act
+// and the day's plans are being made.
+var DefaultReminder = Timing{Days: -1, Clock: 18 * 60, AtClock: true, Set: true}
+
+// lateAfter is how late a reminder or push may arrive and still be on time;
+// later ones say they are late.
+const lateAfter = 5 * time.Minute
+
+// ItemState is one user's progress on one checklist item.
+type ItemState struct {
+	Done         bool
+	Skipped      bool
+	SnoozedUntil time.Time // the item comes back once at this time
+	// Listed is the instant of the reminder message the item was last
+	// listed in; a button press re-renders the items listed together.
+	Listed time.Time
+}
+
+// itemSlot is when an item is reminded for an interview.
+func itemSlot(it ChecklistItem, interview time.Time) time.Time {
+	when := it.When
+	if !when.Set {
+		when = DefaultReminder
+	}
+	return when.At(interview)
+}
+
+// interviewAt is the user's interview start in its own time zone, or zero.
+func (c *conv) interviewAt() time.Time {
+	if c.u.Interview.IsZero() {
+		return time.Time{}
+	}
+	loc, err := time.LoadLocation(c.u.InterviewZone)
+	if err != nil {
+		loc = c.loc()
+	}
+	return c.u.Interview.In(loc)
+}
+
+// itemState returns the user's state of an item; items ticked in the deck
+// itself start done.
+func (c *conv) itemState(it ChecklistItem) ItemState {
+	if st, ok := c.u.Checklist[it.ID]; ok {
+		return st
+	}
+	return ItemState{Done: it.Checked}
+}
+
+func (c *conv) setItemState(id string, st ItemState) {
+	if c.u.Checklist == nil {
+		c.u.Checklist = map[string]ItemState{}
+	}
+	c.u.Checklist[id] = st
+}
+
+func (st ItemState) pending() bool { return !st.Done && !st.Skipped }
+
+// nextReminder is the earliest pending reminder after RemindedThrough: a
+// slot of a pending item, or a snoozed item coming back.
+func (c *conv) nextReminder() time.Time {
+	at := c.interviewAt()
+	if at.IsZero() {
+		return time.Time{}
+	}
+	var next time.Time
+	consider := func(t time.Time) {
+		if !t.IsZero() && (next.IsZero() || t.Before(next)) {
+			next = t
+		}
+	}
+	for _, it := range c.e.lib.Checklists {
+		st := c.itemState(it)
+		if !st.pending() {
+			continue
+		}
+		consider(st.SnoozedUntil)
+		if slot := itemSlot(it, at); slot.After(c.u.RemindedThrough) {
+			consider(slot)
+		}
+	}
+	return next
+}
+
+// reminders sends the reminder messages that are due: one per slot that has
+// come (late slots say so), and one for snoozed items coming back. Each is
+// sent once: RemindedThrough moves past them in the same transaction.
+func (c *conv) reminders() {
+	at := c.interviewAt()
+	if at.IsZero() {
+		return
+	}
+	slots := map[time.Time][]ChecklistItem{}
+	var snoozed []ChecklistItem
+	for _, it := range c.e.lib.Checklists {
+		st := c.itemState(it)
+		if !st.pending() {
+			continue
+		}
+		if !st.SnoozedUntil.IsZero() && !st.SnoozedUntil.After(c.now) {
+			snoozed = append(snoozed, it)
+			continue
+		}
+		if slot := itemSlot(it, at); slot.After(c.u.RemindedThrough) && !slot.After(c.now) {
+			slots[slot] = append(slots[slot], it)
+		}
+	}
+	times := make([]time.Time, 0, len(slots))
+	for t := range slots {
+		times = append(times, t)
+	}
+	sort.Slice(times, func(i, j int) bool { return times[i].Before(times[j]) })
+	for _, t := range times {
+		for _, it := range slots[t] {
+			st := c.itemState(it)
+			st.Listed = t
+			c.setItemState(it.ID, st)
+		}
+		c.send(c.reminderText(t, c.now.Sub(t) > lateAfter, false), c.reminderButtons(t)...)
+	}
+	if len(snoozed) > 0 {
+		key := c.now.Truncate(time.Minute)
+		for _, it := range snoozed {
+			st := c.itemState(it)
+			st.SnoozedUntil = time.Time{}
+			st.Listed = key
+			c.setItemState(it.ID, st)
+		}
+		c.send(c.reminderText(key, false, true), c.reminderButtons(key)...)
+	}
+	if c.now.After(c.u.RemindedThrough) {
+		c.u.RemindedThrough = c.now
+	}
+}
+
+// listed returns the items last listed in the reminder message of key.
+func (c *conv) listed(key time.Time) []ChecklistItem {
+	var out []ChecklistItem
+	for _, it := range c.e.lib.Checklists {
+		if st, ok := c.u.Checklist[it.ID]; ok && st.Listed.Equal(key) {
+			out = append(out, it)
+		}
+	}
+	return out
+}
+
+// reminderText renders a reminder message: what the moment is, then the
+// items by section with their state.
+func (c *conv) reminderText(key time.Time, late, snoozed bool) RichText {
+	items := c.listed(key)
+	title := "📋 Checklist"
+	if snoozed {
+		title = "⏰ Snoozed reminders"
+	}
+	text := RichText{}.Bold(title)
+	if cd := c.countdown(); cd != "" {
+		text = text.Plain(" · " + cd)
+	}
+	if late {
+		text = text.Italic(" (late: I was offline at " + key.In(c.loc()).Format("Mon 15:04") + ")")
+	}
+	section := ""
+	for i, it := range items {
+		if s := it.Group + " › " + it.Section; s != section {
+			section = s
+			text = text.Plain("\n\n").Bold(it.Section).Italic(" (" + it.Group + ")")
+		}
+		text = text.Plain("\n").Append(c.itemLine(i+1, it))
+	}
+	if len(items) == 0 {
+		text = text.Plain("\nNothing left here.")
+	}
+	return text
+}
+
+// itemLine is "3. ✅ Test Zoom" with the item's state.
+func (c *conv) itemLine(n int, it ChecklistItem) RichText {
+	st := c.itemState(it)
+	switch {
+	case st.Done:
+		return RichText{}.Plain(fmt.Sprintf("%d. ✅ %s", n, it.Text))
+	case st.Skipped:
+		return RichText{}.Plain(fmt.Sprintf("%d. ⏭ ", n)).Italic(it.Text + " (skipped)")
+	case !st.SnoozedUntil.IsZero():
+		return RichText{}.Plain(fmt.Sprintf("%d. ⏰ %s (back at %s)", n, it.Text, st.SnoozedUntil.In(c.loc()).Format("15:04")))
+	default:
+		return RichText{}.Plain(fmt.Sprintf("%d. ☐ %s", n, it.Text))
+	}
+}
+
+// Checklist button data: c<act>:<ctx>:<item id>, where ctx is the reminder
+// message's key (unix minutes, base 36) or s<n> for section n's view.
+const (
+	itemDone   = 'd'
+	itemSnooze = 'z'
+	itemSkip   = 'k'
+	itemReopen = 'o'
+)
+
+func itemData(act byte, ctx, id string) string { return "c" + string(act) + ":" + ctx + ":" + id }
+
+func slotCtx(key time.Time) string { return strconv.FormatInt(key.Unix()/60, 36) }
+
+func (c *conv) reminderButtons(key time.Time) [][]Button {
+	var rows [][]Button
+	ctx := slotCtx(key)
+	for i, it := range c.listed(key) {
+		if !c.itemState(it).pending() || !c.itemState(it).SnoozedUntil.IsZero() {
+			continue
+		}
+		n := strconv.Itoa(i + 1)
+		rows = append(rows, []Button{
+			{Label: n + " ✓ Done", Data: itemData(itemDone, ctx, it.ID)},
+			{Label: n + " ⏰ 1h", Data: itemData(itemSnooze, ctx, it.ID)},
+			{Label: n + " Skip", Data: itemData(itemSkip, ctx, it.ID)},
+		})
+	}
+	return rows
+}
+
+// pressItem handles a checklist button: it changes the item's state and
+// re-renders the message it was pressed on.
+func (c *conv) pressItem(data string) error {
+	parts := strings.SplitN(data, ":", 3)
+	if len(parts) != 3 || len(parts[0]) != 2 {
+		c.notice("That button is not one of mine any more.")
+		return nil
+	}
+	act, ctx, id := parts[0][1], parts[1], parts[2]
+	it, ok := c.e.lib.ChecklistItem(id)
+	if !ok {
+		c.notice("That item is no longer in your checklists.")
+		return nil
+	}
+	st := c.itemState(it)
+	switch act {
+	case itemDone:
+		if st.Done {
+			c.notice("Already done.")
+			return nil
+		}
+		st.Done, st.Skipped, st.SnoozedUntil = true, false, time.Time{}
+		c.notice("✅ Done: " + it.Text)
+	case itemSkip:
+		if st.Skipped {
+			c.notice("Already skipped.")
+			return nil
+		}
+		st.Skipped, st.SnoozedUntil = true, time.Time{}
+		c.notice("Skipped: " + it.Text)
+	case itemSnooze:
+		if !st.pending() {
+			c.notice("That item is already ticked off.")
+			return nil
+		}
+		st.SnoozedUntil = c.now.Add(time.Hour).Truncate(time.Minute)
+		c.notice("⏰ I'll remind you at " + st.SnoozedUntil.In(c.loc()).Format("15:04") + ".")
+	case itemReopen:
+		st.Done, st.Skipped = false, false
+		c.notice("Reopened: " + it.Text)
+	default:
+		c.notice("That button is not one of mine any more.")
+		return nil
+	}
+	c.setItemState(it.ID, st)
+	if strings.HasPrefix(ctx, "s") {
+		n, err := strconv.Atoi(ctx[1:])
+		if err != nil {
+			return nil
+		}
+		text, buttons := c.sectionView(n)
+		c.edit(text, buttons...)
+		return nil
+	}
+	mins, err := strconv.ParseInt(ctx, 36, 64)
+	if err != nil {
+		return nil
+	}
+	key := time.Unix(mins*60, 0)
+	c.edit(c.reminderText(key, false, false), c.reminderButtons(key)...)
+	return nil
+}
+
+// checklistSection is one "###" checklist section of the library.
+type checklistSection struct {
+	group, name string
+	items       []ChecklistItem
+}
+
+func (c *conv) sections() []checklistSection {
+	var out []checklistSection
+	for _, it := range c.e.lib.Checklists {
+		if n := len(out); n > 0 && out[n-1].group == it.Group && out[n-1].name == it.Section {
+			out[n-1].items = append(out[n-1].items, it)
+			continue
+		}
+		out = append(out, checklistSection{group: it.Group, name: it.Section, items: []ChecklistItem{it}})
+	}
+	return out
+}
+
+// checklist shows every section with its progress, or one section's items
+// with buttons to tick them ("/checklist 3" or "/checklist logistics").
+func (c *conv) checklist(args string) error {
+	secs := c.sections()
+	if len(secs) == 0 {
+		c.send(Text("Your decks have no checklists."))
+		return nil
+	}
+	if args != "" {
+		n, err := strconv.Atoi(args)
+		if err != nil {
+			n = 0
+			for i, s := range secs {
+				if strings.HasPrefix(strings.ToLower(s.name), strings.ToLower(args)) {
+					n = i + 1
+					break
+				}
+			}
+		}
+		if n < 1 || n > len(secs) {
+			c.send(Text(fmt.Sprintf("I have no checklist section %q. Type /checklist to see them all.", args)))
+			return nil
+		}
+		text, buttons := c.sectionView(n)
+		c.send(text, buttons...)
+		return nil
+	}
+	text := RichText{}.Bold("📋 Checklists")
+	if cd := c.countdown(); cd != "" {
+		text = text.Plain(" · " + cd)
+	}
+	group := ""
+	var buttons [][]Button
+	var row []Button
+	for i, s := range secs {
+		if s.group != group {
+			group = s.group
+			text = text.Plain("\n\n").Bold(group)
+		}
+		done := 0
+		for _, it := range s.items {
+			if !c.itemState(it).pending() {
+				done++
+			}
+		}
+		mark := "☐"
+		if done == len(s.items) {
+			mark = "✅"
+		}
+		text = text.Plain(fmt.Sprintf("\n%s %s %d/%d", mark, s.name, done, len(s.items)))
+		if at := c.interviewAt(); !at.IsZero() && done < len(s.items) {
+			text = text.Italic(" · " + c.slotName(itemSlot(s.items[0], at)))
+		}
+		row = append(row, Button{Label: s.name, Data: cutBytes("/checklist "+strconv.Itoa(i+1), MaxButtonData)})
+		if len(row) == 2 {
+			buttons, row = append(buttons, row), nil
+		}
+	}
+	if row != nil {
+		buttons = append(buttons, row)
+	}
+	if c.u.Interview.IsZero() {
+		text = text.Plain("\n\nSet your interview date with /interview 2026-12-03 14:00 Europe/Berlin and I'll remind you of each item at its moment.")
+	}
+	c.send(text, buttons...)
+	return nil
+}
+
+// sectionView renders section n (1-based) with a Done/Reopen button per item.
+func (c *conv) sectionView(n int) (RichText, [][]Button) {
+	secs := c.sections()
+	if n < 1 || n > len(secs) {
+		return Text("That checklist section no longer exists."), nil
+	}
+	s := secs[n-1]
+	text := RichText{}.Bold(s.name).Italic(" (" + s.group + ")")
+	var rows [][]Button
+	ctx := "s" + strconv.Itoa(n)
+	for i, it := range s.items {
+		text = text.Plain("\n").Append(c.itemLine(i+1, it))
+		num := strconv.Itoa(i + 1)
+		if c.itemState(it).pending() {
+			rows = append(rows, []Button{{Label: num + " ✓ Done", Data: itemData(itemDone, ctx, it.ID)}, {Label: num + " Skip", Data: itemData(itemSkip, ctx, it.ID)}})
+		} else {
+			rows = append(rows, []Button{{Label: num + " ↩ Reopen", Data: itemData(itemReopen, ctx, it.ID)}})
+		}
+	}
+	return text, rows
+}
+
+// slotName says when a slot is, relative to the interview: "3 days before",
+// "the evening before (Mon 19:00)".
+func (c *conv) slotName(t time.Time) string {
+	at := c.interviewAt()
+	d := t.Sub(at)
+	local := t.In(at.Location()).Format("Mon 2 Jan 15:04")
+	switch {
+	case d <= -24*time.Hour:
+		return fmt.Sprintf("%s (%d days before)", local, int((-d+12*time.Hour)/(24*time.Hour)))
+	case d < 0:
+		return fmt.Sprintf("%s (%s before)", local, FormatInterval(-d))
+	case d == 0:
+		return local + " (at the start)"
+	default:
+		return fmt.Sprintf("%s (%s after)", local, FormatInterval(d))
+	}
+}
+
+// countdown is the line that reminds the user of their deadline: "3 days to
+// your interview", "Interview in 5h", or "" when there is none (or it was
+// more than a day ago).
+func (c *conv) countdown() string {
+	at := c.interviewAt()
+	if at.IsZero() {
+		return ""
+	}
+	d := at.Sub(c.now)
+	loc := at.Location()
+	days := int(dayStart(at, loc).Sub(dayStart(c.now, loc)).Hours()/24 + 0.5)
+	switch {
+	case d > 0 && days >= 2:
+		return fmt.Sprintf("%d days to your interview", days)
+	case d > 0 && days == 1:
+		return "Interview tomorrow at " + at.Format("15:04")
+	case d > 0:
+		return "Interview today at " + at.Format("15:04") + " (in " + FormatInterval(d) + ")"
+	case d > -24*time.Hour:
+		return "Interview done: how did it go?"
+	}
+	return ""
+}
+
+// interview shows, sets or clears the interview date:
+// "/interview 2026-12-03 14:00 Europe/Berlin", "/interview", "/interview clear".
+func (c *conv) interview(args string) error {
+	fields := strings.Fields(args)
+	switch {
+	case len(fields) == 0:
+		c.showInterview()
+		return nil
+	case len(fields) == 1 && strings.EqualFold(fields[0], "clear"):
+		c.u.Interview, c.u.InterviewZone, c.u.RemindedThrough = time.Time{}, "", time.Time{}
+		c.send(Text("Interview date cleared; no more checklist reminders. Set a new one with /interview <date> <time> [time zone]."))
+		return nil
+	}
+	at, zone, err := ParseInterview(fields, c.u.Settings.TimeZone)
+	if err != nil {
+		c.send(Text(err.Error()))
+		return nil
+	}
+	if !at.After(c.now) {
+		c.send(Text(fmt.Sprintf("%s is in the past. Give the date and time of an interview to come, e.g. /interview %s 14:00.",
+			at.Format("Mon 2 Jan 2006 15:04 MST"), c.now.In(at.Location()).AddDate(0, 0, 7).Format("2006-01-02"))))
+		return nil
+	}
+	c.u.Interview, c.u.InterviewZone = at.UTC(), zone
+	// Reminders are scheduled from now on: slots already past are not sent
+	// one by one but summarised below.
+	c.u.RemindedThrough = c.now
+	for id, st := range c.u.Checklist {
+		st.SnoozedUntil, st.Listed = time.Time{}, time.Time{}
+		c.u.Checklist[id] = st
+	}
+	past, future, slots := 0, 0, map[time.Time]bool{}
+	for _, it := range c.e.lib.Checklists {
+		if !c.itemState(it).pending() {
+			continue
+		}
+		if slot := itemSlot(it, at); slot.After(c.now) {
+			future++
+			slots[slot] = true
+		} else {
+			past++
+		}
+	}
+	text := RichText{}.Bold("🗓 Interview set: " + at.Format("Mon 2 Jan 2006, 15:04") + " " + zone).Plain(" · " + c.countdown() + ".").
+		Plain(fmt.Sprintf("\nI'll remind you of %d checklist %s at %d %s, each at its moment.", future, plural(future, "item", "items"), len(slots), plural(len(slots), "moment", "moments")))
+	if next := c.nextReminder(); !next.IsZero() {
+		text = text.Plain(" The first comes " + c.when(next) + ".")
+	}
+	if past > 0 {
+		text = text.Plain(fmt.Sprintf("\n%d %s meant for earlier than now: see /checklist.", past, plural(past, "item was", "items were")))
+	}
+	c.send(text, []Button{{Label: "Checklists", Data: "/checklist"}, {Label: "Study now", Data: "/ask"}})
+	return nil
+}
+
+func (c *conv) showInterview() {
+	at := c.interviewAt()
+	if at.IsZero() {
+		c.send(Text("No interview date yet. Set it with /interview <date> <time> [time zone], e.g. /interview 2026-12-03 14:00 Europe/Berlin."))
+		return
+	}
+	text := RichText{}.Bold("🗓 Interview: " + at.Format("Mon 2 Jan 2006, 15:04") + " " + c.u.InterviewZone)
+	if cd := c.countdown(); cd != "" {
+		text = text.Plain(" · " + cd)
+	}
+	done, total := 0, 0
+	for _, it := range c.e.lib.Checklists {
+		total++
+		if !c.itemState(it).pending() {
+			done++
+		}
+	}
+	text = text.Plain(fmt.Sprintf("\nChecklists: %d/%d done.", done, total))
+	if next := c.nextReminder(); !next.IsZero() {
+		text = text.Plain(" Next reminder " + c.when(next) + ".")
+	}
+	text = text.Plain("\nChange it with /interview <date> <time> [zone], or /interview clear.")
+	c.send(text, []Button{{Label: "Checklists", Data: "/checklist"}})
+}
+
+// ParseInterview reads "2026-12-03 14:00 [Europe/Berlin]"; the zone defaults
+// to defaultZone (UTC when empty). It returns the instant in its zone and
+// the zone's canonical name.
+func ParseInterview(fields []string, defaultZone string) (time.Time, string, error) {
+	const usage = "Give the date, time and optionally the time zone: /interview 2026-12-03 14:00 Europe/Berlin"
+	if len(fields) < 2 || len(fields) > 3 {
+		return time.Time{}, "", fmt.Errorf("%s.", usage)
+	}
+	zone := defaultZone
+	if len(fields) == 3 {
+		z, err := ParseZone(fields[2])
+		if err != nil {
+			return time.Time{}, "", fmt.Errorf("%s %s.", err.Error(), usage)
+		}
+		zone = z
+	}
+	if zone == "" {
+		zone = "UTC"
+	}
+	loc, err := time.LoadLocation(zone)
+	if err != nil {
+		return time.Time{}, "", fmt.Errorf("I don't know the time zone %q. %s.", zone, usage)
+	}
+	day, err := time.ParseInLocation("2006-01-02", fields[0], loc)
+	if err != nil {
+		return time.Time{}, "", fmt.Errorf("I can't read the date %q: write it as YYYY-MM-DD. %s.", fields[0], usage)
+	}
+	clock, err := ParseClock(fields[1])
+	if err != nil {
+		return time.Time{}, "", fmt.Errorf("I can't read the time %q: write it as HH:MM (24-hour). %s.", fields[1], usage)
+	}
+	at := time.Date(day.Year(), day.Month(), day.Day(), clock/60, clock%60, 0, 0, loc)
+	return at, zone, nil
+}

@@ -1,0 +1,186 @@
+package prep_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prepbot/prepbot/internal/prep"
+)
+
+var berlin = mustZone("Europe/Berlin")
+
+func mustZone(name string) *time.Location {
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		panic(err)
+	}
+	return loc
+}
+
+func TestInterviewCommandValidates(t *testing.T) {
+	h := newHarness(t, prep.NewUserKey(prep.Telegram, "1"))
+	h.clock.t = time.Date(2026, 11, 20, 12, 0, 0, 0, berlin)
+	cases := []struct{ in, want string }{
+		{"/interview", "No interview date yet"},
+		{"/interview 2026-11-19 14:00 Europe/Berlin", "is in the past"},
+		{"/interview 2026-11-20 11:00 Europe/Berlin", "is in the past"},
+		{"/interview tomorrow", "Give the date, time and optionally the time zone"},
+		{"/interview 2026-13-03 14:00", "I can't read the date \"2026-13-03\""},
+		{"/interview 2026-12-03 25:00", "I can't read the time \"25:00\""},
+		{"/interview 2026-12-03 14:00 Mars/Base", "I don't know the time zone \"Mars/Base\""},
+		{"/interview 2026-12-03 14:00 europe/berlin", "Interview set: Thu 3 Dec 2026, 14:00 Europe/Berlin · 13 days to your interview"},
+		{"/interview", "Checklists: 1/8 done"},
+		{"/due", "13 days to your interview"},
+		{"/interview clear", "Interview date cleared"},
+		{"/interview", "No interview date yet"},
+	}
+	for _, tc := range cases {
+		if r := h.text(tc.in); !contains(r, prep.Send, tc.want) {
+			t.Errorf("%s:\n%s", tc.in, dump(r))
+		}
+	}
+}
+
+// tick runs the scheduler every 5 minutes until end and returns the
+// reminder pushes with the local time they came at.
+type reminder struct {
+	at    time.Time
+	reply prep.Reply
+}
+
+func (h *harness) tickUntil(t *testing.T, end time.Time) []reminder {
+	t.Helper()
+	var out []reminder
+	for h.clock.Now().Before(end) {
+		h.clock.Advance(5 * time.Minute)
+		for _, p := range h.due(t) {
+			for _, r := range p.Replies {
+				if strings.Contains(r.Text.String(), "Checklist") || strings.Contains(r.Text.String(), "Snoozed") {
+					out = append(out, reminder{at: h.clock.Now().In(berlin), reply: r})
+				}
+			}
+		}
+	}
+	return out
+}
+
+func TestRemindersFireOncePerSlotWithDoneSnoozeSkip(t *testing.T) {
+	h := newHarness(t, prep.NewUserKey(prep.Telegram, "2"))
+	h.clock.t = time.Date(2026, 11, 20, 12, 0, 0, 0, berlin)
+	h.text("/interview 2026-11-26 14:00 Europe/Berlin")
+
+	// Up to the evening before: -3d (23 Nov 14:00), default -1d 18:00, -1d 19:00.
+	got := h.tickUntil(t, time.Date(2026, 11, 25, 19, 2, 0, 0, berlin))
+	want := []struct {
+		at    string
+		items []string
+	}{
+		{"2026-11-23 14:00", []string{"Review window functions", "Practise 2 exercises"}},
+		{"2026-11-25 18:00", []string{"Print the CV"}},
+		{"2026-11-25 19:00", []string{"Test Zoom"}},
+	}
+	if len(got) != len(want) {
+		for _, g := range got {
+			t.Logf("%s %s", g.at.Format("2006-01-02 15:04"), g.reply.Text.String())
+		}
+		t.Fatalf("%d reminders, want %d", len(got), len(want))
+	}
+	for i, w := range want {
+		if got[i].at.Format("2006-01-02 15:04") != w.at {
+			t.Errorf("reminder %d at %s, want %s", i, got[i].at.Format("2006-01-02 15:04"), w.at)
+		}
+		for _, item := range w.items {
+			if !strings.Contains(got[i].reply.Text.String(), item) {
+				t.Errorf("reminder %d lacks %q:\n%s", i, item, got[i].reply.Text.String())
+			}
+		}
+		if !strings.Contains(got[i].reply.Text.String(), "days to your interview") && !strings.Contains(got[i].reply.Text.String(), "Interview tomorrow") {
+			t.Errorf("reminder %d lacks the countdown:\n%s", i, got[i].reply.Text.String())
+		}
+	}
+
+	// Done on the first item of the -3d message edits it in place.
+	first := []prep.Reply{got[0].reply}
+	r := h.press(button(t, first, "1 ✓ Done").Data)
+	if len(r) != 2 || r[1].Kind != prep.Edit || !strings.Contains(r[1].Text.String(), "✅ Review window functions") {
+		t.Fatalf("Done must toast and edit the reminder:\n%s", dump(r))
+	}
+	if strings.Contains(dump(r[1:]), "1 ✓ Done") || !strings.Contains(dump(r[1:]), "2 ✓ Done") {
+		t.Fatalf("the edited reminder must drop the done item's buttons only:\n%s", dump(r[1:]))
+	}
+	if r := h.press(button(t, first, "1 ✓ Done").Data); !contains(r, prep.Notice, "Already done") {
+		t.Fatalf("double tap:\n%s", dump(r))
+	}
+	// Skip the second; snooze "Test Zoom": back once an hour later.
+	h.press(button(t, first, "2 Skip").Data)
+	zoom := []prep.Reply{got[2].reply}
+	back := h.clock.Now().Add(time.Hour).In(berlin).Format("15:04")
+	if r := h.press(button(t, zoom, "1 ⏰ 1h").Data); !contains(r, prep.Notice, "I'll remind you at "+back) {
+		t.Fatalf("snooze:\n%s", dump(r))
+	}
+	got = h.tickUntil(t, time.Date(2026, 11, 25, 22, 0, 0, 0, berlin))
+	if len(got) != 1 || got[0].at.Format("15:04") != back || !strings.Contains(got[0].reply.Text.String(), "Test Zoom") {
+		t.Fatalf("snoozed item must come back once at %s: %+v", back, got)
+	}
+
+	// /checklist shows progress per section.
+	r = h.text("/checklist")
+	for _, want := range []string{"Technical Prep 2/2", "Logistics 1/3", "Misc 0/1"} {
+		if !contains(r, prep.Send, want) {
+			t.Errorf("/checklist lacks %q:\n%s", want, dump(r))
+		}
+	}
+	// Tick from the section view: the message re-renders in place.
+	r = h.press(button(t, r, "Logistics").Data)
+	r = h.press(button(t, r, "1 ✓ Done").Data)
+	if !contains(r, prep.Edit, "✅ Test Zoom") {
+		t.Fatalf("section view:\n%s", dump(r))
+	}
+}
+
+func TestMissedRemindersAreSentOnceLate(t *testing.T) {
+	h := newHarness(t, prep.NewUserKey(prep.Telegram, "3"))
+	h.clock.t = time.Date(2026, 11, 20, 12, 0, 0, 0, berlin)
+	h.text("/interview 2026-11-26 14:00 Europe/Berlin")
+	// The bot is down from 21 Nov to the interview morning: the -3d,
+	// -1d 18:00 and -1d 19:00 slots were missed.
+	h.clock.t = time.Date(2026, 11, 26, 9, 0, 0, 0, berlin)
+	var late []string
+	for _, p := range h.due(t) {
+		for _, r := range p.Replies {
+			if strings.Contains(r.Text.String(), "late: I was offline") {
+				late = append(late, r.Text.String())
+			}
+		}
+	}
+	if len(late) != 3 {
+		t.Fatalf("want 3 late reminders, got %d: %q", len(late), late)
+	}
+	if p := h.due(t); len(p) != 0 {
+		t.Fatalf("late reminders sent twice: %+v", p)
+	}
+	// The next slot (-30m) comes on time.
+	got := h.tickUntil(t, time.Date(2026, 11, 26, 13, 40, 0, 0, berlin))
+	if len(got) != 1 || got[0].at.Format("15:04") != "13:30" || strings.Contains(got[0].reply.Text.String(), "late") ||
+		!strings.Contains(got[0].reply.Text.String(), "Phone on silent") || strings.Contains(got[0].reply.Text.String(), "Notepad") {
+		t.Fatalf("the -30m slot (without the item ticked in the deck): %+v", got)
+	}
+}
+
+func TestChangingTheDateReschedulesAndRemovedItemsAreHandled(t *testing.T) {
+	h := newHarness(t, prep.NewUserKey(prep.Telegram, "4"))
+	h.clock.t = time.Date(2026, 11, 20, 12, 0, 0, 0, berlin)
+	h.text("/interview 2026-11-30 14:00")
+	r := h.text("/interview 2026-11-22 14:00 Europe/Berlin")
+	if !contains(r, prep.Send, "2 items were meant for earlier than now") {
+		t.Fatalf("moving the date closer must report the past slots:\n%s", dump(r))
+	}
+	got := h.tickUntil(t, time.Date(2026, 11, 21, 18, 5, 0, 0, berlin))
+	if len(got) != 1 || got[0].at.Format("2006-01-02 15:04") != "2026-11-21 18:00" {
+		t.Fatalf("after the change the first reminder is the default slot on the 21st: %+v", got)
+	}
+	if r := h.press("cd:abc:nosuchitem"); !contains(r, prep.Notice, "no longer in your checklists") {
+		t.Fatalf("removed item:\n%s", dump(r))
+	}
+}
