@@ -21,6 +21,7 @@ var (
 	bucketDeliveryTimes = []byte("delivery_times")
 	bucketCursors       = []byte("cursors")
 	bucketWake          = []byte("wake")
+	bucketLinks         = []byte("links")
 )
 
 // keySchemaVersion in the meta bucket holds how many migrations the file has
@@ -66,6 +67,14 @@ var migrations = []func(tx *bolt.Tx) error{
 			}
 			return wake.Put(wakeKey(rec.WakeAt, prep.UserKey(k)), []byte{})
 		})
+	},
+
+	// 3: one-time codes that link two accounts (code → JSON link).
+	func(tx *bolt.Tx) error {
+		if _, err := tx.CreateBucketIfNotExists(bucketLinks); err != nil {
+			return fmt.Errorf("create bucket %s: %w", bucketLinks, err)
+		}
+		return nil
 	},
 }
 

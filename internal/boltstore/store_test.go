@@ -548,8 +548,11 @@ func TestMigrateFromSchema1(t *testing.T) {
 		t.Fatal(err)
 	}
 	withBolt(t, path, func(tx *bolt.Tx) error {
-		if v := tx.Bucket([]byte("meta")).Get([]byte("schema_version")); binary.BigEndian.Uint64(v) != 2 {
-			t.Errorf("schema_version after migration = %x, want 2", v)
+		if v := tx.Bucket([]byte("meta")).Get([]byte("schema_version")); binary.BigEndian.Uint64(v) != 3 {
+			t.Errorf("schema_version after migration = %x, want 3 (every migration applied)", v)
+		}
+		if tx.Bucket([]byte("links")) == nil {
+			t.Error("migration 3 did not create the links bucket")
 		}
 		return nil
 	})

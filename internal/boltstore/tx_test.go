@@ -1,6 +1,7 @@
 package boltstore_test
 
 import (
+	"encoding/json"
 	"errors"
 	"slices"
 	"testing"
@@ -49,11 +50,22 @@ func TestUserRoundTrip(t *testing.T) {
 				got, err = tx.User(tt.user.Key)
 				return err
 			})
-			if want := utcUser(tt.user); utcUser(got) != want {
+			// Compared as JSON: User holds a map, and equal instants in
+			// different location values are equal users.
+			if want := userJSON(t, utcUser(tt.user)); userJSON(t, utcUser(got)) != want {
 				t.Errorf("User round trip:\n got %+v\nwant %+v", got, want)
 			}
 		})
 	}
+}
+
+func userJSON(t *testing.T, u prep.User) string {
+	t.Helper()
+	b, err := json.Marshal(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }
 
 // utcUser puts a user's times in UTC, so that == compares instants.

@@ -22,6 +22,7 @@ var commandList = []Command{
 	{Name: "interview", Args: "[date time [zone] | clear]", Description: "Your interview date: reminders and countdown"},
 	{Name: "checklist", Args: "[section]", Description: "Checklists and their progress"},
 	{Name: "settings", Args: "[name value]", Description: "Retention, daily limits, time zone, daily quiz"},
+	{Name: "link", Args: "[code]", Description: "Share progress with your account on another platform"},
 	{Name: "stop", Description: "End the current session"},
 	{Name: "start", Description: "Welcome and set-up"},
 	{Name: "help", Description: "How prepbot works"},
@@ -53,6 +54,10 @@ func (c *conv) command(name, args string) error {
 		return c.interview(args)
 	case "checklist", "checklists":
 		return c.checklist(args)
+	case "link":
+		return c.link(args)
+	case "unlink":
+		return c.unlink()
 	}
 	c.send(Text(fmt.Sprintf("I don't know /%s. Type /help to see the commands.", name)))
 	return nil
@@ -386,6 +391,18 @@ func (c *conv) settings(args string) error {
 			return nil
 		}
 		s.PushAt = at
+	case "notify":
+		if strings.ToLower(value) != "here" {
+			c.send(Text("Use /settings notify here to get the daily quiz and reminders on this account."))
+			return nil
+		}
+		if c.via == c.u.Key {
+			c.u.PushTo = ""
+		} else {
+			c.u.PushTo = c.via
+		}
+		c.send(Text("Daily quiz and reminders will come here."))
+		return nil
 	case "pause":
 		s.PushPaused = true
 	case "resume":

@@ -118,6 +118,7 @@ func (e *Engine) Handle(ctx context.Context, ev Event) []Reply {
 
 // conv is one event's conversation turn inside a transaction.
 type conv struct {
+	via   UserKey // the account the event came from (an alias or the user itself)
 	e     *Engine
 	tx    Tx
 	u     User
@@ -139,10 +140,14 @@ func (e *Engine) open(tx Tx, key UserKey, name string, now time.Time) (*conv, er
 	} else if err != nil {
 		return nil, err
 	}
-	if name != "" {
+	if !fresh && u.Alias != "" {
+		if u, err = resolve(tx, u); err != nil {
+			return nil, err
+		}
+	} else if name != "" {
 		u.Name = name
 	}
-	return &conv{e: e, tx: tx, u: u, now: now, fresh: fresh}, nil
+	return &conv{e: e, tx: tx, u: u, now: now, fresh: fresh, via: key}, nil
 }
 
 func (c *conv) send(text RichText, buttons ...[]Button) {

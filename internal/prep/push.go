@@ -87,7 +87,7 @@ func (e *Engine) Due(ctx context.Context, want func(UserKey) bool) ([]Push, erro
 			if err != nil {
 				return err
 			}
-			if want != nil && !want(u.Key) {
+			if want != nil && !want(u.pushTarget()) {
 				continue
 			}
 			keys = append(keys, u.Key)
@@ -142,6 +142,7 @@ func (e *Engine) wake(key UserKey, now time.Time) (Push, error) {
 		}
 		c.reschedule()
 		push.Replies = c.out
+		push.User = c.u.pushTarget()
 		return tx.PutUser(c.u)
 	})
 	return push, err
@@ -233,6 +234,12 @@ func (e *Engine) MarkInactive(ctx context.Context, key UserKey) error {
 			return nil
 		} else if err != nil {
 			return err
+		}
+		if u, err = resolve(tx, u); err != nil {
+			return err
+		}
+		if u.pushTarget() != key {
+			return nil // pushes go to another, still reachable, account
 		}
 		u.Inactive = true
 		c := &conv{e: e, tx: tx, u: u, now: e.now()}

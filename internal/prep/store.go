@@ -103,4 +103,11 @@ type Tx interface {
 	Cursor(name string) (int64, error)
 	// SetCursor stores a named position.
 	SetCursor(name string, v int64) error
+
+	// PutLinkCode stores a one-time code with which another account links
+	// to user until expires.
+	PutLinkCode(code string, user UserKey, expires time.Time) error
+	// TakeLinkCode returns the user and expiry of a code and deletes it, or
+	// ErrNotFound.
+	TakeLinkCode(code string) (UserKey, time.Time, error)
 }

@@ -140,4 +140,13 @@ type User struct {
 	Checklist       map[string]ItemState // per checklist item ID
 	RemindedThrough time.Time            // reminder slots up to here have been sent
 	NextReminder    time.Time            // the next checklist reminder
+
+	// Alias, when set, makes this account a link to another: its events use
+	// that account's progress. Its own is kept aside for /unlink.
+	Alias UserKey
+	// Linked lists the accounts that are aliases of this one.
+	Linked []UserKey
+	// PushTo is the account (this one or a linked one) that gets pushes
+	// and reminders; empty means this one.
+	PushTo UserKey
 }
