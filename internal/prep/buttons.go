@@ -14,6 +14,8 @@ import (
 //	z:<zone>      choose a time zone (onboarding)
 //	p:<HH:MM|off> choose the daily push time (onboarding)
 //	c<act>:<ctx>:<item>  a checklist item button (timeline.go)
+//	h<tok>        the next hint of exercise presentation tok
+//	s<tok>        show the solution of exercise presentation tok (give up)
 //	/<command>    run a command, as if typed
 const (
 	actReveal  = 'a'
@@ -22,6 +24,8 @@ const (
 	actPush    = 'p'
 	actCommand = '/'
 	actItem    = 'c'
+	actHint    = 'h'
+	actSolve   = 's'
 )
 
 // action is a decoded button press.
@@ -32,7 +36,9 @@ type action struct {
 	arg    string
 }
 
-func revealData(tok uint32) string { return "a" + strconv.FormatUint(uint64(tok), 36) }
+func tokenString(tok uint32) string { return strconv.FormatUint(uint64(tok), 36) }
+
+func revealData(tok uint32) string { return "a" + tokenString(tok) }
 
 func rateData(tok uint32, r Rating) string {
 	return "r" + strconv.FormatUint(uint64(tok), 36) + "." + strconv.Itoa(int(r))
@@ -55,12 +61,12 @@ func decodeButton(data string) (action, bool) {
 		return action{}, false
 	}
 	switch data[0] {
-	case actReveal:
+	case actReveal, actHint, actSolve:
 		tok, ok := parseToken(data[1:])
 		if !ok {
 			return action{}, false
 		}
-		return action{kind: actReveal, token: tok}, true
+		return action{kind: data[0], token: tok}, true
 	case actRate:
 		t, r, ok := strings.Cut(data[1:], ".")
 		if !ok {

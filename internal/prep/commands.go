@@ -16,6 +16,7 @@ const (
 // commands is the command menu, in the order /help lists it.
 var commandList = []Command{
 	{Name: "ask", Args: "[topic]", Description: "Study: the next due card, then new ones"},
+	{Name: "sql", Args: "[topic]", Description: "An SQL exercise, graded as you answer"},
 	{Name: "due", Description: "What is due now, by topic"},
 	{Name: "topics", Description: "Topics and their cards"},
 	{Name: "undo", Description: "Undo your last rating"},
@@ -54,6 +55,10 @@ func (c *conv) command(name, args string) error {
 		return c.interview(args)
 	case "checklist", "checklists":
 		return c.checklist(args)
+	case "sql":
+		return c.exercises(SQLExercise, args)
+	case "py", "python":
+		return c.exercises(PythonExercise, args)
 	case "link":
 		return c.link(args)
 	case "unlink":
@@ -307,7 +312,7 @@ func (c *conv) due() error {
 	for _, card := range q.newCards {
 		newByTopic[card.Topic]++
 	}
-	text := RichText{}.Bold(fmt.Sprintf("📋 Due now: %d %s, %d new for today", q.dueTotal, plural(q.dueTotal, "review", "reviews"), len(q.newCards))).Plain("\n")
+	text := RichText{}.Bold(fmt.Sprintf("📋 Due now: %d %s, %d new for today", q.dueTotal+len(q.dueEx), plural(q.dueTotal+len(q.dueEx), "review", "reviews"), len(q.newCards))).Plain("\n")
 	if cd := c.countdown(); cd != "" {
 		text = text.Italic("🗓 " + cd).Plain("\n")
 	}
@@ -316,6 +321,17 @@ func (c *conv) due() error {
 			continue
 		}
 		text = text.Plain(fmt.Sprintf("• %s: %d due, %d new\n", tc.topic, tc.due, newByTopic[tc.topic]))
+	}
+	exDue := map[ExerciseKind]int{}
+	for _, st := range q.dueEx {
+		if ex, ok := c.e.lib.Exercise(st.CardID); ok {
+			exDue[ex.Kind]++
+		}
+	}
+	for _, k := range []ExerciseKind{SQLExercise, PythonExercise} {
+		if exDue[k] > 0 {
+			text = text.Plain(fmt.Sprintf("• %s exercises: %d due\n", exerciseName(k), exDue[k]))
+		}
 	}
 	text = text.Plain(fmt.Sprintf("Daily limits: %d new (%d left), %d reviews (%d left).", c.u.Settings.NewPerDay, q.newLeft, c.u.Settings.ReviewsPerDay, q.revLeft))
 	if q.dueTotal == 0 {

@@ -53,6 +53,7 @@ type Library struct {
 	Exercises  []Exercise
 
 	byID   map[string]int
+	exByID map[string]int
 	topics []string
 }
 
@@ -92,18 +93,21 @@ func (l *Library) Topics() []string {
 // MatchTopic finds the topics a user meant by query: an exact,
 // case-insensitive name wins; otherwise every topic that starts with the
 // query, or one of whose words does. An empty query matches nothing.
-func (l *Library) MatchTopic(query string) []string {
+func (l *Library) MatchTopic(query string) []string { return matchTopic(l.topics, query) }
+
+// matchTopic is MatchTopic over any list of topics.
+func matchTopic(topics []string, query string) []string {
 	q := strings.ToLower(strings.TrimSpace(query))
 	if q == "" {
 		return nil
 	}
-	for _, t := range l.topics {
+	for _, t := range topics {
 		if strings.ToLower(t) == q {
 			return []string{t}
 		}
 	}
 	var prefix, word []string
-	for _, t := range l.topics {
+	for _, t := range topics {
 		lt := strings.ToLower(t)
 		if strings.HasPrefix(lt, q) {
 			prefix = append(prefix, t)
@@ -120,6 +124,47 @@ func (l *Library) MatchTopic(query string) []string {
 		return prefix
 	}
 	return word
+}
+
+// AddExercises adds auto-graded exercises. Their IDs share the card-state
+// namespace, so an ID used by a card or another exercise is refused.
+func (l *Library) AddExercises(exs []Exercise) error {
+	if l.exByID == nil {
+		l.exByID = map[string]int{}
+	}
+	for _, ex := range exs {
+		if _, dup := l.byID[ex.ID]; dup {
+			return fmt.Errorf("prep: exercise %s at %s has the id of a card", ex.ID, ex.Source)
+		}
+		if j, dup := l.exByID[ex.ID]; dup {
+			return fmt.Errorf("prep: exercise %s at %s has the same id as the one at %s", ex.ID, ex.Source, l.Exercises[j].Source)
+		}
+		l.exByID[ex.ID] = len(l.Exercises)
+		l.Exercises = append(l.Exercises, ex)
+	}
+	return nil
+}
+
+// Exercise returns the exercise with the given ID.
+func (l *Library) Exercise(id string) (Exercise, bool) {
+	i, ok := l.exByID[id]
+	if !ok {
+		return Exercise{}, false
+	}
+	return l.Exercises[i], true
+}
+
+// ExerciseTopics lists the topics of exercises of a kind, in order.
+func (l *Library) ExerciseTopics(kind ExerciseKind) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, ex := range l.Exercises {
+		if ex.Kind == kind && !seen[ex.Topic] {
+			seen[ex.Topic] = true
+			out = append(out, ex.Topic)
+		}
+	}
+	return out
 }
 
 // ChecklistItem returns the checklist item with the given ID.

@@ -22,6 +22,16 @@ type EngineConfig struct {
 	// chat users choose theirs during /start.
 	TerminalZone string
 	Logger       *slog.Logger
+	// Graders grade exercise attempts by kind; a kind without one answers
+	// that its exercises are not available.
+	Graders map[ExerciseKind]Grader
+	// Deliver sends replies outside a conversation turn: verdicts of
+	// attempts that took longer than GradeWait. When nil, Handle waits for
+	// every verdict.
+	Deliver func(ctx context.Context, user UserKey, replies []Reply) error
+	// GradeWait is how long Handle waits for a verdict before answering
+	// "grading…"; default 1.5 s.
+	GradeWait time.Duration
 }
 
 // Engine is the transport-agnostic coach: Handle turns one Event into the
@@ -29,12 +39,15 @@ type EngineConfig struct {
 // effect (and its delivery id) is committed, and fsynced, before any reply
 // claims it happened.
 type Engine struct {
-	store    Store
-	lib      *Library
-	now      func() time.Time
-	defaults Settings
-	termZone string
-	log      *slog.Logger
+	graders   map[ExerciseKind]Grader
+	deliver   func(ctx context.Context, user UserKey, replies []Reply) error
+	gradeWait time.Duration
+	store     Store
+	lib       *Library
+	now       func() time.Time
+	defaults  Settings
+	termZone  string
+	log       *slog.Logger
 }
 
 // NewEngine checks the configuration and returns an engine.
@@ -54,7 +67,11 @@ func NewEngine(cfg EngineConfig) (*Engine, error) {
 	if err := cfg.Defaults.Validate(); err != nil {
 		return nil, fmt.Errorf("prep: default settings: %w", err)
 	}
-	return &Engine{store: cfg.Store, lib: cfg.Library, now: cfg.Now, defaults: cfg.Defaults, termZone: cfg.TerminalZone, log: cfg.Logger}, nil
+	if cfg.GradeWait <= 0 {
+		cfg.GradeWait = defaultGradeWait
+	}
+	return &Engine{store: cfg.Store, lib: cfg.Library, now: cfg.Now, defaults: cfg.Defaults, termZone: cfg.TerminalZone, log: cfg.Logger,
+		graders: cfg.Graders, deliver: cfg.Deliver, gradeWait: cfg.GradeWait}, nil
 }
 
 // Library returns the content the engine teaches from.
@@ -69,8 +86,9 @@ const maxTyped = 1500
 func (e *Engine) Handle(ctx context.Context, ev Event) []Reply {
 	now := e.now()
 	var replies []Reply
+	var job *attemptJob
 	err := e.store.Update(func(tx Tx) error {
-		replies = nil
+		replies, job = nil, nil
 		if ev.Delivery != "" {
 			seen, err := tx.Deliver(ev.Delivery, now)
 			if err != nil {
@@ -92,7 +110,7 @@ func (e *Engine) Handle(ctx context.Context, ev Event) []Reply {
 		if err != nil {
 			return err
 		}
-		replies = c.out
+		replies, job = c.out, c.job
 		c.u.LastActive = now
 		c.u.Inactive = false
 		if c.u.Session.Stage == StageNone {
@@ -113,6 +131,9 @@ func (e *Engine) Handle(ctx context.Context, ev Event) []Reply {
 		}
 		return []Reply{{Kind: Send, Text: msg}}
 	}
+	if job != nil {
+		replies = append(replies, e.runAttempt(ctx, job)...)
+	}
 	return replies
 }
 
@@ -124,7 +145,8 @@ type conv struct {
 	u     User
 	now   time.Time
 	out   []Reply
-	fresh bool // the user was created by this event
+	fresh bool        // the user was created by this event
+	job   *attemptJob // an attempt to grade once the transaction commits
 }
 
 // open loads the user, creating them with default settings on first contact.
@@ -192,6 +214,8 @@ func (c *conv) text(raw string) error {
 		return c.choosePush(text)
 	}
 	switch c.u.Session.Stage {
+	case StageExercise:
+		return c.attempt(raw)
 	case StageQuestion:
 		c.u.Session.Typed = trimRunes(text, maxTyped)
 		return c.reveal(false)
@@ -227,6 +251,10 @@ func (c *conv) press(data string) error {
 		return c.reveal(true)
 	case actRate:
 		return c.rate(a.token, a.rating, true)
+	case actHint:
+		return c.hint(a.token)
+	case actSolve:
+		return c.solution(a.token)
 	case actZone:
 		return c.chooseZone(a.arg)
 	case actPush:

@@ -16,11 +16,9 @@ import (
 const learnAhead = 20 * time.Minute
 
 // dayStart is the start of the user's local day containing t; daily limits
-// count from it.
-func dayStart(t time.Time, loc *time.Location) time.Time {
-	l := t.In(loc)
-	return time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, loc)
-}
+// count from it. It is the statistics' localMidnight, so that a day means
+// the same everywhere, including where DST skips midnight itself.
+func dayStart(t time.Time, loc *time.Location) time.Time { return localMidnight(t, 0, loc) }
 
 // todayCounts returns how many new cards were introduced and how many
 // reviews of seen cards were done since the start of the user's local day.
@@ -28,6 +26,9 @@ func (c *conv) todayCounts() (newCards, reviews int, err error) {
 	for r, err := range c.tx.Reviews(c.u.Key, dayStart(c.now, c.loc())) {
 		if err != nil {
 			return 0, 0, err
+		}
+		if _, ok := c.e.lib.Card(r.CardID); !ok {
+			continue // exercises have no daily limit
 		}
 		if r.Before.FSRS.State == fsrs.New {
 			newCards++
@@ -42,6 +43,8 @@ func (c *conv) todayCounts() (newCards, reviews int, err error) {
 type queue struct {
 	due      []CardState // due now, in due order, limited by the daily review limit for review-state cards
 	newCards []Card      // not yet seen, in deck order, limited by the daily new limit
+	dueEx    []CardState // exercises due now
+	newEx    []Exercise  // exercises never tried, in order (exercise runs only)
 	ahead    *CardState  // a learning card due within learnAhead, when nothing else is
 	newLeft  int         // new cards the daily limit still allows
 	revLeft  int         // reviews the daily limit still allows
@@ -49,14 +52,19 @@ type queue struct {
 	dueTotal int         // due cards in the filter, regardless of limits
 }
 
-func (q queue) size() int { return len(q.due) + len(q.newCards) }
+func (q queue) size() int { return len(q.due) + len(q.newCards) + len(q.dueEx) + len(q.newEx) }
 
 // inTopic reports whether a card belongs to the topic filter ("" = all).
 func inTopic(card Card, topic string) bool { return topic == "" || card.Topic == topic }
 
 // buildQueue works out what is studyable now. It reads the due index only up
 // to now (plus the learn-ahead window) and the library's cards for new ones.
+//
+// A card run (Session.Mode "") takes due exercises too, after due cards; an
+// exercise run (/sql, /py) takes only exercises of its kind, new ones
+// included, and topic then filters exercise topics.
 func (c *conv) buildQueue(topic string) (queue, error) {
+	mode := c.u.Session.Mode
 	newToday, revToday, err := c.todayCounts()
 	if err != nil {
 		return queue{}, err
@@ -67,8 +75,14 @@ func (c *conv) buildQueue(topic string) (queue, error) {
 		if err != nil {
 			return queue{}, err
 		}
+		if ex, ok := c.e.lib.Exercise(st.CardID); ok {
+			if !st.FSRS.Due.After(c.now) && (mode == "" && topic == "" || ex.Kind == mode && (topic == "" || ex.Topic == topic)) {
+				q.dueEx = append(q.dueEx, st)
+			}
+			continue
+		}
 		card, ok := c.e.lib.Card(st.CardID)
-		if !ok || !inTopic(card, topic) {
+		if !ok || !inTopic(card, topic) || mode != "" {
 			continue // removed from the decks: history kept, no longer asked
 		}
 		if st.FSRS.Due.After(c.now) {
@@ -86,6 +100,20 @@ func (c *conv) buildQueue(topic string) (queue, error) {
 			revAllowed--
 		}
 		q.due = append(q.due, st)
+	}
+	if mode != "" {
+		for _, ex := range c.e.lib.Exercises {
+			if ex.Kind != mode || topic != "" && ex.Topic != topic {
+				continue
+			}
+			if _, err := c.tx.CardState(c.u.Key, ex.ID); err == nil {
+				continue
+			} else if !errors.Is(err, ErrNotFound) {
+				return queue{}, err
+			}
+			q.newEx = append(q.newEx, ex)
+		}
+		return q, nil
 	}
 	for _, card := range c.e.lib.Cards {
 		if !inTopic(card, topic) {
@@ -113,8 +141,7 @@ func (c *conv) nextDue(topic string) (time.Time, error) {
 		if err != nil {
 			return time.Time{}, err
 		}
-		card, ok := c.e.lib.Card(st.CardID)
-		if !ok || !inTopic(card, topic) || !st.FSRS.Due.After(c.now) {
+		if !st.FSRS.Due.After(c.now) || !c.inRun(st.CardID, topic) {
 			continue
 		}
 		if next.IsZero() || st.FSRS.Due.Before(next) {
@@ -122,6 +149,19 @@ func (c *conv) nextDue(topic string) (time.Time, error) {
 		}
 	}
 	return next, nil
+}
+
+// inRun reports whether a card or exercise belongs to the current run's
+// kind (Session.Mode) and topic filter.
+func (c *conv) inRun(id, topic string) bool {
+	mode := c.u.Session.Mode
+	if card, ok := c.e.lib.Card(id); ok {
+		return mode == "" && inTopic(card, topic)
+	}
+	if ex, ok := c.e.lib.Exercise(id); ok {
+		return mode == "" && topic == "" || ex.Kind == mode && (topic == "" || ex.Topic == topic)
+	}
+	return false
 }
 
 // ask starts a study run, optionally limited to a topic.
@@ -152,10 +192,20 @@ func (c *conv) next(starting bool) error {
 	}
 	var st *CardState
 	var card Card
+	remaining := q.size()
 	switch {
 	case len(q.due) > 0:
 		st = &q.due[0]
 		card, _ = c.e.lib.Card(st.CardID)
+	case len(q.dueEx) > 0:
+		ex, _ := c.e.lib.Exercise(q.dueEx[0].CardID)
+		c.u.Session.Total = c.u.Session.Reviewed + remaining
+		c.presentExercise(ex)
+		return nil
+	case len(q.newCards) == 0 && len(q.newEx) > 0:
+		c.u.Session.Total = c.u.Session.Reviewed + remaining
+		c.presentExercise(q.newEx[0])
+		return nil
 	case len(q.newCards) > 0:
 		card = q.newCards[0]
 	case q.ahead != nil:
@@ -164,7 +214,6 @@ func (c *conv) next(starting bool) error {
 	default:
 		return c.finish(q, starting)
 	}
-	remaining := q.size()
 	if remaining == 0 {
 		remaining = 1 // the learn-ahead card
 	}
@@ -182,14 +231,14 @@ func (c *conv) present(card Card) {
 	c.u.Session.Stage = StageQuestion
 	c.u.Session.Typed = ""
 	c.u.Session.RevealedAt = time.Time{}
-	text := c.header(card).Bold("❓ " + card.Question).Plain("\n\n").Italic("Think of your answer (or type it), then tap Show answer.")
+	text := c.header(card.Topic).Bold("❓ " + card.Question).Plain("\n\n").Italic("Think of your answer (or type it), then tap Show answer.")
 	c.send(text, []Button{{Label: "Show answer", Data: revealData(c.u.Session.Token)}})
 }
 
 // header is the progress line above a card: "SQL · 3/12".
-func (c *conv) header(card Card) RichText {
+func (c *conv) header(topic string) RichText {
 	s := c.u.Session
-	return RichText{}.Italic(fmt.Sprintf("%s · %d/%d", card.Topic, s.Reviewed+1, max(s.Total, s.Reviewed+1))).Plain("\n")
+	return RichText{}.Italic(fmt.Sprintf("%s · %d/%d", topic, s.Reviewed+1, max(s.Total, s.Reviewed+1))).Plain("\n")
 }
 
 // state returns the user's stored state of a card, or a new one.
@@ -223,7 +272,7 @@ func (c *conv) reveal(inPlace bool) error {
 	if err != nil {
 		return fmt.Errorf("prep: preview card %s: %w", card.ID, err)
 	}
-	text := c.header(card).Bold("❓ " + card.Question).Plain("\n\n").Append(card.Answer)
+	text := c.header(card.Topic).Bold("❓ " + card.Question).Plain("\n\n").Append(card.Answer)
 	if s.Typed != "" {
 		text = text.Plain("\n\n").Bold("✍️ Your answer: ").Italic(s.Typed)
 	}
@@ -265,35 +314,48 @@ func (c *conv) rate(tok uint32, r Rating, pressed bool) error {
 		c.send(Text("That card was removed from the decks. Type /ask for the next one."))
 		return nil
 	}
-	before, _, err := c.state(card.ID)
+	interval, err := c.record(card.ID, r, s.RevealedAt)
 	if err != nil {
 		return err
-	}
-	at := reviewTime(s.RevealedAt, before.FSRS)
-	info, err := newScheduler(c.u.Settings.Retention).Next(before.FSRS, at, r)
-	if err != nil {
-		return fmt.Errorf("prep: schedule card %s: %w", card.ID, err)
-	}
-	after := CardState{CardID: card.ID, FSRS: info.Card}
-	if _, err := c.tx.AppendReview(Review{User: c.u.Key, CardID: card.ID, Time: at, Rating: r, Before: before, After: after}); err != nil {
-		return err
-	}
-	if err := c.tx.PutCardState(c.u.Key, after); err != nil {
-		return err
-	}
-	s.Stage = StageNone
-	s.Reviewed++
-	if r != Again {
-		s.Recalled++
 	}
 	summary := RichText{}.Italic(card.Topic + " · ").Plain(card.Question).Plain("\n").
-		Bold(fmt.Sprintf("%s · next in %s", RatingName(r), FormatInterval(info.Card.Due.Sub(at))))
+		Bold(fmt.Sprintf("%s · next in %s", RatingName(r), FormatInterval(interval)))
 	if pressed {
 		c.edit(summary)
 	} else {
 		c.send(summary)
 	}
 	return c.next(false)
+}
+
+// record schedules a rating of the card or exercise on screen with FSRS,
+// appends it to the review log with the state before and after (for undo),
+// stores the new state, and counts it in the session. It returns the
+// interval to the next review.
+func (c *conv) record(id string, r Rating, at time.Time) (time.Duration, error) {
+	s := &c.u.Session
+	before, _, err := c.state(id)
+	if err != nil {
+		return 0, err
+	}
+	at = reviewTime(at, before.FSRS)
+	info, err := newScheduler(c.u.Settings.Retention).Next(before.FSRS, at, r)
+	if err != nil {
+		return 0, fmt.Errorf("prep: schedule %s: %w", id, err)
+	}
+	after := CardState{CardID: id, FSRS: info.Card}
+	if _, err := c.tx.AppendReview(Review{User: c.u.Key, CardID: id, Time: at, Rating: r, Before: before, After: after}); err != nil {
+		return 0, err
+	}
+	if err := c.tx.PutCardState(c.u.Key, after); err != nil {
+		return 0, err
+	}
+	s.Stage = StageNone
+	s.Reviewed++
+	if r != Again {
+		s.Recalled++
+	}
+	return info.Card.Due.Sub(at), nil
 }
 
 // finish ends a run: a summary when cards were reviewed, else "all caught
@@ -352,11 +414,18 @@ func (c *conv) undo() error {
 		return err
 	}
 	card, ok := c.e.lib.Card(last.CardID)
+	ex, isEx := c.e.lib.Exercise(last.CardID)
 	if c.u.Session.Reviewed > 0 {
 		c.u.Session.Reviewed--
 		if last.Rating != Again && c.u.Session.Recalled > 0 {
 			c.u.Session.Recalled--
 		}
+	}
+	if isEx {
+		c.send(RichText{}.Plain(fmt.Sprintf("↩️ Undid the %s result of ", RatingName(last.Rating))).Italic(ex.Title).Plain(". Here it is again:"))
+		c.u.Session.Total = max(c.u.Session.Total, c.u.Session.Reviewed+1)
+		c.presentExercise(ex)
+		return nil
 	}
 	if !ok {
 		c.u.Session.Stage = StageNone

@@ -97,6 +97,7 @@ const (
 	StageNone     Stage = iota // no card on screen
 	StageQuestion              // question shown, answer hidden
 	StageAnswer                // answer shown, waiting for a rating
+	StageExercise              // an exercise shown, waiting for an attempt
 )
 
 // Session is the state of the user's current study run: which card is on
@@ -112,6 +113,10 @@ type Session struct {
 	Reviewed   int // ratings recorded in this run
 	Recalled   int // of those, not rated Again
 	Total      int // cards the run expected when it started (grows if more fall due)
+
+	Mode  ExerciseKind // "" for a card run; the kind of an exercise run (/sql, /py)
+	Hints int          // hints shown for the exercise on screen
+	Wrong int          // wrong results for the exercise on screen
 }
 
 // User is everything prepbot keeps about one person on one platform.
