@@ -18,6 +18,7 @@ var commandList = []Command{
 	{Name: "ask", Args: "[topic]", Description: "Study: the next due card, then new ones"},
 	{Name: "sql", Args: "[topic]", Description: "An SQL exercise, graded as you answer"},
 	{Name: "due", Description: "What is due now, by topic"},
+	{Name: "stats", Description: "Progress, charts and interview readiness"},
 	{Name: "topics", Description: "Topics and their cards"},
 	{Name: "undo", Description: "Undo your last rating"},
 	{Name: "interview", Args: "[date time [zone] | clear]", Description: "Your interview date: reminders and countdown"},
@@ -55,6 +56,8 @@ func (c *conv) command(name, args string) error {
 		return c.interview(args)
 	case "checklist", "checklists":
 		return c.checklist(args)
+	case "stats", "progress":
+		return c.stats()
 	case "sql":
 		return c.exercises(SQLExercise, args)
 	case "py", "python":

@@ -32,6 +32,8 @@ type EngineConfig struct {
 	// GradeWait is how long Handle waits for a verdict before answering
 	// "grading…"; default 1.5 s.
 	GradeWait time.Duration
+	// Charts renders /stats charts; nil sends the statistics as text only.
+	Charts Charts
 }
 
 // Engine is the transport-agnostic coach: Handle turns one Event into the
@@ -42,6 +44,7 @@ type Engine struct {
 	graders   map[ExerciseKind]Grader
 	deliver   func(ctx context.Context, user UserKey, replies []Reply) error
 	gradeWait time.Duration
+	charts    Charts
 	store     Store
 	lib       *Library
 	now       func() time.Time
@@ -71,7 +74,7 @@ func NewEngine(cfg EngineConfig) (*Engine, error) {
 		cfg.GradeWait = defaultGradeWait
 	}
 	return &Engine{store: cfg.Store, lib: cfg.Library, now: cfg.Now, defaults: cfg.Defaults, termZone: cfg.TerminalZone, log: cfg.Logger,
-		graders: cfg.Graders, deliver: cfg.Deliver, gradeWait: cfg.GradeWait}, nil
+		graders: cfg.Graders, deliver: cfg.Deliver, gradeWait: cfg.GradeWait, charts: cfg.Charts}, nil
 }
 
 // Library returns the content the engine teaches from.
@@ -87,8 +90,9 @@ func (e *Engine) Handle(ctx context.Context, ev Event) []Reply {
 	now := e.now()
 	var replies []Reply
 	var job *attemptJob
+	var later []func(context.Context) []Reply
 	err := e.store.Update(func(tx Tx) error {
-		replies, job = nil, nil
+		replies, job, later = nil, nil, nil
 		if ev.Delivery != "" {
 			seen, err := tx.Deliver(ev.Delivery, now)
 			if err != nil {
@@ -110,7 +114,7 @@ func (e *Engine) Handle(ctx context.Context, ev Event) []Reply {
 		if err != nil {
 			return err
 		}
-		replies, job = c.out, c.job
+		replies, job, later = c.out, c.job, c.later
 		c.u.LastActive = now
 		c.u.Inactive = false
 		if c.u.Session.Stage == StageNone {
@@ -131,6 +135,9 @@ func (e *Engine) Handle(ctx context.Context, ev Event) []Reply {
 		}
 		return []Reply{{Kind: Send, Text: msg}}
 	}
+	for _, fn := range later {
+		replies = append(replies, fn(ctx)...)
+	}
 	if job != nil {
 		replies = append(replies, e.runAttempt(ctx, job)...)
 	}
@@ -147,7 +154,13 @@ type conv struct {
 	out   []Reply
 	fresh bool        // the user was created by this event
 	job   *attemptJob // an attempt to grade once the transaction commits
+	later []func(context.Context) []Reply
 }
+
+// afterCommit runs fn once the event's transaction has committed, outside
+// it, and adds its replies: for work that reads a snapshot and takes a
+// while (statistics, charts) and must not hold the database.
+func (c *conv) afterCommit(fn func(context.Context) []Reply) { c.later = append(c.later, fn) }
 
 // open loads the user, creating them with default settings on first contact.
 func (e *Engine) open(tx Tx, key UserKey, name string, now time.Time) (*conv, error) {

@@ -182,6 +182,13 @@ func (c *conv) dailyPush(late bool) error {
 	intro := RichText{}.Bold("☀️ Your daily quiz").Plain(fmt.Sprintf(": %d %s due, %d new.", q.dueTotal, plural(q.dueTotal, "review", "reviews"), len(q.newCards)))
 	if cd := c.countdown(); cd != "" {
 		intro = intro.Plain(" " + cd + ".")
+		line, err := c.readinessLine()
+		if err != nil {
+			return err
+		}
+		if line != "" {
+			intro = intro.Plain(" " + line)
+		}
 	}
 	if late {
 		intro = intro.Italic(" (a little late: I was offline at your usual time)")

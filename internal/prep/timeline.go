@@ -1,6 +1,7 @@
 package prep
 
 import (
+	"context"
 	"fmt"
 	"sort"
 	"strconv"
@@ -518,7 +519,16 @@ func (c *conv) showInterview() {
 		text = text.Plain(" Next reminder " + c.when(next) + ".")
 	}
 	text = text.Plain("\nChange it with /interview <date> <time> [zone], or /interview clear.")
-	c.send(text, []Button{{Label: "Checklists", Data: "/checklist"}})
+	buttons := []Button{{Label: "Checklists", Data: "/checklist"}, {Label: "Stats", Data: "/stats"}}
+	in, err := c.statsInput()
+	if err != nil || !at.After(c.now) {
+		c.send(text, buttons)
+		return
+	}
+	c.afterCommit(func(context.Context) []Reply {
+		rd := Forecast(in, at, in.Retention)
+		return []Reply{{Kind: Send, Text: text.Append(readinessText(rd, "")), Buttons: [][]Button{buttons}}}
+	})
 }
 
 // ParseInterview reads "2026-12-03 14:00 [Europe/Berlin]"; the zone defaults

@@ -1,0 +1,93 @@
+package prep_test
+
+import (
+	"bytes"
+	"image/png"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prepbot/prepbot/internal/chart"
+	"github.com/prepbot/prepbot/internal/prep"
+)
+
+// charts is internal/chart behind the engine's Charts interface.
+type charts struct{}
+
+func (charts) ReviewsPerDay(days []time.Time, byRating [][4]int) ([]byte, error) {
+	return chart.ReviewsPerDay(days, byRating)
+}
+func (charts) DueForecast(days []time.Time, counts []int) ([]byte, error) {
+	return chart.DueForecast(days, counts)
+}
+func (charts) TopicRecall(topics []string, recall []float64, target float64) ([]byte, error) {
+	return chart.TopicRecall(topics, recall, target)
+}
+
+func TestStatsShowsFiguresChartsAndReadiness(t *testing.T) {
+	h := newHarness(t, prep.NewUserKey(prep.Telegram, "1"), func(cfg *prep.EngineConfig) { cfg.Charts = charts{} })
+	h.clock.t = time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
+	h.text("/interview 2026-11-27 14:00 UTC")
+	h.text("/ask sql")
+	for _, rating := range []string{"Good", "Again"} {
+		h.press(button(t, h.last, "Show answer").Data)
+		h.press(button(t, h.last, rating).Data)
+	}
+	r := h.text("/stats")
+	for _, want := range []string{
+		"Reviews: 2 today, 2 this week · streak 1 day",
+		"True retention: 7 days no data · 30 days no data · target 90%",
+		"Cards: 3 new · 2 learning · 0 review (0 mastered)",
+		"• SQL: 2/2 seen, 0 mastered",
+		"Interview readiness",
+		"Predicted recall on the day:",
+		"Weakest: SQL",
+	} {
+		if !contains(r, prep.Send, want) {
+			t.Errorf("/stats lacks %q:\n%s", want, dump(r))
+		}
+	}
+	var photos int
+	for _, rep := range r {
+		if rep.Kind != prep.Photo {
+			continue
+		}
+		photos++
+		img, err := png.Decode(bytes.NewReader(rep.Image))
+		if err != nil {
+			t.Fatalf("%s: not a PNG: %v", rep.Text.String(), err)
+		}
+		if b := img.Bounds(); b.Dx() < 600 || b.Dy() < 400 {
+			t.Errorf("%s: %v is too small to read on a phone", rep.Text.String(), b)
+		}
+	}
+	if photos != 3 {
+		t.Fatalf("%d charts, want 3 (reviews, due forecast, topic recall)", photos)
+	}
+	if r := h.text("/interview"); !contains(r, prep.Send, "Predicted recall on the day:") {
+		t.Fatalf("/interview must show the forecast:\n%s", dump(r))
+	}
+}
+
+func TestDailyPushCarriesCountdownAndReadiness(t *testing.T) {
+	h := newHarness(t, prep.NewUserKey(prep.Telegram, "2"))
+	h.clock.t = time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
+	onboard(t, h, "UTC", "09:00")
+	h.text("/interview 2026-11-27 14:00")
+	h.text("/ask")
+	h.press(button(t, h.last, "Show answer").Data)
+	h.press(button(t, h.last, "Easy").Data)
+	h.text("/stop")
+	h.clock.t = time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC)
+	var intro string
+	for _, p := range h.due(t) {
+		for _, r := range p.Replies {
+			if s := r.Text.String(); strings.Contains(s, "Your daily quiz") {
+				intro = s
+			}
+		}
+	}
+	if !strings.Contains(intro, "6 days to your interview") || !strings.Contains(intro, "Predicted recall on interview day:") {
+		t.Fatalf("daily push intro = %q", intro)
+	}
+}
