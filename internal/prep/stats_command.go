@@ -74,7 +74,7 @@ func (e *Engine) statsReplies(in StatsInput, interview time.Time, countdown stri
 	}
 	var rd Readiness
 	if !interview.IsZero() && interview.After(in.Now) {
-		rd = Forecast(in, interview, in.Retention)
+		rd = Forecast(in, interview, InterviewTarget(in.Retention))
 		text = text.Append(readinessText(rd, countdown))
 	}
 	replies := []Reply{{Kind: Send, Text: text.TrimSpace()}}

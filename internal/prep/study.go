@@ -47,6 +47,7 @@ type queue struct {
 	newEx    []Exercise  // exercises never tried, in order (exercise runs only)
 	ahead    *CardState  // a learning card due within learnAhead, when nothing else is
 	newLeft  int         // new cards the daily limit still allows
+	newLimit int         // today's new-card limit (raised before an interview)
 	revLeft  int         // reviews the daily limit still allows
 	newTotal int         // unseen cards in the filter, regardless of limits
 	dueTotal int         // due cards in the filter, regardless of limits
@@ -115,6 +116,7 @@ func (c *conv) buildQueue(topic string) (queue, error) {
 		}
 		return q, nil
 	}
+	var fresh []Card
 	for _, card := range c.e.lib.Cards {
 		if !inTopic(card, topic) {
 			continue
@@ -125,10 +127,12 @@ func (c *conv) buildQueue(topic string) (queue, error) {
 			return queue{}, err
 		}
 		q.newTotal++
-		if len(q.newCards) < q.newLeft {
-			q.newCards = append(q.newCards, card)
-		}
+		fresh = append(fresh, card)
 	}
+	q.newLimit = c.newLimit(len(fresh))
+	q.newLeft = max(0, q.newLimit-newToday)
+	q.newCards = fresh[:min(len(fresh), q.newLeft)]
+	c.orderForInterview(q.due)
 	return q, nil
 }
 
@@ -279,7 +283,8 @@ func (c *conv) reveal(inPlace bool) error {
 	text = text.Plain("\n\n").Italic("How well did you recall it?")
 	var row1, row2 []Button
 	for _, r := range []Rating{Again, Hard, Good, Easy} {
-		b := Button{Label: RatingName(r) + " · " + FormatInterval(preview[r].Card.Due.Sub(at)), Data: rateData(s.Token, r)}
+		next := c.forInterview(preview[r].Card, at)
+		b := Button{Label: RatingName(r) + " · " + FormatInterval(next.Due.Sub(at)), Data: rateData(s.Token, r)}
 		if r <= Hard {
 			row1 = append(row1, b)
 		} else {
@@ -343,7 +348,7 @@ func (c *conv) record(id string, r Rating, at time.Time) (time.Duration, error) 
 	if err != nil {
 		return 0, fmt.Errorf("prep: schedule %s: %w", id, err)
 	}
-	after := CardState{CardID: id, FSRS: info.Card}
+	after := CardState{CardID: id, FSRS: c.forInterview(info.Card, at)}
 	if _, err := c.tx.AppendReview(Review{User: c.u.Key, CardID: id, Time: at, Rating: r, Before: before, After: after}); err != nil {
 		return 0, err
 	}
@@ -355,7 +360,7 @@ func (c *conv) record(id string, r Rating, at time.Time) (time.Duration, error) 
 	if r != Again {
 		s.Recalled++
 	}
-	return info.Card.Due.Sub(at), nil
+	return after.FSRS.Due.Sub(at), nil
 }
 
 // finish ends a run: a summary when cards were reviewed, else "all caught
@@ -378,7 +383,7 @@ func (c *conv) finish(q queue, starting bool) error {
 		text = RichText{}.Bold("🎉 All caught up" + scope + "!")
 	}
 	if q.newTotal > 0 && q.newLeft == 0 {
-		text = text.Plain(fmt.Sprintf("\nYou have met today's limit of %d new cards (%d more wait). Raise it with /settings new <n>.", c.u.Settings.NewPerDay, q.newTotal))
+		text = text.Plain(fmt.Sprintf("\nYou have met today's limit of %d new cards (%d more wait). Raise it with /settings new <n>.", q.newLimit, q.newTotal))
 	}
 	if q.dueTotal > len(q.due) {
 		text = text.Plain(fmt.Sprintf("\nToday's review limit (%d) is reached; %d reviews wait for tomorrow.", c.u.Settings.ReviewsPerDay, q.dueTotal-len(q.due)))

@@ -526,7 +526,7 @@ func (c *conv) showInterview() {
 		return
 	}
 	c.afterCommit(func(context.Context) []Reply {
-		rd := Forecast(in, at, in.Retention)
+		rd := Forecast(in, at, InterviewTarget(in.Retention))
 		return []Reply{{Kind: Send, Text: text.Append(readinessText(rd, "")), Buttons: [][]Button{buttons}}}
 	})
 }

@@ -1,0 +1,112 @@
+package prep
+
+import (
+	"math"
+	"sort"
+	"time"
+
+	fsrs "github.com/open-spaced-repetition/go-fsrs/v4"
+)
+
+// Interview-date mode. While an interview date lies ahead, scheduling aims
+// at recall on that day as well as at the long run:
+//
+//  1. Bringing reviews forward. When a rating would schedule a card's next
+//     review after the interview, and FSRS predicts its recall at the
+//     interview's start below the interview target, the review is moved to
+//     the start of the day before the interview (local midnight in the
+//     interview's time zone), so it is due all of that day, whenever the
+//     user studies, and refreshed in the last days. A review that FSRS
+//     already puts before the interview is left alone (it will be judged
+//     again then), and nothing is moved when the day before is less than an
+//     hour away. Stability and difficulty are FSRS's own; only the due time
+//     changes, and the rating buttons show the moved interval.
+//  2. Introducing new cards in time. The daily new-card limit is raised, if
+//     needed, so that every card not yet seen is introduced at least three
+//     days before the interview: limit = max(setting, ceil(unseen / (days
+//     left - 3))), with at least one day counted.
+//  3. Favouring the weakest. In the last seven days, due cards are asked in
+//     order of lowest predicted recall at the interview first, rather than
+//     by due time.
+//
+// The interview target is half-way from the desired retention to certainty
+// (0.95 for the default 0.9): FSRS schedules a review when recall falls to
+// the desired retention, so any card due after the interview is already
+// above it there; the day itself deserves better.
+//
+// After the interview's start none of this applies: scheduling is plain
+// FSRS again.
+const (
+	interviewBuffer  = 24 * time.Hour     // reviews moved to this long before the interview
+	newCardsLeadDays = 3                  // new cards introduced this many days before
+	weakestFirstDays = 7 * 24 * time.Hour // due cards ordered by predicted recall from here on
+	minMoveLeadTime  = time.Hour          // do not move reviews into the next hour
+)
+
+// InterviewTarget is the predicted recall interview-date mode aims at on
+// the interview's start for a desired retention.
+func InterviewTarget(retention float64) float64 { return retention + (1-retention)/2 }
+
+// upcomingInterview is the interview's start when it lies ahead of now.
+func (c *conv) upcomingInterview() (time.Time, bool) {
+	at := c.interviewAt()
+	if at.IsZero() || !at.After(c.now) {
+		return time.Time{}, false
+	}
+	return at, true
+}
+
+// predictedRecall is FSRS's predicted recall of a card at t (forecast.go's
+// recallAt), 0 for a card never studied.
+func predictedRecall(sched *fsrs.FSRS, card fsrs.Card, t time.Time) float64 {
+	if !predictable(card) {
+		return 0
+	}
+	return recallAt(sched, card, t)
+}
+
+// forInterview applies rule 1 to a card just scheduled at `at`.
+func (c *conv) forInterview(card fsrs.Card, at time.Time) fsrs.Card {
+	interview, ok := c.upcomingInterview()
+	if !ok || !card.Due.After(interview) {
+		return card
+	}
+	target := dayStart(interview.AddDate(0, 0, -1), interview.Location())
+	if target.Sub(at) < minMoveLeadTime {
+		return card
+	}
+	sched := newScheduler(c.u.Settings.Retention)
+	if predictedRecall(sched, card, interview) >= InterviewTarget(c.u.Settings.Retention) {
+		return card
+	}
+	card.Due = target
+	card.ScheduledDays = uint64(math.Max(0, math.Floor(target.Sub(at).Hours()/24)))
+	return card
+}
+
+// newLimit applies rule 2 to the daily new-card limit.
+func (c *conv) newLimit(unseen int) int {
+	limit := c.u.Settings.NewPerDay
+	interview, ok := c.upcomingInterview()
+	if !ok || unseen == 0 {
+		return limit
+	}
+	days := int(interview.Sub(c.now).Hours()/24) - newCardsLeadDays
+	if days < 1 {
+		days = 1
+	}
+	need := (unseen + days - 1) / days
+	return max(limit, need)
+}
+
+// orderForInterview applies rule 3 to the due cards of a queue.
+func (c *conv) orderForInterview(due []CardState) {
+	interview, ok := c.upcomingInterview()
+	if !ok || interview.Sub(c.now) > weakestFirstDays {
+		return
+	}
+	sched := newScheduler(c.u.Settings.Retention)
+	sort.SliceStable(due, func(i, j int) bool {
+		return predictedRecall(sched, due[i].FSRS, interview) < predictedRecall(sched, due[j].FSRS, interview)
+	})
+}

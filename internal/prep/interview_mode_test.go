@@ -1,0 +1,159 @@
+package prep_test
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	fsrs "github.com/open-spaced-repetition/go-fsrs/v4"
+
+	"github.com/prepbot/prepbot/internal/prep"
+)
+
+// simLibrary is a deck of n cards over four topics.
+func simLibrary(t testing.TB, n int) *prep.Library {
+	var cards []prep.Card
+	topics := []string{"SQL", "Python", "Data Engineering", "Behavioral"}
+	for i := range n {
+		cards = append(cards, prep.Card{ID: fmt.Sprintf("c%03d", i), Topic: topics[i%len(topics)],
+			Question: fmt.Sprintf("Question %d", i), Answer: prep.Text("answer")})
+	}
+	lib, err := prep.NewLibrary(cards, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return lib
+}
+
+// simulateMonth has a learner study every morning for 30 days and returns
+// the predicted recall at the interview (day 30, 14:00) of what they studied.
+// The learner's memory follows the FSRS model: a seen card is recalled
+// (rated Good) with the probability FSRS predicts at that moment, and
+// otherwise rated Again; a card seen for the first time is rated Good.
+func simulateMonth(t *testing.T, mode bool) (recall float64, reviews int) {
+	lib := simLibrary(t, 80)
+	h := newHarness(t, prep.NewUserKey(prep.Terminal, "sim"), func(cfg *prep.EngineConfig) { cfg.Library = lib })
+	start := time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)
+	interview := start.AddDate(0, 0, 30).Add(5 * time.Hour)
+	h.clock.t = start
+	h.text("/settings new 8")
+	if mode {
+		h.text("/interview " + interview.Format("2006-01-02 15:04") + " UTC")
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	sched := fsrs.NewFSRS(fsrs.DefaultParam())
+	for day := range 30 {
+		h.clock.t = start.AddDate(0, 0, day)
+		r := h.text("/ask")
+		for i := 0; i < 1000; i++ {
+			var reveal prep.Button
+			found := false
+			for _, rep := range r {
+				for _, row := range rep.Buttons {
+					for _, b := range row {
+						if b.Label == "Show answer" {
+							reveal, found = b, true
+						}
+					}
+				}
+			}
+			if !found {
+				break // session complete
+			}
+			var u prep.User
+			h.store.View(func(tx prep.Tx) (err error) { u, err = tx.User(h.user); return err })
+			rating := "Good"
+			if st, err := h.cardState(u.Session.CardID); err == nil {
+				p, _ := sched.Retrievability(st.FSRS, h.clock.Now())
+				if rng.Float64() >= p {
+					rating = "Again"
+				}
+			}
+			h.clock.Advance(20 * time.Second)
+			h.press(reveal.Data)
+			h.clock.Advance(10 * time.Second)
+			r = h.press(button(t, h.last, rating).Data)
+			reviews++
+		}
+	}
+	// Predicted recall at the interview, from the stored states.
+	var in prep.StatsInput
+	h.store.View(func(tx prep.Tx) error {
+		for st, err := range tx.CardStates(h.user) {
+			if err != nil {
+				return err
+			}
+			in.States = append(in.States, st)
+		}
+		return nil
+	})
+	in.Now, in.Location, in.Retention, in.Library = start.AddDate(0, 0, 30), time.UTC, 0.9, lib
+	rd := prep.Forecast(in, interview, 0)
+	return rd.Recall, reviews
+}
+
+// TestInterviewDateModeRaisesRecallOnTheDay is the simulation the README's
+// figures come from: run with -v to see them.
+func TestInterviewDateModeRaisesRecallOnTheDay(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a month of simulated reviews")
+	}
+	without, nWithout := simulateMonth(t, false)
+	with, nWith := simulateMonth(t, true)
+	t.Logf("predicted recall at the interview after 30 days: plain FSRS %.3f (%d reviews), interview-date mode %.3f (%d reviews)",
+		without, nWithout, with, nWith)
+	if math.IsNaN(with) || math.IsNaN(without) {
+		t.Fatal("no studied cards")
+	}
+	if with <= without {
+		t.Fatalf("interview-date mode must raise recall on the day: %.3f with, %.3f without", with, without)
+	}
+	if with < prep.InterviewTarget(0.9) {
+		t.Fatalf("with the mode, recall on the day should reach the %.2f target, got %.3f", prep.InterviewTarget(0.9), with)
+	}
+}
+
+func TestInterviewDateModeRules(t *testing.T) {
+	h := newHarness(t, prep.NewUserKey(prep.Terminal, "ada"))
+	h.clock.t = time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+	h.text("/interview 2026-11-26 14:00 UTC")
+	h.text("/settings new 1")
+	// Rule 2: with 6 days left and 5 unseen cards, the limit of 1 new card
+	// a day is raised so that all are introduced 3 days before: 5/3 → 2.
+	if r := h.text("/due"); !contains(r, prep.Send, "2 new for today") {
+		t.Fatalf("new-card limit before the interview:\n%s", dump(r))
+	}
+	// Rule 1: Easy on a new card would be days past the interview, with a
+	// predicted recall there below the 0.95 target; the review is moved to
+	// the start of the day before it, and the button says so.
+	h.text("/ask sql")
+	r := h.press(button(t, h.last, "Show answer").Data)
+	easy := button(t, r, "Easy")
+	h.press(easy.Data)
+	st, err := h.cardState("sql1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	interview := time.Date(2026, 11, 26, 14, 0, 0, 0, time.UTC)
+	days := interview.Sub(st.FSRS.LastReview).Hours() / 24
+	params := fsrs.DefaultParam()
+	if r := params.ForgettingCurve(days, st.FSRS.Stability); r >= prep.InterviewTarget(0.9) {
+		t.Fatalf("scenario broken: predicted recall %.3f is not below the target", r)
+	}
+	if want := time.Date(2026, 11, 25, 0, 0, 0, 0, time.UTC); !st.FSRS.Due.Equal(want) {
+		t.Fatalf("due %v, want it moved to %v (button said %q)", st.FSRS.Due, want, easy.Label)
+	}
+	if easy.Label != "Easy · "+prep.FormatInterval(st.FSRS.Due.Sub(h.clock.Now())) {
+		t.Fatalf("button %q does not show the applied interval", easy.Label)
+	}
+	// After the interview, plain FSRS: Easy schedules past the old date.
+	h.clock.t = time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
+	h.text("/ask sql")
+	h.press(button(t, h.last, "Show answer").Data)
+	h.press(button(t, h.last, "Easy").Data)
+	if st, _ := h.cardState("sql1"); !st.FSRS.Due.After(time.Date(2026, 11, 29, 0, 0, 0, 0, time.UTC)) {
+		t.Fatalf("after the interview scheduling must be plain FSRS, due %v", st.FSRS.Due)
+	}
+}
