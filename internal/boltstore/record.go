@@ -62,6 +62,21 @@ type cardRecord struct {
 	State          int       `json:"state"`
 	LastReview     time.Time `json:"last_review"`
 	RemainingSteps int       `json:"remaining_steps"`
+	// Suspended is the user's choice, not FSRS's: a suspended card keeps
+	// its schedule but is not asked.
+	Suspended bool `json:"suspended,omitempty"`
+}
+
+// state is the record as the domain's card state.
+func (r cardRecord) state(cardID string) prep.CardState {
+	return prep.CardState{CardID: cardID, FSRS: r.card(), Suspended: r.Suspended}
+}
+
+// cardRecordOf is a card state as stored in the cards bucket.
+func cardRecordOf(st prep.CardState) cardRecord {
+	rec := newCardRecord(st.FSRS)
+	rec.Suspended = st.Suspended
+	return rec
 }
 
 func newCardRecord(c fsrs.Card) cardRecord {
@@ -102,12 +117,10 @@ type stateRecord struct {
 }
 
 func newStateRecord(st prep.CardState) stateRecord {
-	return stateRecord{CardID: st.CardID, FSRS: newCardRecord(st.FSRS)}
+	return stateRecord{CardID: st.CardID, FSRS: cardRecordOf(st)}
 }
 
-func (r stateRecord) state() prep.CardState {
-	return prep.CardState{CardID: r.CardID, FSRS: r.FSRS.card()}
-}
+func (r stateRecord) state() prep.CardState { return r.FSRS.state(r.CardID) }
 
 // reviewRecord is the stored form of a prep.Review. Time and Seq repeat the
 // key so that a record read on its own is complete.

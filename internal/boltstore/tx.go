@@ -282,7 +282,7 @@ func (t *tx) cardState(user prep.UserKey, cardID string) (prep.CardState, error)
 	if err := decode(v, &rec, cardsBucketName(user), []byte(cardID)); err != nil {
 		return prep.CardState{}, err
 	}
-	return prep.CardState{CardID: cardID, FSRS: rec.card()}, nil
+	return rec.state(cardID), nil
 }
 
 // PutCardState stores a card state and moves its due-index entry, in this
@@ -310,7 +310,7 @@ func (t *tx) putCardState(user prep.UserKey, st prep.CardState) error {
 	if err := unindexDue(due, id, cards.Get(id)); err != nil {
 		return err
 	}
-	rec := newCardRecord(st.FSRS)
+	rec := cardRecordOf(st)
 	v, err := json.Marshal(rec)
 	if err != nil {
 		return err
@@ -384,7 +384,7 @@ func (t *tx) CardStates(user prep.UserKey) iter.Seq2[prep.CardState, error] {
 			if err := decode(v, &rec, cardsBucketName(user), k); err != nil {
 				return yield(prep.CardState{}, fmt.Errorf("boltstore: list card states of %q: %w", user, err))
 			}
-			return yield(prep.CardState{CardID: string(k), FSRS: rec.card()}, nil)
+			return yield(rec.state(string(k)), nil)
 		})
 	}
 }
@@ -432,7 +432,7 @@ func (t *tx) Due(user prep.UserKey, before time.Time) iter.Seq2[prep.CardState, 
 			if err := decode(v, &rec, cardsBucketName(user), id); err != nil {
 				return fail(err)
 			}
-			return yield(prep.CardState{CardID: string(id), FSRS: rec.card()}, nil)
+			return yield(rec.state(string(id)), nil)
 		})
 	}
 }

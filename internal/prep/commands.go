@@ -21,6 +21,7 @@ var commandList = []Command{
 	{Name: "stats", Description: "Progress, charts and interview readiness"},
 	{Name: "topics", Description: "Topics and their cards"},
 	{Name: "undo", Description: "Undo your last rating"},
+	{Name: "suspended", Description: "Cards you set aside, to let them back in"},
 	{Name: "interview", Args: "[date time [zone] | clear]", Description: "Your interview date: reminders and countdown"},
 	{Name: "checklist", Args: "[section]", Description: "Checklists and their progress"},
 	{Name: "settings", Args: "[name value]", Description: "Retention, daily limits, time zone, daily quiz"},
@@ -56,6 +57,14 @@ func (c *conv) command(name, args string) error {
 		return c.interview(args)
 	case "checklist", "checklists":
 		return c.checklist(args)
+	case "suspend":
+		return c.suspend(args, true)
+	case "unsuspend":
+		return c.suspend(args, false)
+	case "suspended":
+		return c.suspended()
+	case "show":
+		return c.show(args)
 	case "stats", "progress":
 		return c.stats()
 	case "sql":

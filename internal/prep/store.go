@@ -31,6 +31,9 @@ const (
 type CardState struct {
 	CardID string
 	FSRS   fsrs.Card
+	// Suspended cards keep their schedule but are not asked (leeches the
+	// user set aside); /suspended lets them back in.
+	Suspended bool
 }
 
 // Review is one entry of a user's review log: when a card was rated, how,

@@ -76,6 +76,9 @@ func (c *conv) buildQueue(topic string) (queue, error) {
 		if err != nil {
 			return queue{}, err
 		}
+		if st.Suspended {
+			continue
+		}
 		if ex, ok := c.e.lib.Exercise(st.CardID); ok {
 			if !st.FSRS.Due.After(c.now) && (mode == "" && topic == "" || ex.Kind == mode && (topic == "" || ex.Topic == topic)) {
 				q.dueEx = append(q.dueEx, st)
@@ -145,7 +148,7 @@ func (c *conv) nextDue(topic string) (time.Time, error) {
 		if err != nil {
 			return time.Time{}, err
 		}
-		if !st.FSRS.Due.After(c.now) || !c.inRun(st.CardID, topic) {
+		if st.Suspended || !st.FSRS.Due.After(c.now) || !c.inRun(st.CardID, topic) {
 			continue
 		}
 		if next.IsZero() || st.FSRS.Due.Before(next) {
@@ -323,12 +326,19 @@ func (c *conv) rate(tok uint32, r Rating, pressed bool) error {
 	if err != nil {
 		return err
 	}
+	leech := uint64(0)
+	if st, err := c.tx.CardState(c.u.Key, card.ID); err == nil && r == Again && isLeechLapse(st.FSRS.Lapses) {
+		leech = st.FSRS.Lapses
+	}
 	summary := RichText{}.Italic(card.Topic + " · ").Plain(card.Question).Plain("\n").
 		Bold(fmt.Sprintf("%s · next in %s", RatingName(r), FormatInterval(interval)))
 	if pressed {
 		c.edit(summary)
 	} else {
 		c.send(summary)
+	}
+	if leech > 0 {
+		c.offerLeech(card, leech)
 	}
 	return c.next(false)
 }
@@ -348,7 +358,7 @@ func (c *conv) record(id string, r Rating, at time.Time) (time.Duration, error) 
 	if err != nil {
 		return 0, fmt.Errorf("prep: schedule %s: %w", id, err)
 	}
-	after := CardState{CardID: id, FSRS: c.forInterview(info.Card, at)}
+	after := CardState{CardID: id, FSRS: c.forInterview(info.Card, at), Suspended: before.Suspended}
 	if _, err := c.tx.AppendReview(Review{User: c.u.Key, CardID: id, Time: at, Rating: r, Before: before, After: after}); err != nil {
 		return 0, err
 	}
