@@ -123,6 +123,7 @@ func TestButtonEditsInPlaceAndNoticeIsEphemeral(t *testing.T) {
 	if evs[1].Button != "a7" || evs[1].Text != "" || !strings.HasPrefix(evs[1].Delivery, "slack:env-action-") {
 		t.Errorf("button event = %+v", evs[1])
 	}
+	srv.WaitCalls("chat.postMessage", 2)
 	var order []string
 	for _, r := range srv.Requests() {
 		switch r.Method {
@@ -192,7 +193,7 @@ func TestAckedBeforeTheCoachFinishes(t *testing.T) {
 func TestEventsOfOneUserHandledInOrderOthersConcurrently(t *testing.T) {
 	var mu sync.Mutex
 	inFlight := map[prep.UserKey]int{}
-	overlap := 0   // two events of one user at once: a bug
+	overlap := 0  // two events of one user at once: a bug
 	parallel := 0 // two users at once: expected
 	coach := newCoach(func(ev prep.Event) []prep.Reply {
 		mu.Lock()

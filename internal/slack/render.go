@@ -441,9 +441,10 @@ func codeBlockPieces(body string, limit int) []piece {
 			return
 		}
 		code := strings.Join(cur, "\n")
-		out = append(out,
-			piece{md: "```\n" + Escape(code) + "\n```", plain: code},
-			piece{md: "\n", plain: "\n", eol: true})
+		if len(out) > 0 {
+			out = append(out, piece{md: "\n", plain: "\n", eol: true})
+		}
+		out = append(out, piece{md: "```\n" + Escape(code) + "\n```", plain: code})
 		cur, size = nil, 0
 	}
 	for _, line := range strings.Split(body, "\n") {

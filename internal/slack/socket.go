@@ -53,6 +53,11 @@ func isNotFound(err error) bool {
 // onSocketEvent acknowledges a request at once and hands it on; the
 // connection's own events are logged.
 func (b *Bot) onSocketEvent(ctx context.Context, sm *socketmode.Client, ev socketmode.Event) {
+	if ctx.Err() != nil && ev.Request == nil {
+		// Shutting down: slack-go reports its connection ending (and may
+		// try once more to connect); that is no news.
+		return
+	}
 	switch ev.Type {
 	case socketmode.EventTypeConnecting:
 		b.connected.Store(false)
@@ -87,7 +92,7 @@ func (b *Bot) onSocketEvent(ctx context.Context, sm *socketmode.Client, ev socke
 		b.log.Error("slack: Slack rejected PREPBOT_SLACK_APP_TOKEN")
 		return
 	case socketmode.EventTypeIncomingError:
-		if e, ok := ev.Data.(*slackgo.IncomingEventError); ok && ctx.Err() == nil {
+		if e, ok := ev.Data.(*slackgo.IncomingEventError); ok {
 			b.log.Warn("slack: Socket Mode read failed; reconnecting", "err", e.Error())
 		}
 		return

@@ -542,12 +542,7 @@ func (s *Server) api(method string, h func(p url.Values) (int, any)) http.Handle
 	return func(w http.ResponseWriter, r *http.Request) {
 		params, token := parseParams(r)
 		rec := Request{Method: method, Params: params, At: time.Now()}
-		defer func() {
-			s.mu.Lock()
-			s.requests = append(s.requests, rec)
-			s.notifyLocked()
-			s.mu.Unlock()
-		}()
+		defer s.record(&rec)()
 		if f, ok := s.takeFault(method); ok {
 			rec.Status, rec.Error = writeFault(w, f)
 			return
@@ -573,6 +568,23 @@ func (s *Server) api(method string, h func(p url.Values) (int, any)) http.Handle
 			body = map[string]any{"ok": false, "error": string(e)}
 		}
 		writeJSON(w, status, body)
+	}
+}
+
+// record logs a call as it arrives, before it can have any effect, so that
+// a test that sees the effect also sees the call; the returned function,
+// deferred, fills in the outcome.
+func (s *Server) record(rec *Request) func() {
+	s.mu.Lock()
+	s.requests = append(s.requests, *rec)
+	i := len(s.requests) - 1
+	s.notifyLocked()
+	s.mu.Unlock()
+	return func() {
+		s.mu.Lock()
+		s.requests[i].Status, s.requests[i].Error = rec.Status, rec.Error
+		s.notifyLocked()
+		s.mu.Unlock()
 	}
 }
 
@@ -744,12 +756,7 @@ func (s *Server) getUploadURL(p url.Values) (int, any) {
 func (s *Server) uploadFile(w http.ResponseWriter, r *http.Request) {
 	id := strings.TrimPrefix(r.URL.Path, "/_upload/")
 	rec := Request{Method: "upload", Params: url.Values{"file_id": {id}}, At: time.Now()}
-	defer func() {
-		s.mu.Lock()
-		s.requests = append(s.requests, rec)
-		s.notifyLocked()
-		s.mu.Unlock()
-	}()
+	defer s.record(&rec)()
 	if f, ok := s.takeFault("upload"); ok {
 		rec.Status, rec.Error = writeFault(w, f)
 		return
@@ -810,12 +817,7 @@ func (s *Server) completeUpload(p url.Values) (int, any) {
 func (s *Server) respond(w http.ResponseWriter, r *http.Request) {
 	id := strings.TrimPrefix(r.URL.Path, "/_respond/")
 	rec := Request{Method: "response_url", Params: url.Values{"id": {id}}, At: time.Now()}
-	defer func() {
-		s.mu.Lock()
-		s.requests = append(s.requests, rec)
-		s.notifyLocked()
-		s.mu.Unlock()
-	}()
+	defer s.record(&rec)()
 	if f, ok := s.takeFault("response_url"); ok {
 		rec.Status, rec.Error = writeFault(w, f)
 		return
