@@ -222,7 +222,7 @@ func (b *Bot) verdictOf(ctx context.Context, j *job, err error, method string) r
 	switch c.verdict {
 	case vRetryAfter:
 		b.log.Info("slack: rate-limited by Slack; waiting", "channel", j.key, "method", method, "retry_after", c.retryAfter)
-		return result{outcome: wait429, retryAfter: c.retryAfter}
+		return result{outcome: wait429, retryAfter: c.retryAfter, method: method}
 	case vBlocked:
 		if j.user != "" {
 			return result{outcome: blocked}

@@ -67,6 +67,7 @@ const (
 type result struct {
 	outcome    outcome
 	retryAfter time.Duration
+	method     string // the method a 429 came from, if not the job's own
 }
 
 // chanQueue is one channel's FIFO. At most one worker holds it (busy),
@@ -345,8 +346,12 @@ func (o *outbox) process(ctx context.Context, c *chanQueue) {
 		// Slack limits per method and workspace: every call of this
 		// method waits, not just this channel's.
 		c.errUntil = now.Add(res.retryAfter)
-		if c.errUntil.After(o.methodPause[j.method]) {
-			o.methodPause[j.method] = c.errUntil
+		method := j.method
+		if res.method != "" {
+			method = res.method
+		}
+		if c.errUntil.After(o.methodPause[method]) {
+			o.methodPause[method] = c.errUntil
 		}
 		j.reserved = true // the retry is the same call: no second token
 	case failed:
