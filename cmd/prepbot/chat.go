@@ -66,6 +66,17 @@ func runChat(ctx context.Context, cfg config.Config, env IO, log *slog.Logger, s
 	}); err != nil {
 		return err
 	}
+	if cfg.BackupDir != "off" {
+		if err := sched.Add("0 3 * * *", "backup", func(context.Context) {
+			if path, err := store.BackupInto(cfg.BackupDir, now(), cfg.BackupKeep); err != nil {
+				log.Error("nightly backup", "err", err)
+			} else {
+				log.Info("nightly backup", "path", path)
+			}
+		}); err != nil {
+			return err
+		}
+	}
 	sched.Start()
 	// Pushes missed while the bot was down go out now, not at the first tick.
 	go push(ctx)

@@ -90,6 +90,10 @@ func Main(ctx context.Context, args []string, env IO) int {
 		err = export(args, env)
 	case "config":
 		err = showConfig(args, env)
+	case "backup":
+		err = backup(args, env)
+	case "restore":
+		err = restore(args, env)
 	case "version":
 		fmt.Fprintln(env.Out, "prepbot", version())
 	case "help", "-h", "--help":
@@ -112,6 +116,8 @@ const usage = `Usage:
   prepbot lint [DIR]        check a content folder (default: the embedded decks)
   prepbot export [--format json|csv] [--user KEY] [--out FILE]
                             write card states and the review log
+  prepbot backup [PATH]     copy the database (to PATH, or into PREPBOT_BACKUP_DIR)
+  prepbot restore PATH      replace the database with a backup (the bot must be stopped)
   prepbot config [flags]    print the effective configuration
   prepbot version
 
@@ -337,5 +343,54 @@ func showConfig(args []string, env IO) error {
 	for _, v := range config.Vars() {
 		fmt.Fprintf(env.Out, "%s=%s\n", v.Env, v.Value(&cfg))
 	}
+	return nil
+}
+
+func backup(args []string, env IO) error {
+	cfg, fs, err := config.Load("prepbot backup", args, env.Getenv, env.Err)
+	if err != nil {
+		return err
+	}
+	if fs.NArg() > 1 {
+		return fmt.Errorf("backup takes at most one path, got %d", fs.NArg())
+	}
+	store, err := boltstore.Open(cfg.DB, boltstore.Options{})
+	if err != nil {
+		if errors.Is(err, prep.ErrLocked) {
+			return fmt.Errorf("%w\nA running prepbot backs up %s every night into PREPBOT_BACKUP_DIR; to back up now, stop it first", err, cfg.DB)
+		}
+		return err
+	}
+	defer store.Close()
+	var path string
+	if fs.NArg() == 1 {
+		path = fs.Arg(0)
+		_, err = store.Backup(path)
+	} else {
+		if cfg.BackupDir == "off" {
+			return errors.New("backup: PREPBOT_BACKUP_DIR is off; give a path: prepbot backup PATH")
+		}
+		path, err = store.BackupInto(cfg.BackupDir, env.now()(), cfg.BackupKeep)
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(env.Out, "backed up", cfg.DB, "to", path)
+	return nil
+}
+
+func restore(args []string, env IO) error {
+	cfg, fs, err := config.Load("prepbot restore", args, env.Getenv, env.Err)
+	if err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return errors.New("restore takes the backup's path: prepbot restore PATH")
+	}
+	kept, err := boltstore.Restore(cfg.DB, fs.Arg(0), env.now()())
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Out, "restored %s from %s; the database it replaced is kept as %s\n", cfg.DB, fs.Arg(0), kept)
 	return nil
 }

@@ -300,3 +300,49 @@ func waitFor(t *testing.T, cond func() bool) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+func TestBackupAndRestoreCommands(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "prepbot.db")
+	env := []string{"PREPBOT_DB=" + db, "PREPBOT_USER=ada"}
+	prepbot(t, "/ask\n1\ngood\n", env)
+	backup := filepath.Join(dir, "saved.db")
+	if r := prepbot(t, "", env, "backup", backup); r.code != 0 || !strings.Contains(r.stdout, "backed up") {
+		t.Fatalf("backup (exit %d): %s%s", r.code, r.stdout, r.stderr)
+	}
+	// Into the rotating folder too.
+	if r := prepbot(t, "", env, "backup"); r.code != 0 || !strings.Contains(r.stdout, filepath.Join(dir, "backups", "prepbot-")) {
+		t.Fatalf("backup into PREPBOT_BACKUP_DIR (exit %d): %s%s", r.code, r.stdout, r.stderr)
+	}
+	prepbot(t, "/ask\n1\neasy\n", env)
+	if r := prepbot(t, "", env, "export"); strings.Count(r.stdout, `"rating":`) != 2 {
+		t.Fatalf("want 2 reviews before restore:\n%s", r.stdout)
+	}
+
+	// Refused while a bot holds the database.
+	holder := exec.Command(binary)
+	holder.Env = cleanEnv(env)
+	stdin, _ := holder.StdinPipe()
+	var out syncBuffer
+	holder.Stdout = &out
+	if err := holder.Start(); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, func() bool { return strings.Contains(out.String(), "[1]") })
+	if r := prepbot(t, "", env, "restore", backup); r.code == 0 || !strings.Contains(r.stderr, "another prepbot") {
+		t.Fatalf("restore while held (exit %d): %s", r.code, r.stderr)
+	}
+	stdin.Close()
+	holder.Wait()
+
+	r := prepbot(t, "", env, "restore", backup)
+	if r.code != 0 || !strings.Contains(r.stdout, "before-restore") {
+		t.Fatalf("restore (exit %d): %s%s", r.code, r.stdout, r.stderr)
+	}
+	if r := prepbot(t, "", env, "export"); strings.Count(r.stdout, `"rating":`) != 1 {
+		t.Fatalf("after restore the export must hold the backup's one review:\n%s", r.stdout)
+	}
+	if r := prepbot(t, "", env, "restore", filepath.Join(dir, "missing.db")); r.code == 0 {
+		t.Fatal("restoring a missing file must fail")
+	}
+}

@@ -32,6 +32,9 @@ type Config struct {
 	LogLevel   string // debug, info, warn, error
 	LogFormat  string // text or json
 
+	BackupDir  string // nightly backups go here; "off" disables them
+	BackupKeep int    // how many nightly backups to keep
+
 	Retention     float64 // default desired retention for new users
 	NewPerDay     int     // default new cards per day for new users
 	ReviewsPerDay int     // default reviews per day for new users
@@ -68,6 +71,10 @@ func Vars() []Var {
 			set: func(c *Config, v string) error { c.User = v; return nil }, get: func(c *Config) string { return c.User }},
 		{Env: "PREPBOT_TIMEZONE", Flag: "timezone", Default: "(the machine's)", Usage: "terminal mode: IANA time zone for daily limits, e.g. Europe/Berlin",
 			set: func(c *Config, v string) error { c.TimeZone = v; return nil }, get: func(c *Config) string { return c.TimeZone }},
+		{Env: "PREPBOT_BACKUP_DIR", Flag: "backup-dir", Default: "(beside the database)/backups", Usage: "nightly hot backups go here (off: none)",
+			set: func(c *Config, v string) error { c.BackupDir = v; return nil }, get: func(c *Config) string { return c.BackupDir }},
+		{Env: "PREPBOT_BACKUP_KEEP", Flag: "backup-keep", Default: "7", Usage: "how many nightly backups to keep, 1–365",
+			set: func(c *Config, v string) error { return parseInt(v, &c.BackupKeep) }, get: func(c *Config) string { return strconv.Itoa(c.BackupKeep) }},
 		{Env: "PREPBOT_RETENTION", Flag: "retention", Default: "0.9", Usage: "desired retention for new users, 0.70–0.97 (each user can change theirs)",
 			set: func(c *Config, v string) error { return parseFloat(v, &c.Retention) }, get: func(c *Config) string { return strconv.FormatFloat(c.Retention, 'g', -1, 64) }},
 		{Env: "PREPBOT_NEW_PER_DAY", Flag: "new-per-day", Default: "10", Usage: "new cards per day for new users, 0–500",
@@ -104,6 +111,7 @@ func Defaults(getenv func(string) string) Config {
 		User:                  firstNonEmpty(getenv("USER"), getenv("USERNAME"), "me"),
 		LogLevel:              "info",
 		LogFormat:             "text",
+		BackupKeep:            7,
 		Retention:             0.9,
 		NewPerDay:             10,
 		ReviewsPerDay:         200,
@@ -179,6 +187,9 @@ func Load(name string, args []string, getenv func(string) string, stderr io.Writ
 			}
 		}
 	}
+	if c.BackupDir == "" {
+		c.BackupDir = filepath.Join(filepath.Dir(c.DB), "backups")
+	}
 	if err := c.Validate(); err != nil {
 		return Config{}, nil, err
 	}
@@ -241,6 +252,9 @@ func (c Config) Validate() error {
 	}
 	if c.ReviewsPerDay < 0 || c.ReviewsPerDay > prep.MaxReviewsPerDay {
 		bad("PREPBOT_REVIEWS_PER_DAY", "must be between 0 and %d, got %d", prep.MaxReviewsPerDay, c.ReviewsPerDay)
+	}
+	if c.BackupKeep < 1 || c.BackupKeep > 365 {
+		bad("PREPBOT_BACKUP_KEEP", "must be between 1 and 365, got %d", c.BackupKeep)
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
