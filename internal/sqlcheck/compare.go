@@ -209,7 +209,7 @@ func (g *Grader) wrong(d *diff, want, got *result, dataset int, ordered bool) pr
 		if d.rows != d.rowsWant {
 			rt = rt.Plain(fmt.Sprintf("Expected %s, got %d.", plural(d.rowsWant, "row"), d.rows))
 		} else {
-			rt = rt.Plain(fmt.Sprintf("Both have %s, but %d differ.", plural(d.rows, "row"), d.nExtra))
+			rt = rt.Plain(fmt.Sprintf("Both have %s, but %s.", plural(d.rows, "row"), differ(d.nExtra)))
 		}
 		if d.nMissing > 0 {
 			rt = rt.Plain("\n\nExpected but missing" + more(d.nMissing) + ":")
@@ -243,7 +243,7 @@ func hiddenDiff(d *diff, maxRows int) prep.RichText {
 	case d.rows != d.rowsWant:
 		what = fmt.Sprintf("%d rows where %d are expected", d.rows, d.rowsWant)
 	default:
-		what = fmt.Sprintf("%d of its %s differ", d.nExtra, plural(d.rows, "row"))
+		what = fmt.Sprintf("%s of its %d", differ(d.nExtra), d.rows)
 	}
 	return prep.Text("Right on the sample data, but wrong on a hidden dataset with other rows: " + what +
 		". Does your query depend on values you saw in the sample (ids, names, dates, counts)? Make it work for any data in these tables.")
@@ -254,6 +254,13 @@ func plural(n int, word string) string {
 		return "1 " + word
 	}
 	return fmt.Sprintf("%d %ss", n, word)
+}
+
+func differ(n int) string {
+	if n == 1 {
+		return "1 row differs"
+	}
+	return fmt.Sprintf("%d rows differ", n)
 }
 
 func more(n int) string {

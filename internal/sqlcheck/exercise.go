@@ -177,6 +177,9 @@ func (p *parser) parse(src []byte) *Exercise {
 				}
 				titled = true
 				ex.Title = title
+				if title == "" {
+					p.errorf(line, "the # title is empty: name the exercise")
+				}
 				ex.Source = p.pos(line)
 				continue
 			}
@@ -573,9 +576,12 @@ func (p *parser) inline(n ast.Node, style prep.Style) prep.RichText {
 	case *ast.Text:
 		s := string(t.Segment.Value(p.src))
 		switch {
-		case t.HardLineBreak() || t.SoftLineBreak():
-			// Exercise files are written line by line for a chat.
+		case t.HardLineBreak():
 			s += "\n"
+		case t.SoftLineBreak():
+			// Exercise files are wrapped for editors; a chat wraps
+			// paragraphs to the screen itself.
+			s += " "
 		}
 		return prep.RichText{{Style: style, Text: s}}
 	case *ast.String:

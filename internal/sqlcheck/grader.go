@@ -261,27 +261,20 @@ func (g *Grader) failure(err error, query string, dataset, datasets int) prep.Ve
 		}
 		return prep.Verdict{Outcome: prep.Failed, Detail: prep.Text(fmt.Sprintf(
 			"%s not allowed here: every attempt runs on its own throwaway in-memory copy of the exercise's tables. Send a query on those tables.",
-			capitalize(what)))}
+			what))}
 	}
 	if se.stmt == 1 && se.offset == 0 && se.primary() == sqlite3.SQLITE_ERROR && strings.Contains(se.msg, "syntax error") {
 		return prep.Verdict{Outcome: prep.Failed, Detail: prep.Text(fmt.Sprintf(
 			"That does not look like SQL (SQLite says: %s). Send just the query, e.g. SELECT ... FROM ...; a ```sql code block works too.", se.msg))}
 	}
 	msg := "SQLite error"
-	if strings.Contains(query[:min(se.offset, len(query))], "\n") || strings.Count(query, "\n") > 0 {
+	if strings.Contains(strings.TrimSpace(query), "\n") {
 		msg += fmt.Sprintf(" at line %d", 1+strings.Count(query[:min(se.offset, len(query))], "\n"))
 	}
 	if se.stmt > 1 {
 		msg += fmt.Sprintf(" (statement %d)", se.stmt)
 	}
 	return prep.Verdict{Outcome: prep.Failed, Detail: prep.Text(msg + where + ": " + se.msg)}
-}
-
-func capitalize(s string) string {
-	if s == "" {
-		return s
-	}
-	return strings.ToUpper(s[:1]) + s[1:]
 }
 
 // sizeString writes a byte count the way people say it.

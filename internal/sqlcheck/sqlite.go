@@ -280,10 +280,10 @@ func authorize(tls *libc.TLS, key uintptr, action int32, z1, z2, z3, z4 uintptr)
 	case sqlite3.SQLITE_FUNCTION:
 		name := strings.ToLower(libc.GoString(z2))
 		if refusedFunctions[name] {
-			return deny(name + "() is")
+			return deny("The function " + name + "() is")
 		}
 	case sqlite3.SQLITE_CREATE_VTABLE, sqlite3.SQLITE_DROP_VTABLE:
-		return deny("virtual tables are")
+		return deny("Virtual tables are")
 	}
 	return sqlite3.SQLITE_OK
 }
@@ -429,10 +429,16 @@ func (c *conn) run(ctx context.Context, script string, maxRows int) (*result, er
 		c.refused = ""
 		rc := sqlite3.Xsqlite3_prepare_v3(c.tls, c.db, start, int32(end-start), 0, out, out+8)
 		stmt, tail := peekPtr(out), peekPtr(out+uintptr(ptrSize))
+		// Where the statement starts, past the white space after the
+		// last one, so that errors name its first line.
+		stmtStart := int(start - cs)
+		for stmtStart < len(script) && strings.ContainsRune(" \t\r\n\f", rune(script[stmtStart])) {
+			stmtStart++
+		}
 		if rc != sqlite3.SQLITE_OK {
-			off := int(start - cs)
+			off := stmtStart
 			if eo := sqlite3.Xsqlite3_error_offset(c.tls, c.db); eo >= 0 {
-				off += int(eo)
+				off = int(start-cs) + int(eo)
 			}
 			return nil, &sqlError{code: rc, msg: c.errmsg(rc), stmt: n, offset: off, refused: c.refused}
 		}
@@ -446,7 +452,7 @@ func (c *conn) run(ctx context.Context, script string, maxRows int) (*result, er
 		res, rc := c.step(stmt, maxRows)
 		sqlite3.Xsqlite3_finalize(c.tls, stmt)
 		if rc != sqlite3.SQLITE_OK {
-			return nil, &sqlError{code: rc, msg: c.errmsg(rc), stmt: n, offset: int(start - cs)}
+			return nil, &sqlError{code: rc, msg: c.errmsg(rc), stmt: n, offset: stmtStart}
 		}
 		last = res
 		start = tail
