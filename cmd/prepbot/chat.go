@@ -9,6 +9,7 @@ import (
 
 	"github.com/prepbot/prepbot/internal/boltstore"
 	"github.com/prepbot/prepbot/internal/config"
+	"github.com/prepbot/prepbot/internal/ops"
 	"github.com/prepbot/prepbot/internal/prep"
 	"github.com/prepbot/prepbot/internal/schedule"
 	"github.com/prepbot/prepbot/internal/telegram"
@@ -25,7 +26,7 @@ const shutdownGrace = 10 * time.Second
 // ends, then shuts down in order: stop taking updates and drain the send
 // queue (telegram.Run), stop the scheduler and wait for its jobs; the caller
 // closes the database.
-func runChat(ctx context.Context, cfg config.Config, env IO, log *slog.Logger, store *boltstore.Store, engine *prep.Engine) error {
+func runChat(ctx context.Context, cfg config.Config, env IO, log *slog.Logger, store *boltstore.Store, engine *prep.Engine, metrics *ops.Metrics) error {
 	now := env.now()
 	log.Info("telegram: connecting", "api", cfg.TelegramAPI)
 	tg, err := telegram.New(ctx, telegram.Options{
@@ -41,7 +42,7 @@ func runChat(ctx context.Context, cfg config.Config, env IO, log *slog.Logger, s
 				log.Error("mark user inactive", "user", user, "err", err)
 			}
 		},
-	}, engine)
+	}, measure(engine, metrics, prep.Telegram))
 	if err != nil {
 		if errors.Is(err, telegram.ErrTokenRejected) {
 			return fmt.Errorf("PREPBOT_TELEGRAM_TOKEN was rejected by Telegram; copy the token from @BotFather again: %w", err)
@@ -50,6 +51,44 @@ func runChat(ctx context.Context, cfg config.Config, env IO, log *slog.Logger, s
 			return nil // interrupted while waiting for the API
 		}
 		return err
+	}
+
+	metrics.WatchSender(string(prep.Telegram), func() ops.SenderStats {
+		st := tg.Stats()
+		return ops.SenderStats{Queued: st.Queued, Sent: int64(st.Sent), TooManyRequests: int64(st.TooManyRequests), Retries: int64(st.Retries), Dropped: int64(st.Dropped)}
+	})
+	metrics.WatchGauge("prepbot_telegram_last_poll_timestamp_seconds", "When getUpdates last succeeded (unix time).", func() float64 {
+		if t := tg.LastPoll(); !t.IsZero() {
+			return float64(t.UnixNano()) / 1e9
+		}
+		return 0
+	})
+	metrics.WatchGauge("prepbot_due_cards", "Card states due now over all users.", func() float64 {
+		n, err := store.DueCount(now())
+		if err != nil {
+			log.Error("metrics: due cards", "err", err)
+		}
+		return float64(n)
+	})
+	if cfg.HTTPAddr != "" && cfg.HTTPAddr != "off" {
+		srv, err := ops.Listen(cfg.HTTPAddr, metrics, map[string]ops.Check{
+			"database": func(context.Context) error { return store.View(func(prep.Tx) error { return nil }) },
+			"telegram": func(context.Context) error {
+				if !tg.Ready() {
+					return errors.New("not connected")
+				}
+				return nil
+			},
+		}, log)
+		if err != nil {
+			return err
+		}
+		log.Info("ops: serving /healthz, /readyz and /metrics", "addr", srv.Addr())
+		defer func() {
+			sctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			defer cancel()
+			srv.Shutdown(sctx)
+		}()
 	}
 
 	sched := schedule.New(log)

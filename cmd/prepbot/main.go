@@ -34,6 +34,7 @@ import (
 	"github.com/prepbot/prepbot/internal/boltstore"
 	"github.com/prepbot/prepbot/internal/config"
 	"github.com/prepbot/prepbot/internal/markdown"
+	"github.com/prepbot/prepbot/internal/ops"
 	"github.com/prepbot/prepbot/internal/prep"
 	"github.com/prepbot/prepbot/internal/schedule"
 	"github.com/prepbot/prepbot/internal/terminal"
@@ -189,9 +190,11 @@ func run(ctx context.Context, args []string, env IO) error {
 		return err
 	}
 	defer store.Close()
+	metrics := ops.NewMetrics()
 	engine, err := prep.NewEngine(prep.EngineConfig{
 		Store: store, Library: lib, Defaults: cfg.UserDefaults(), Now: env.now(),
 		TerminalZone: cfg.TerminalZone(env.Getenv), Logger: log,
+		OnReviews: func(n int) { metrics.Reviews.Add(float64(n)) },
 	})
 	if err != nil {
 		return err
@@ -199,7 +202,7 @@ func run(ctx context.Context, args []string, env IO) error {
 	if terminalMode {
 		return runTerminal(ctx, cfg, env, log, engine)
 	}
-	return runChat(ctx, cfg, env, log, store, engine)
+	return runChat(ctx, cfg, env, log, store, engine, metrics)
 }
 
 func runTerminal(ctx context.Context, cfg config.Config, env IO, log *slog.Logger, engine *prep.Engine) error {

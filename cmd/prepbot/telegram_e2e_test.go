@@ -9,7 +9,9 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"net/http"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -77,7 +79,7 @@ func newTGWorld(t *testing.T, env map[string]string) *tgWorld {
 		clock: &fakeClock{t: time.Date(2026, 11, 2, 10, 0, 0, 0, time.UTC)},
 		env: map[string]string{
 			"HOME": dir, "PREPBOT_TELEGRAM_TOKEN": srv.Token, "PREPBOT_TELEGRAM_API": srv.URL,
-			"PREPBOT_LOG_LEVEL": "debug",
+			"PREPBOT_LOG_LEVEL": "debug", "PREPBOT_HTTP_ADDR": "127.0.0.1:0",
 		}}
 	w.env["PREPBOT_DB"] = w.db
 	for k, v := range env {
@@ -453,4 +455,67 @@ func TestTelegramStrangerIsRefusedAndNothingStored(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+func TestOpsEndpointsReportHealthReadinessAndMetrics(t *testing.T) {
+	w := newTGWorld(t, nil)
+	const eve = 8008
+	bot := w.start()
+	var addr string
+	w.srv.WaitFor("the ops server's address in the logs", func() bool {
+		m := regexp.MustCompile(`ops: serving.*addr=(127\.0\.0\.1:\d+)`).FindStringSubmatch(w.logs.String())
+		if m != nil {
+			addr = m[1]
+		}
+		return m != nil
+	})
+	get := func(path string) (int, string) {
+		resp, err := http.Get("http://" + addr + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	if code, body := get("/healthz"); code != 200 || body != "ok\n" {
+		t.Fatalf("/healthz = %d %q", code, body)
+	}
+	w.srv.SendText(eve, "/ask")
+	q := w.last(eve, "❓")
+	w.press(eve, q, "Show answer")
+	w.srv.WaitFor("the answer", func() bool {
+		for _, m := range w.srv.Chat(eve) {
+			if m.ID == q.ID && strings.Contains(m.Plain(), "How well") {
+				q = m
+				return true
+			}
+		}
+		return false
+	})
+	w.press(eve, q, "Good")
+	w.last(eve, "Good · next in")
+	w.srv.WaitFor("readiness", func() bool { code, _ := get("/readyz"); return code == 200 })
+	_, ready := get("/readyz")
+	if !strings.Contains(ready, "database: ok") || !strings.Contains(ready, "telegram: ok") {
+		t.Fatalf("/readyz = %q", ready)
+	}
+	_, metrics := get("/metrics")
+	for _, want := range []string{
+		`prepbot_events_handled_total{platform="telegram"} 3`,
+		"prepbot_reviews_recorded_total 1",
+		`prepbot_messages_sent_total{platform="telegram"}`,
+		`prepbot_send_queue_depth{platform="telegram"}`,
+		`prepbot_handle_seconds_bucket{platform="telegram"`,
+		"prepbot_due_cards",
+		"prepbot_telegram_last_poll_timestamp_seconds",
+	} {
+		if !strings.Contains(metrics, want) {
+			t.Errorf("/metrics lacks %q", want)
+		}
+	}
+	if strings.Contains(metrics, w.srv.Token) || strings.Contains(w.logs.String(), w.srv.Token) {
+		t.Error("the bot token leaked into metrics or logs")
+	}
+	w.stop(bot)
 }

@@ -31,6 +31,7 @@ type Config struct {
 	TimeZone   string // the terminal user's time zone; "" = the machine's
 	LogLevel   string // debug, info, warn, error
 	LogFormat  string // text or json
+	HTTPAddr   string // /healthz, /readyz and /metrics; "" disables
 
 	BackupDir  string // nightly backups go here; "off" disables them
 	BackupKeep int    // how many nightly backups to keep
@@ -85,6 +86,8 @@ func Vars() []Var {
 			set: func(c *Config, v string) error { c.LogLevel = strings.ToLower(v); return nil }, get: func(c *Config) string { return c.LogLevel }},
 		{Env: "PREPBOT_LOG_FORMAT", Flag: "log-format", Default: "text", Usage: "text or json",
 			set: func(c *Config, v string) error { c.LogFormat = strings.ToLower(v); return nil }, get: func(c *Config) string { return c.LogFormat }},
+		{Env: "PREPBOT_HTTP_ADDR", Flag: "http-addr", Default: "127.0.0.1:9464", Usage: "chat mode: address of /healthz, /readyz and /metrics (off: none)",
+			set: func(c *Config, v string) error { c.HTTPAddr = v; return nil }, get: func(c *Config) string { return c.HTTPAddr }},
 		{Env: "PREPBOT_TELEGRAM_TOKEN", Flag: "telegram-token", Default: "", Usage: "BotFather's token; turns Telegram on (no token: terminal mode)",
 			set: func(c *Config, v string) error { c.TelegramToken = v; return nil }, get: func(c *Config) string { return redact(c.TelegramToken) }},
 		{Env: "PREPBOT_TELEGRAM_API", Flag: "telegram-api", Default: "https://api.telegram.org", Usage: "Bot API base URL (a self-hosted Bot API server or a test server)",
@@ -112,6 +115,7 @@ func Defaults(getenv func(string) string) Config {
 		LogLevel:              "info",
 		LogFormat:             "text",
 		BackupKeep:            7,
+		HTTPAddr:              "127.0.0.1:9464",
 		Retention:             0.9,
 		NewPerDay:             10,
 		ReviewsPerDay:         200,

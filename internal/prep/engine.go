@@ -34,6 +34,9 @@ type EngineConfig struct {
 	GradeWait time.Duration
 	// Charts renders /stats charts; nil sends the statistics as text only.
 	Charts Charts
+	// OnReviews, if set, is told how many ratings each committed
+	// transaction recorded (for metrics).
+	OnReviews func(n int)
 }
 
 // Engine is the transport-agnostic coach: Handle turns one Event into the
@@ -45,6 +48,7 @@ type Engine struct {
 	deliver   func(ctx context.Context, user UserKey, replies []Reply) error
 	gradeWait time.Duration
 	charts    Charts
+	onReviews func(n int)
 	store     Store
 	lib       *Library
 	now       func() time.Time
@@ -74,7 +78,7 @@ func NewEngine(cfg EngineConfig) (*Engine, error) {
 		cfg.GradeWait = defaultGradeWait
 	}
 	return &Engine{store: cfg.Store, lib: cfg.Library, now: cfg.Now, defaults: cfg.Defaults, termZone: cfg.TerminalZone, log: cfg.Logger,
-		graders: cfg.Graders, deliver: cfg.Deliver, gradeWait: cfg.GradeWait, charts: cfg.Charts}, nil
+		graders: cfg.Graders, deliver: cfg.Deliver, gradeWait: cfg.GradeWait, charts: cfg.Charts, onReviews: cfg.OnReviews}, nil
 }
 
 // Library returns the content the engine teaches from.
@@ -91,8 +95,9 @@ func (e *Engine) Handle(ctx context.Context, ev Event) []Reply {
 	var replies []Reply
 	var job *attemptJob
 	var later []func(context.Context) []Reply
+	recorded := 0
 	err := e.store.Update(func(tx Tx) error {
-		replies, job, later = nil, nil, nil
+		replies, job, later, recorded = nil, nil, nil, 0
 		if ev.Delivery != "" {
 			seen, err := tx.Deliver(ev.Delivery, now)
 			if err != nil {
@@ -114,7 +119,7 @@ func (e *Engine) Handle(ctx context.Context, ev Event) []Reply {
 		if err != nil {
 			return err
 		}
-		replies, job, later = c.out, c.job, c.later
+		replies, job, later, recorded = c.out, c.job, c.later, c.recorded
 		c.u.LastActive = now
 		c.u.Inactive = false
 		if c.u.Session.Stage == StageNone {
@@ -135,6 +140,7 @@ func (e *Engine) Handle(ctx context.Context, ev Event) []Reply {
 		}
 		return []Reply{{Kind: Send, Text: msg}}
 	}
+	e.countReviews(recorded)
 	for _, fn := range later {
 		replies = append(replies, fn(ctx)...)
 	}
@@ -146,15 +152,22 @@ func (e *Engine) Handle(ctx context.Context, ev Event) []Reply {
 
 // conv is one event's conversation turn inside a transaction.
 type conv struct {
-	via   UserKey // the account the event came from (an alias or the user itself)
-	e     *Engine
-	tx    Tx
-	u     User
-	now   time.Time
-	out   []Reply
-	fresh bool        // the user was created by this event
-	job   *attemptJob // an attempt to grade once the transaction commits
-	later []func(context.Context) []Reply
+	via      UserKey // the account the event came from (an alias or the user itself)
+	e        *Engine
+	tx       Tx
+	u        User
+	now      time.Time
+	out      []Reply
+	fresh    bool        // the user was created by this event
+	recorded int         // ratings this turn recorded
+	job      *attemptJob // an attempt to grade once the transaction commits
+	later    []func(context.Context) []Reply
+}
+
+func (e *Engine) countReviews(n int) {
+	if n > 0 && e.onReviews != nil {
+		e.onReviews(n)
+	}
 }
 
 // afterCommit runs fn once the event's transaction has committed, outside

@@ -209,8 +209,9 @@ func (e *Engine) gradeAndApply(job *attemptJob) []Reply {
 		return []Reply{{Kind: Send, Text: Text("Sorry, I could not grade that just now; nothing was recorded. Please send it again.")}}
 	}
 	var replies []Reply
+	recorded := 0
 	uerr := e.store.Update(func(tx Tx) error {
-		replies = nil
+		replies, recorded = nil, 0
 		c, err := e.open(tx, job.via, "", e.now())
 		if err != nil {
 			return err
@@ -219,13 +220,14 @@ func (e *Engine) gradeAndApply(job *attemptJob) []Reply {
 			return err
 		}
 		c.reschedule()
-		replies = c.out
+		replies, recorded = c.out, c.recorded
 		return tx.PutUser(c.u)
 	})
 	if uerr != nil {
 		e.log.Error("apply verdict", "user", job.user, "err", uerr)
 		return []Reply{{Kind: Send, Text: Text("Sorry, something went wrong on my side and nothing was saved. Please send it again.")}}
 	}
+	e.countReviews(recorded)
 	return replies
 }
 

@@ -367,6 +367,7 @@ func (c *conv) record(id string, r Rating, at time.Time) (time.Duration, error) 
 	}
 	s.Stage = StageNone
 	s.Reviewed++
+	c.recorded++
 	if r != Again {
 		s.Recalled++
 	}

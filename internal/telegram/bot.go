@@ -50,6 +50,7 @@ type Bot struct {
 	running  atomic.Bool
 	closed   atomic.Bool
 	lastPoll atomic.Int64 // unix nanoseconds (Options.Now) of the last good getUpdates; 0 if the last failed
+	lastGood atomic.Int64 // unix nanoseconds of the last good getUpdates, never reset (metrics)
 	hookUp   atomic.Bool
 
 	mu       sync.Mutex
@@ -254,6 +255,15 @@ func (b *Bot) Deliver(ctx context.Context, user prep.UserKey, replies []prep.Rep
 
 // QueueLen is the number of requests queued or in flight.
 func (b *Bot) QueueLen() int { return b.out.len() }
+
+// LastPoll is when getUpdates last succeeded (zero before the first time or
+// in webhook mode), for the "last successful poll" metric.
+func (b *Bot) LastPoll() time.Time {
+	if n := b.lastGood.Load(); n != 0 {
+		return time.Unix(0, n)
+	}
+	return time.Time{}
+}
 
 // Stats reports counters of the outgoing queue.
 func (b *Bot) Stats() Stats { return b.out.snapshot() }

@@ -82,6 +82,7 @@ func (b *Bot) poll(ctx context.Context) error {
 		}
 		bo.reset()
 		b.lastPoll.Store(b.opts.Now().UnixNano())
+		b.lastGood.Store(b.opts.Now().UnixNano())
 		for _, u := range updates {
 			b.handle(ctx, u)
 			// An update below the offset is one Telegram redelivered; it
