@@ -327,9 +327,19 @@ func (o *outbox) process(ctx context.Context, c *chanQueue) {
 		j.reserved = false
 		res = o.exec(ctx, j)
 	}
+	if res.outcome == blocked && j.user != "" {
+		// Tell the caller before the queue is marked done, so that a Flush
+		// returns only after the news was handed on.
+		o.mu.Lock()
+		first := !o.blockedSet[j.user]
+		o.blockedSet[j.user] = true
+		o.mu.Unlock()
+		if first && o.onBlocked != nil {
+			o.onBlocked(ctx, j.user)
+		}
+	}
 	now := time.Now()
 
-	var notify bool
 	o.mu.Lock()
 	switch res.outcome {
 	case sent:
@@ -369,10 +379,6 @@ func (o *outbox) process(ctx context.Context, c *chanQueue) {
 		n := len(c.jobs)
 		o.stats.Dropped += n
 		o.doneLocked(c, n)
-		if j.user != "" && !o.blockedSet[j.user] {
-			o.blockedSet[j.user] = true
-			notify = true
-		}
 		o.log.Warn("slack: the user cannot be messaged; dropped their queue",
 			"channel", c.key, "user", string(j.user), "dropped", n)
 	case interrupted:
@@ -384,9 +390,6 @@ func (o *outbox) process(ctx context.Context, c *chanQueue) {
 	}
 	o.signal()
 	o.mu.Unlock()
-	if notify && o.onBlocked != nil {
-		o.onBlocked(ctx, j.user)
-	}
 }
 
 // doneLocked removes n jobs from the head of the channel's queue.
