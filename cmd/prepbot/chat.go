@@ -26,7 +26,7 @@ const shutdownGrace = 10 * time.Second
 // ends, then shuts down in order: stop taking updates and drain the send
 // queue (telegram.Run), stop the scheduler and wait for its jobs; the caller
 // closes the database.
-func runChat(ctx context.Context, cfg config.Config, env IO, log *slog.Logger, store *boltstore.Store, engine *prep.Engine, metrics *ops.Metrics) error {
+func runChat(ctx context.Context, cfg config.Config, env IO, log *slog.Logger, store *boltstore.Store, engine *prep.Engine, metrics *ops.Metrics, router *deliverers) error {
 	now := env.now()
 	log.Info("telegram: connecting", "api", cfg.TelegramAPI)
 	tg, err := telegram.New(ctx, telegram.Options{
@@ -53,6 +53,7 @@ func runChat(ctx context.Context, cfg config.Config, env IO, log *slog.Logger, s
 		return err
 	}
 
+	router.add(prep.Telegram, tg)
 	metrics.WatchSender(string(prep.Telegram), func() ops.SenderStats {
 		st := tg.Stats()
 		return ops.SenderStats{Queued: st.Queued, Sent: int64(st.Sent), TooManyRequests: int64(st.TooManyRequests), Retries: int64(st.Retries), Dropped: int64(st.Dropped)}

@@ -18,9 +18,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
 	"os/signal"
+	"path"
+	"path/filepath"
 	"runtime/debug"
 	"strings"
 	"syscall"
@@ -37,6 +40,7 @@ import (
 	"github.com/prepbot/prepbot/internal/ops"
 	"github.com/prepbot/prepbot/internal/prep"
 	"github.com/prepbot/prepbot/internal/schedule"
+	"github.com/prepbot/prepbot/internal/sqlcheck"
 	"github.com/prepbot/prepbot/internal/terminal"
 )
 
@@ -136,14 +140,34 @@ func version() string {
 }
 
 // loadLibrary reads the configured content folder, or the embedded decks,
-// and prints every problem with its file and line. Errors stop the caller.
+// with its exercises (the exercises/ sub-folder), and prints every problem
+// with its file and line. Errors stop the caller.
 func loadLibrary(dir string, stderr io.Writer) (*prep.Library, error) {
 	var lib *prep.Library
 	var problems prep.Problems
+	var exFS fs.FS
 	if dir == "" {
 		lib, problems = markdown.Load(content.FS())
+		exFS = content.Exercises()
 	} else {
 		lib, problems = markdown.LoadDir(dir)
+		if st, err := os.Stat(filepath.Join(dir, "exercises")); err == nil && st.IsDir() {
+			exFS = os.DirFS(filepath.Join(dir, "exercises"))
+		}
+	}
+	var exercises []prep.Exercise
+	if exFS != nil {
+		var exProblems prep.Problems
+		exercises, exProblems = sqlcheck.Load(exFS)
+		for i := range exProblems {
+			exProblems[i].Pos.File = path.Join("exercises", exProblems[i].Pos.File)
+		}
+		problems = append(problems, exProblems...)
+	}
+	if lib != nil {
+		if err := lib.AddExercises(exercises); err != nil {
+			problems = append(problems, prep.Problem{Severity: prep.Error, Message: err.Error()})
+		}
 	}
 	for _, p := range problems {
 		fmt.Fprintln(stderr, p)
@@ -191,21 +215,25 @@ func run(ctx context.Context, args []string, env IO) error {
 	}
 	defer store.Close()
 	metrics := ops.NewMetrics()
+	router := &deliverers{}
 	engine, err := prep.NewEngine(prep.EngineConfig{
 		Store: store, Library: lib, Defaults: cfg.UserDefaults(), Now: env.now(),
 		TerminalZone: cfg.TerminalZone(env.Getenv), Logger: log,
 		OnReviews: func(n int) { metrics.Reviews.Add(float64(n)) },
+		Graders:   map[prep.ExerciseKind]prep.Grader{prep.SQLExercise: sqlcheck.NewGrader(sqlcheck.Options{})},
+		Charts:    charts{},
+		Deliver:   router.Deliver,
 	})
 	if err != nil {
 		return err
 	}
 	if terminalMode {
-		return runTerminal(ctx, cfg, env, log, engine)
+		return runTerminal(ctx, cfg, env, log, engine, router)
 	}
-	return runChat(ctx, cfg, env, log, store, engine, metrics)
+	return runChat(ctx, cfg, env, log, store, engine, metrics, router)
 }
 
-func runTerminal(ctx context.Context, cfg config.Config, env IO, log *slog.Logger, engine *prep.Engine) error {
+func runTerminal(ctx context.Context, cfg config.Config, env IO, log *slog.Logger, engine *prep.Engine, router *deliverers) error {
 	interactive := false
 	if f, ok := env.In.(*os.File); ok {
 		interactive = terminal.IsInteractive(f)
@@ -219,6 +247,7 @@ func runTerminal(ctx context.Context, cfg config.Config, env IO, log *slog.Logge
 		In: env.In, Out: env.Out, User: me, Name: cfg.User,
 		Color: color, Prompt: interactive, Now: env.now(),
 	}, engine)
+	router.add(prep.Terminal, t)
 
 	// Checklist reminders reach the terminal while it runs.
 	sched := schedule.New(log)
@@ -259,7 +288,16 @@ func lint(args []string, env IO) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(env.Out, "ok: %d cards in %d topics, %d checklist items\n", len(lib.Cards), len(lib.Topics()), len(lib.Checklists))
+	// Every reference solution must run and return rows on every dataset.
+	problems := sqlcheck.Lint(context.Background(), lib.Exercises)
+	for i := range problems {
+		problems[i].Pos.File = path.Join("exercises", problems[i].Pos.File)
+		fmt.Fprintln(env.Err, problems[i])
+	}
+	if problems.HasErrors() {
+		return errReported
+	}
+	fmt.Fprintf(env.Out, "ok: %d cards in %d topics, %d checklist items, %d exercises\n", len(lib.Cards), len(lib.Topics()), len(lib.Checklists), len(lib.Exercises))
 	return nil
 }
 

@@ -346,3 +346,22 @@ func TestBackupAndRestoreCommands(t *testing.T) {
 		t.Fatal("restoring a missing file must fail")
 	}
 }
+
+func TestSQLExerciseThroughTheTerminal(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "prepbot.db")
+	env := []string{"PREPBOT_DB=" + db, "PREPBOT_USER=ada"}
+	script := "/sql aggregation\n" +
+		"SELECT name FROM annotators\n" + // wrong: ❌ with a diff
+		"```sql\nSELECT a.name, COUNT(*) AS labels\nFROM annotators a\nJOIN labels l ON l.annotator_id = a.annotator_id\nGROUP BY a.annotator_id, a.name\nORDER BY labels DESC, a.name;\n```\n" +
+		"ATTACH DATABASE '/tmp/x.db' AS x\n"
+	r := prepbot(t, script, env)
+	for _, want := range []string{"🧩 SQL · Aggregation", "Labels per annotator", "❌ Not quite.", "✅ Correct!", "Again · next in", "⚠️ That did not run."} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("stdout lacks %q:\n%s", want, r.stdout)
+		}
+	}
+	x := prepbot(t, "", env, "export")
+	if !strings.Contains(x.stdout, `"card": "sql-labels-per-annotator"`) || strings.Count(x.stdout, `"rating": 1`) != 1 {
+		t.Fatalf("the solved-after-a-wrong-result exercise must be one Again review:\n%s", x.stdout)
+	}
+}

@@ -12,7 +12,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -83,6 +82,7 @@ func (t *Terminal) Run(ctx context.Context) error {
 	}()
 
 	t.handle(ctx, prep.Event{Text: "/start"})
+	var block []string // lines of a ``` fenced block being typed
 	for {
 		if t.opts.Prompt {
 			t.say("> ")
@@ -98,6 +98,20 @@ func (t *Terminal) Run(ctx context.Context) error {
 			t.say("\nBye! Your progress is saved.\n")
 			return nil
 		case line := <-lines:
+			if block != nil {
+				// Inside a ``` fence: collect lines until the closing one,
+				// then send the whole block as one message (code answers).
+				block = append(block, line)
+				if strings.HasPrefix(strings.TrimSpace(line), "```") {
+					t.handle(ctx, prep.Event{Text: strings.Join(block, "\n")})
+					block = nil
+				}
+				continue
+			}
+			if trimmed := strings.TrimSpace(line); strings.HasPrefix(trimmed, "```") && (len(trimmed) < 6 || !strings.HasSuffix(trimmed, "```")) {
+				block = []string{line}
+				continue
+			}
 			line = strings.TrimSpace(line)
 			if line == "" {
 				continue
@@ -216,8 +230,15 @@ func (t *Terminal) writeImage(png []byte) (string, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return "", err
 	}
-	path := filepath.Join(dir, "prepbot-"+t.opts.Now().Format("20060102-150405.000")+".png")
-	return path, os.WriteFile(path, png, 0o600)
+	f, err := os.CreateTemp(dir, "prepbot-"+t.opts.Now().Format("20060102-150405")+"-*.png")
+	if err != nil {
+		return "", err
+	}
+	if _, err := f.Write(png); err != nil {
+		f.Close()
+		return "", err
+	}
+	return f.Name(), f.Close()
 }
 
 // Render turns rich text into terminal text: bold and italic as ANSI styles

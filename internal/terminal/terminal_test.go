@@ -157,3 +157,16 @@ func TestQuitAndCancel(t *testing.T) {
 		t.Fatal("Run did not return after cancel while stdin stayed open")
 	}
 }
+
+func TestFencedBlocksAreOneMessage(t *testing.T) {
+	coach := &scripted{}
+	run(t, coach, "```sql\nSELECT name\nFROM annotators;\n```\n```SELECT 1```\nnext\n")
+	var texts []string
+	for _, ev := range coach.events[1:] {
+		texts = append(texts, ev.Text)
+	}
+	want := []string{"```sql\nSELECT name\nFROM annotators;\n```", "```SELECT 1```", "next"}
+	if strings.Join(texts, "|") != strings.Join(want, "|") {
+		t.Fatalf("events %q, want %q", texts, want)
+	}
+}

@@ -1,0 +1,55 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/prepbot/prepbot/internal/chart"
+	"github.com/prepbot/prepbot/internal/prep"
+	"github.com/prepbot/prepbot/internal/schedule"
+)
+
+// deliverers routes replies made outside a conversation turn (slow
+// verdicts) to the adapter of the user's platform. Adapters are added once
+// they exist, after the engine they serve.
+type deliverers struct {
+	mu sync.RWMutex
+	m  map[prep.Platform]schedule.Deliverer
+}
+
+func (d *deliverers) add(p prep.Platform, to schedule.Deliverer) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.m == nil {
+		d.m = map[prep.Platform]schedule.Deliverer{}
+	}
+	d.m[p] = to
+}
+
+// Deliver sends replies through the user's platform's adapter.
+func (d *deliverers) Deliver(ctx context.Context, user prep.UserKey, replies []prep.Reply) error {
+	d.mu.RLock()
+	to, ok := d.m[user.Platform()]
+	d.mu.RUnlock()
+	if !ok {
+		return fmt.Errorf("no %s adapter running to reach %s", user.Platform(), user)
+	}
+	return to.Deliver(ctx, user, replies)
+}
+
+// charts is internal/chart behind the engine's Charts interface.
+type charts struct{}
+
+func (charts) ReviewsPerDay(days []time.Time, byRating [][4]int) ([]byte, error) {
+	return chart.ReviewsPerDay(days, byRating)
+}
+
+func (charts) DueForecast(days []time.Time, counts []int) ([]byte, error) {
+	return chart.DueForecast(days, counts)
+}
+
+func (charts) TopicRecall(topics []string, recall []float64, target float64) ([]byte, error) {
+	return chart.TopicRecall(topics, recall, target)
+}
