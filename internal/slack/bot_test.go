@@ -458,6 +458,19 @@ func TestDeliverOpensDMAndTurnsEditsIntoMessages(t *testing.T) {
 	if err := h.bot.Deliver(context.Background(), "telegram:1", nil); err == nil {
 		t.Error("Deliver accepted a Telegram user")
 	}
+	// A user whose DM the bot knows from their writing still gets a
+	// scheduled notice as a message, not as an ephemeral one.
+	h.srv.DM("U1", "hi")
+	h.srv.WaitMessages(h.srv.DMChannel("U1"), 1)
+	if err := h.bot.Deliver(context.Background(), "slack:U1", []prep.Reply{{Kind: prep.Notice, Text: prep.Text("reminder")}}); err != nil {
+		t.Fatal(err)
+	}
+	if m := h.srv.WaitMessages(h.srv.DMChannel("U1"), 2)[1]; m.Plain() != "reminder" {
+		t.Errorf("notice = %q", m.Plain())
+	}
+	if n := h.srv.Calls("conversations.open"); n != 1 || len(h.srv.Ephemerals()) != 0 {
+		t.Errorf("conversations.open called %d times (want 1), ephemerals %+v", n, h.srv.Ephemerals())
+	}
 }
 
 func TestDeactivatedUserReportedOnce(t *testing.T) {
@@ -572,5 +585,39 @@ func TestShutdownDrainsQueue(t *testing.T) {
 	}
 	if err := h.bot.Deliver(context.Background(), "slack:U1", nil); !errors.Is(err, slack.ErrClosed) {
 		t.Errorf("Deliver after shutdown = %v, want ErrClosed", err)
+	}
+}
+
+func TestChannelPacedInOrder(t *testing.T) {
+	h := startDefault(t, func(o *slack.Options) { o.PerChannelRate, o.PerChannelBurst = 20, 1 })
+	var replies []prep.Reply
+	for i := range 11 {
+		replies = append(replies, prep.Reply{Kind: prep.Send, Text: prep.Text(fmt.Sprintf("part %d", i))})
+	}
+	began := time.Now()
+	for _, u := range []prep.UserKey{"slack:U1", "slack:U2"} {
+		if err := h.bot.Deliver(context.Background(), u, replies); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := h.bot.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if took := time.Since(began); took < 450*time.Millisecond {
+		t.Errorf("11 messages at 20 a second took %v, want at least 500 ms", took)
+	}
+	for _, u := range []string{"U1", "U2"} {
+		msgs := h.srv.Messages(h.srv.DMChannel(u))
+		if len(msgs) != 11 {
+			t.Fatalf("%s got %d messages, want 11", u, len(msgs))
+		}
+		for i, m := range msgs {
+			if m.Plain() != fmt.Sprintf("part %d", i) {
+				t.Fatalf("%s message %d = %q: order broken", u, i, m.Plain())
+			}
+		}
+	}
+	if n := h.bot.QueueLen(); n != 0 {
+		t.Errorf("queue length %d after Flush", n)
 	}
 }

@@ -228,7 +228,7 @@ func (b *Bot) handle(ctx context.Context, in incoming) {
 		return
 	}
 	b.out.unblock(user)
-	t := target{user: user, userID: in.userID, responseURL: in.responseURL}
+	t := target{user: user, userID: in.userID, responseURL: in.responseURL, live: true}
 	ev := prep.Event{User: user, Name: in.name, Delivery: in.delivery}
 	var jobs []*job
 	switch in.kind {
@@ -420,7 +420,8 @@ func rewriteCommandWords(s, command string, known map[string]bool) string {
 			end++
 		}
 		name := s[j+1 : end]
-		startsWord := j == 0 || strings.ContainsRune(" \t\n(\"'“‘`", rune(s[j-1]))
+		prev, _ := utf8.DecodeLastRuneInString(s[:j])
+		startsWord := j == 0 || strings.ContainsRune(" \t\n(\"'“‘`", prev)
 		endsWord := end == len(s) || !(s[end] == '/' || s[end] == '@')
 		if startsWord && endsWord && known[strings.ToLower(name)] {
 			b.WriteString(command + " " + name)

@@ -18,6 +18,10 @@ type target struct {
 	userID      string
 	ts          string // the message whose button was pressed, for Edit
 	responseURL string
+	// live is set when answering a user's action; scheduled replies
+	// (Deliver) show notices as messages, since an ephemeral message
+	// nobody is waiting for is easily missed and gone on reload.
+	live bool
 }
 
 // key is the outgoing queue of the target: its channel, or the user's DM
@@ -42,7 +46,7 @@ func (b *Bot) jobsFor(t target, replies []prep.Reply) []*job {
 			msg, dropped := EditMessage(text, r.Buttons)
 			b.logDropped(t, dropped)
 			jobs = append(jobs, b.updateJob(t, msg))
-		case r.Kind == prep.Notice && t.channel != "" && t.userID != "":
+		case r.Kind == prep.Notice && t.live && t.channel != "" && t.userID != "":
 			msgs, _ := Messages(text, nil)
 			for _, m := range msgs {
 				jobs = append(jobs, b.ephemeralJob(t, m))
@@ -127,10 +131,9 @@ func (b *Bot) respondJob(in incoming, text string) *job {
 	msgs, _ := Messages(prep.Text(text), nil)
 	m := msgs[0]
 	responseURL := in.responseURL
-	key := in.channel
-	if key == "" {
-		key = "respond:" + in.userID
-	}
+	// Answers to a user's own actions queue per user: they are not posts
+	// in the channel and need not wait for its pace.
+	key := "respond:" + in.userID
 	return &job{key: key, channel: key, method: "response_url", do: func(ctx context.Context, _ string) error {
 		return slackgo.PostWebhookCustomHTTPContext(ctx, responseURL, b.opts.HTTPClient, &slackgo.WebhookMessage{
 			Text:         m.Text,
