@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -619,5 +620,31 @@ func TestChannelPacedInOrder(t *testing.T) {
 	}
 	if n := h.bot.QueueLen(); n != 0 {
 		t.Errorf("queue length %d after Flush", n)
+	}
+}
+
+func TestTokensNeverLogged(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	logs := &logBuffer{}
+	opts := options(slackfake.New(t), logs)
+	opts.APIBase = "http://" + addr + "/api/"
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	_, err = slack.New(ctx, opts, newCoach(nil))
+	if err == nil {
+		t.Fatal("New succeeded against a closed port")
+	}
+	if !logs.Contains("waiting for Slack to answer auth.test") {
+		t.Fatalf("expected retries to be logged:\n%s", logs)
+	}
+	for _, secret := range []string{opts.BotToken, opts.AppToken} {
+		if logs.Contains(secret) || strings.Contains(err.Error(), secret) {
+			t.Errorf("token leaked:\nerr: %v\nlog:\n%s", err, logs)
+		}
 	}
 }
