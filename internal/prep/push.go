@@ -45,9 +45,19 @@ func nextPushAt(s Settings, after time.Time) time.Time {
 // bot get none.
 func (c *conv) reschedule() {
 	u := &c.u
+	pending := u.NextPush
 	u.NextPush = time.Time{}
 	if u.Key.Platform() != Terminal && u.Onboarded && !u.Inactive && !u.Settings.PushPaused {
-		u.NextPush = nextPushAt(u.Settings, c.now)
+		today := c.now.In(c.loc()).Format(dateLayout)
+		if !pending.IsZero() && !pending.After(c.now) && u.Settings.PushAt >= 0 &&
+			pending.In(c.loc()).Format(dateLayout) == today && u.LastPush != today {
+			// A push whose time has come but that the scheduler has not
+			// sent yet stays due: an event handled just before the tick
+			// must not move it to tomorrow.
+			u.NextPush = pending
+		} else {
+			u.NextPush = nextPushAt(u.Settings, c.now)
+		}
 		if u.LastPush != "" && !u.NextPush.IsZero() && u.NextPush.In(c.loc()).Format(dateLayout) == u.LastPush {
 			// Already pushed on that local day (the time was moved later
 			// after today's push): once a day means tomorrow.
@@ -179,7 +189,8 @@ func (c *conv) dailyPush(late bool) error {
 	if q.size() == 0 {
 		return nil
 	}
-	intro := RichText{}.Bold("☀️ Your daily quiz").Plain(fmt.Sprintf(": %d %s due, %d new.", q.dueTotal, plural(q.dueTotal, "review", "reviews"), len(q.newCards)))
+	due := q.dueTotal + len(q.dueEx)
+	intro := RichText{}.Bold("☀️ Your daily quiz").Plain(fmt.Sprintf(": %d %s due, %d new.", due, plural(due, "review", "reviews"), len(q.newCards)))
 	if cd := c.countdown(); cd != "" {
 		intro = intro.Plain(" " + cd + ".")
 		line, err := c.readinessLine()
@@ -192,6 +203,12 @@ func (c *conv) dailyPush(late bool) error {
 	}
 	if late {
 		intro = intro.Italic(" (a little late: I was offline at your usual time)")
+	}
+	if c.u.Session.Stage != StageNone && c.now.Sub(c.u.LastActive) < nudgeWindow {
+		// The user is in the middle of a card: replacing it would make the
+		// buttons they are about to press stale.
+		c.send(intro.Plain(" Carry on with the card above."))
+		return nil
 	}
 	c.send(intro)
 	c.u.Session = Session{Started: c.now}

@@ -185,3 +185,46 @@ func TestLearningCardIsOfferedAgainWhileActive(t *testing.T) {
 		t.Fatalf("nudged twice: %+v", p)
 	}
 }
+
+func TestDailyPushDoesNotReplaceTheCardInHand(t *testing.T) {
+	h := newHarness(t, prep.NewUserKey(prep.Telegram, "10"))
+	h.clock.t = time.Date(2026, 11, 2, 8, 0, 0, 0, time.UTC)
+	onboard(t, h, "UTC", "09:00")
+	h.clock.t = time.Date(2026, 11, 3, 8, 50, 0, 0, time.UTC)
+	card := h.text("/ask")
+	h.clock.t = time.Date(2026, 11, 3, 9, 0, 0, 0, time.UTC)
+	pushes := h.due(t)
+	if len(pushes) != 1 || !contains(pushes[0].Replies, prep.Send, "Carry on with the card above") || contains(pushes[0].Replies, prep.Send, "❓") {
+		t.Fatalf("push while a card is in hand: %+v", pushes)
+	}
+	if r := h.press(button(t, card, "Show answer").Data); len(r) != 1 || r[0].Kind != prep.Edit {
+		t.Fatalf("the card in hand must still work:\n%s", dump(r))
+	}
+}
+
+func TestAnEventJustBeforeTheTickKeepsTodaysPush(t *testing.T) {
+	h := newHarness(t, prep.NewUserKey(prep.Telegram, "11"))
+	h.clock.t = time.Date(2026, 11, 2, 8, 0, 0, 0, time.UTC)
+	onboard(t, h, "UTC", "09:00")
+	// The push is due at 09:00; the user writes at 09:00:20, before the
+	// scheduler's tick at 09:00:30.
+	h.clock.t = time.Date(2026, 11, 2, 9, 0, 20, 0, time.UTC)
+	h.text("/due")
+	h.clock.t = time.Date(2026, 11, 2, 9, 0, 30, 0, time.UTC)
+	if p := h.due(t); len(p) != 1 || !contains(p[0].Replies, prep.Send, "Your daily quiz") {
+		t.Fatalf("today's push was lost: %+v", p)
+	}
+	// A user idle since yesterday's missed push is not woken every tick.
+	h2 := newHarness(t, prep.NewUserKey(prep.Telegram, "12"))
+	h2.clock.t = time.Date(2026, 11, 2, 8, 0, 0, 0, time.UTC)
+	onboard(t, h2, "UTC", "09:00")
+	h2.clock.t = time.Date(2026, 11, 3, 8, 0, 0, 0, time.UTC)
+	if p := h2.due(t); len(p) != 0 {
+		t.Fatalf("yesterday's push must not come today at 08:00: %+v", p)
+	}
+	var u prep.User
+	h2.store.View(func(tx prep.Tx) (err error) { u, err = tx.User(h2.user); return err })
+	if want := time.Date(2026, 11, 3, 9, 0, 0, 0, time.UTC); !u.NextPush.Equal(want) {
+		t.Fatalf("next push %v, want %v", u.NextPush, want)
+	}
+}
