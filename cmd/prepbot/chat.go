@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/prepbot/prepbot/internal/boltstore"
@@ -12,6 +13,7 @@ import (
 	"github.com/prepbot/prepbot/internal/ops"
 	"github.com/prepbot/prepbot/internal/prep"
 	"github.com/prepbot/prepbot/internal/schedule"
+	"github.com/prepbot/prepbot/internal/slack"
 	"github.com/prepbot/prepbot/internal/telegram"
 )
 
@@ -22,48 +24,83 @@ const deliveryRetention = 48 * time.Hour
 // shutdownGrace bounds the wait for running scheduled jobs at shutdown.
 const shutdownGrace = 10 * time.Second
 
-// runChat runs the chat platforms (Telegram) and the scheduler until ctx
-// ends, then shuts down in order: stop taking updates and drain the send
-// queue (telegram.Run), stop the scheduler and wait for its jobs; the caller
-// closes the database.
+// platform is a running chat adapter.
+type platform interface {
+	schedule.Deliverer
+	Run(ctx context.Context) error
+	Ready() bool
+}
+
+// runChat runs the configured chat platforms (Telegram, Slack or both) and
+// the scheduler until ctx ends, then shuts down in order: stop taking
+// events and drain the send queues (each adapter's Run), stop the
+// scheduler and wait for its jobs; the caller closes the database.
 func runChat(ctx context.Context, cfg config.Config, env IO, log *slog.Logger, store *boltstore.Store, engine *prep.Engine, metrics *ops.Metrics, router *deliverers) error {
 	now := env.now()
-	log.Info("telegram: connecting", "api", cfg.TelegramAPI)
-	tg, err := telegram.New(ctx, telegram.Options{
-		Token:   cfg.TelegramToken,
-		APIBase: cfg.TelegramAPI,
-		Store:   store,
-		Allowed: cfg.AllowedUsers,
-		Logger:  log,
-		Now:     now,
-		Webhook: telegram.Webhook{URL: cfg.TelegramWebhookURL, Listen: cfg.TelegramWebhookListen, Secret: cfg.TelegramWebhookSecret},
-		OnBlocked: func(ctx context.Context, user prep.UserKey) {
-			if err := engine.MarkInactive(ctx, user); err != nil {
-				log.Error("mark user inactive", "user", user, "err", err)
-			}
-		},
-	}, measure(engine, metrics, prep.Telegram))
-	if err != nil {
-		if errors.Is(err, telegram.ErrTokenRejected) {
-			return fmt.Errorf("PREPBOT_TELEGRAM_TOKEN was rejected by Telegram; copy the token from @BotFather again: %w", err)
+	onBlocked := func(ctx context.Context, user prep.UserKey) {
+		if err := engine.MarkInactive(ctx, user); err != nil {
+			log.Error("mark user inactive", "user", user, "err", err)
 		}
-		if ctx.Err() != nil {
-			return nil // interrupted while waiting for the API
-		}
-		return err
 	}
-
-	router.add(prep.Telegram, tg)
-	metrics.WatchSender(string(prep.Telegram), func() ops.SenderStats {
-		st := tg.Stats()
-		return ops.SenderStats{Queued: st.Queued, Sent: int64(st.Sent), TooManyRequests: int64(st.TooManyRequests), Retries: int64(st.Retries), Dropped: int64(st.Dropped)}
-	})
-	metrics.WatchGauge("prepbot_telegram_last_poll_timestamp_seconds", "When getUpdates last succeeded (unix time).", func() float64 {
-		if t := tg.LastPoll(); !t.IsZero() {
-			return float64(t.UnixNano()) / 1e9
+	platforms := map[prep.Platform]platform{}
+	if cfg.TelegramToken != "" {
+		log.Info("telegram: connecting", "api", cfg.TelegramAPI)
+		tg, err := telegram.New(ctx, telegram.Options{
+			Token: cfg.TelegramToken, APIBase: cfg.TelegramAPI, Store: store, Allowed: cfg.AllowedUsers,
+			Logger: log, Now: now, OnBlocked: onBlocked,
+			Webhook: telegram.Webhook{URL: cfg.TelegramWebhookURL, Listen: cfg.TelegramWebhookListen, Secret: cfg.TelegramWebhookSecret},
+		}, measure(engine, metrics, prep.Telegram))
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil // interrupted while waiting for the API
+			}
+			return err
 		}
-		return 0
-	})
+		platforms[prep.Telegram] = tg
+		metrics.WatchSender(string(prep.Telegram), func() ops.SenderStats {
+			st := tg.Stats()
+			return ops.SenderStats{Queued: st.Queued, Sent: int64(st.Sent), TooManyRequests: int64(st.TooManyRequests), Retries: int64(st.Retries), Dropped: int64(st.Dropped)}
+		})
+		metrics.WatchGauge("prepbot_telegram_last_poll_timestamp_seconds", "When getUpdates last succeeded (unix time).", func() float64 {
+			if t := tg.LastPoll(); !t.IsZero() {
+				return float64(t.UnixNano()) / 1e9
+			}
+			return 0
+		})
+	}
+	if cfg.SlackBotToken != "" {
+		log.Info("slack: connecting", "mode", map[bool]string{true: "socket", false: "http"}[cfg.SlackListen == ""])
+		sl, err := slack.New(ctx, slack.Options{
+			BotToken: cfg.SlackBotToken, AppToken: cfg.SlackAppToken, SigningSecret: cfg.SlackSigningSecret,
+			Listen: cfg.SlackListen, APIBase: cfg.SlackAPI, Command: cfg.SlackCommand,
+			Allowed: cfg.SlackAllowedUsers, Team: cfg.SlackTeam, Logger: log, Now: now, OnBlocked: onBlocked,
+		}, measure(engine, metrics, prep.Slack))
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			return err
+		}
+		platforms[prep.Slack] = sl
+		metrics.WatchSender(string(prep.Slack), func() ops.SenderStats {
+			st := sl.Stats()
+			return ops.SenderStats{Queued: st.Queued, Sent: int64(st.Sent), TooManyRequests: int64(st.TooManyRequests), Retries: int64(st.Retries), Dropped: int64(st.Dropped)}
+		})
+	}
+	pushTo := map[prep.Platform]schedule.Deliverer{}
+	checks := map[string]ops.Check{
+		"database": func(context.Context) error { return store.View(func(prep.Tx) error { return nil }) },
+	}
+	for p, pl := range platforms {
+		router.add(p, pl)
+		pushTo[p] = pl
+		checks[string(p)] = func(context.Context) error {
+			if !pl.Ready() {
+				return errors.New("not connected")
+			}
+			return nil
+		}
+	}
 	metrics.WatchGauge("prepbot_due_cards", "Card states due now over all users.", func() float64 {
 		n, err := store.DueCount(now())
 		if err != nil {
@@ -72,15 +109,7 @@ func runChat(ctx context.Context, cfg config.Config, env IO, log *slog.Logger, s
 		return float64(n)
 	})
 	if cfg.HTTPAddr != "" && cfg.HTTPAddr != "off" {
-		srv, err := ops.Listen(cfg.HTTPAddr, metrics, map[string]ops.Check{
-			"database": func(context.Context) error { return store.View(func(prep.Tx) error { return nil }) },
-			"telegram": func(context.Context) error {
-				if !tg.Ready() {
-					return errors.New("not connected")
-				}
-				return nil
-			},
-		}, log)
+		srv, err := ops.Listen(cfg.HTTPAddr, metrics, checks, log)
 		if err != nil {
 			return err
 		}
@@ -93,7 +122,7 @@ func runChat(ctx context.Context, cfg config.Config, env IO, log *slog.Logger, s
 	}
 
 	sched := schedule.New(log)
-	push := schedule.PushJob(engine, map[prep.Platform]schedule.Deliverer{prep.Telegram: tg}, log)
+	push := schedule.PushJob(engine, pushTo, log)
 	if err := sched.Add(env.pushSpec(), "push", push); err != nil {
 		return err
 	}
@@ -121,12 +150,31 @@ func runChat(ctx context.Context, cfg config.Config, env IO, log *slog.Logger, s
 	// Pushes missed while the bot was down go out now, not at the first tick.
 	go push(ctx)
 
-	runErr := tg.Run(ctx)
+	var wg sync.WaitGroup
+	errs := make(chan error, len(platforms))
+	runCtx, stopAll := context.WithCancel(ctx)
+	defer stopAll()
+	for p, pl := range platforms {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := pl.Run(runCtx); err != nil {
+				errs <- fmt.Errorf("%s: %w", p, err)
+				stopAll() // one platform failing stops the process: a supervisor restarts it whole
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
 	stopCtx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 	defer cancel()
 	if err := sched.Stop(stopCtx); err != nil {
 		log.Error("shutdown", "err", err)
 	}
 	log.Info("stopped")
-	return runErr
+	var all []error
+	for err := range errs {
+		all = append(all, err)
+	}
+	return errors.Join(all...)
 }

@@ -203,7 +203,7 @@ func run(ctx context.Context, args []string, env IO) error {
 	if err != nil {
 		return err
 	}
-	terminalMode := cfg.TelegramToken == ""
+	terminalMode := !cfg.ChatMode()
 	log := newLogger(cfg, env.Err, terminalMode)
 	lib, err := loadLibrary(cfg.Content, env.Err)
 	if err != nil {

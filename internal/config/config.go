@@ -46,6 +46,15 @@ type Config struct {
 	TelegramWebhookListen string
 	TelegramWebhookSecret string
 	AllowedUsers          []string // Telegram user ids or @usernames; empty = open
+
+	SlackBotToken      string
+	SlackAppToken      string
+	SlackSigningSecret string
+	SlackListen        string // HTTP mode's address; "" = Socket Mode
+	SlackAPI           string
+	SlackCommand       string
+	SlackAllowedUsers  []string
+	SlackTeam          string
 }
 
 // Var is one configurable setting: its environment variable, its flag, its
@@ -100,6 +109,22 @@ func Vars() []Var {
 			set: func(c *Config, v string) error { c.TelegramWebhookSecret = v; return nil }, get: func(c *Config) string { return redact(c.TelegramWebhookSecret) }},
 		{Env: "PREPBOT_ALLOWED_USERS", Flag: "allowed-users", Default: "(everyone)", Usage: "comma-separated Telegram user ids or @usernames allowed to use the bot",
 			set: func(c *Config, v string) error { c.AllowedUsers = splitList(v); return nil }, get: func(c *Config) string { return strings.Join(c.AllowedUsers, ",") }},
+		{Env: "PREPBOT_SLACK_BOT_TOKEN", Flag: "slack-bot-token", Default: "", Usage: "the app's Bot User OAuth Token (xoxb-…); turns Slack on",
+			set: func(c *Config, v string) error { c.SlackBotToken = v; return nil }, get: func(c *Config) string { return redact(c.SlackBotToken) }},
+		{Env: "PREPBOT_SLACK_APP_TOKEN", Flag: "slack-app-token", Default: "", Usage: "Socket Mode: an app-level token (xapp-…) with connections:write",
+			set: func(c *Config, v string) error { c.SlackAppToken = v; return nil }, get: func(c *Config) string { return redact(c.SlackAppToken) }},
+		{Env: "PREPBOT_SLACK_SIGNING_SECRET", Flag: "slack-signing-secret", Default: "", Usage: "HTTP mode: the app's signing secret, to verify Slack's requests",
+			set: func(c *Config, v string) error { c.SlackSigningSecret = v; return nil }, get: func(c *Config) string { return redact(c.SlackSigningSecret) }},
+		{Env: "PREPBOT_SLACK_LISTEN", Flag: "slack-listen", Default: "(Socket Mode)", Usage: "HTTP mode: address serving /slack/events, /slack/interactive and /slack/commands",
+			set: func(c *Config, v string) error { c.SlackListen = v; return nil }, get: func(c *Config) string { return c.SlackListen }},
+		{Env: "PREPBOT_SLACK_API", Flag: "slack-api", Default: "https://slack.com/api/", Usage: "Slack Web API base URL (tests, Enterprise proxies)",
+			set: func(c *Config, v string) error { c.SlackAPI = v; return nil }, get: func(c *Config) string { return c.SlackAPI }},
+		{Env: "PREPBOT_SLACK_COMMAND", Flag: "slack-command", Default: "/prep", Usage: "the slash command the app defines",
+			set: func(c *Config, v string) error { c.SlackCommand = v; return nil }, get: func(c *Config) string { return c.SlackCommand }},
+		{Env: "PREPBOT_SLACK_ALLOWED_USERS", Flag: "slack-allowed-users", Default: "(everyone)", Usage: "comma-separated Slack member ids (U…) allowed to use the bot",
+			set: func(c *Config, v string) error { c.SlackAllowedUsers = splitList(v); return nil }, get: func(c *Config) string { return strings.Join(c.SlackAllowedUsers, ",") }},
+		{Env: "PREPBOT_SLACK_TEAM", Flag: "slack-team", Default: "(any)", Usage: "only this workspace id (T…) may use the bot",
+			set: func(c *Config, v string) error { c.SlackTeam = v; return nil }, get: func(c *Config) string { return c.SlackTeam }},
 	}
 }
 
@@ -121,6 +146,7 @@ func Defaults(getenv func(string) string) Config {
 		ReviewsPerDay:         200,
 		TelegramAPI:           "https://api.telegram.org",
 		TelegramWebhookListen: ":8443",
+		SlackCommand:          "/prep",
 	}
 }
 
@@ -297,8 +323,28 @@ func (c Config) Validate() error {
 			bad("PREPBOT_ALLOWED_USERS", "entries must be numeric Telegram user ids or @usernames, got %q", u)
 		}
 	}
+	if c.SlackBotToken != "" {
+		if !strings.HasPrefix(c.SlackBotToken, "xoxb-") {
+			bad("PREPBOT_SLACK_BOT_TOKEN", "must be a bot token starting xoxb-")
+		}
+		switch {
+		case c.SlackListen == "" && !strings.HasPrefix(c.SlackAppToken, "xapp-"):
+			bad("PREPBOT_SLACK_APP_TOKEN", "must be an app-level token starting xapp- for Socket Mode (or set PREPBOT_SLACK_LISTEN for HTTP mode)")
+		case c.SlackListen != "" && c.SlackSigningSecret == "":
+			bad("PREPBOT_SLACK_SIGNING_SECRET", "is required in HTTP mode (PREPBOT_SLACK_LISTEN is set)")
+		}
+		if c.SlackAPI != "" {
+			if u, err := url.Parse(c.SlackAPI); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+				bad("PREPBOT_SLACK_API", "must be an http(s) URL such as https://slack.com/api/, got %q", c.SlackAPI)
+			}
+		}
+	}
 	return errors.Join(errs...)
 }
+
+// ChatMode reports whether a chat platform is configured; otherwise
+// prepbot runs the terminal coach.
+func (c Config) ChatMode() bool { return c.TelegramToken != "" || c.SlackBotToken != "" }
 
 // Defaults for new users, as the engine takes them.
 func (c Config) UserDefaults() prep.Settings {
