@@ -50,6 +50,7 @@ type Engine struct {
 	charts    Charts
 	onReviews func(n int)
 	store     Store
+	commits   *groupCommit
 	lib       *Library
 	now       func() time.Time
 	defaults  Settings
@@ -77,7 +78,7 @@ func NewEngine(cfg EngineConfig) (*Engine, error) {
 	if cfg.GradeWait <= 0 {
 		cfg.GradeWait = defaultGradeWait
 	}
-	return &Engine{store: cfg.Store, lib: cfg.Library, now: cfg.Now, defaults: cfg.Defaults, termZone: cfg.TerminalZone, log: cfg.Logger,
+	return &Engine{store: cfg.Store, commits: &groupCommit{store: cfg.Store}, lib: cfg.Library, now: cfg.Now, defaults: cfg.Defaults, termZone: cfg.TerminalZone, log: cfg.Logger,
 		graders: cfg.Graders, deliver: cfg.Deliver, gradeWait: cfg.GradeWait, charts: cfg.Charts, onReviews: cfg.OnReviews}, nil
 }
 
@@ -96,7 +97,7 @@ func (e *Engine) Handle(ctx context.Context, ev Event) []Reply {
 	var job *attemptJob
 	var later []func(context.Context) []Reply
 	recorded := 0
-	err := e.store.Update(func(tx Tx) error {
+	err := e.commits.update(func(tx Tx) error {
 		replies, job, later, recorded = nil, nil, nil, 0
 		if ev.Delivery != "" {
 			seen, err := tx.Deliver(ev.Delivery, now)

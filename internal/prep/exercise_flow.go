@@ -210,7 +210,7 @@ func (e *Engine) gradeAndApply(job *attemptJob) []Reply {
 	}
 	var replies []Reply
 	recorded := 0
-	uerr := e.store.Update(func(tx Tx) error {
+	uerr := e.commits.update(func(tx Tx) error {
 		replies, recorded = nil, 0
 		c, err := e.open(tx, job.via, "", e.now())
 		if err != nil {

@@ -127,7 +127,7 @@ func (e *Engine) Due(ctx context.Context, want func(UserKey) bool) ([]Push, erro
 // wake handles one user's due wake-up in one transaction.
 func (e *Engine) wake(key UserKey, now time.Time) (Push, error) {
 	push := Push{User: key}
-	err := e.store.Update(func(tx Tx) error {
+	err := e.commits.update(func(tx Tx) error {
 		push.Replies = nil
 		c, err := e.open(tx, key, "", now)
 		if err != nil {
@@ -252,7 +252,7 @@ func (c *conv) scheduleNudge() error {
 // MarkInactive records that the user blocked the bot: no more pushes until
 // they write again.
 func (e *Engine) MarkInactive(ctx context.Context, key UserKey) error {
-	return e.store.Update(func(tx Tx) error {
+	return e.commits.update(func(tx Tx) error {
 		u, err := tx.User(key)
 		if errors.Is(err, ErrNotFound) {
 			return nil

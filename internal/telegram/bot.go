@@ -53,9 +53,12 @@ type Bot struct {
 	lastGood atomic.Int64 // unix nanoseconds of the last good getUpdates, never reset (metrics)
 	hookUp   atomic.Bool
 
-	mu       sync.Mutex
-	refused  map[int64]time.Time // strangers, when last refused
-	handling sync.Mutex          // one update at a time, in order
+	mu      sync.Mutex
+	refused map[int64]time.Time // strangers, when last refused
+	// lanes keep one user's updates in order while different users' are
+	// handled at once: an update takes the lane of its sender (striped,
+	// so memory stays bounded however many users write).
+	lanes [laneCount]sync.Mutex
 }
 
 // New checks the options, waits for the Bot API to answer getMe (retrying

@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
@@ -83,21 +84,69 @@ func (b *Bot) poll(ctx context.Context) error {
 		bo.reset()
 		b.lastPoll.Store(b.opts.Now().UnixNano())
 		b.lastGood.Store(b.opts.Now().UnixNano())
+		b.handleBatch(ctx, updates)
+		// The offset moves once the whole batch is handled (and each
+		// update's effect committed). An update below the offset is one
+		// Telegram redelivered; it was handled again (harmlessly) but must
+		// not move the offset back.
+		moved := false
 		for _, u := range updates {
-			b.handle(ctx, u)
-			// An update below the offset is one Telegram redelivered; it
-			// was handled again (harmlessly) but must not move the offset
-			// back.
 			if next := int64(u.UpdateID) + 1; next > offset {
-				offset = next
-				b.saveOffset(offset)
+				offset, moved = next, true
 			}
-			if ctx.Err() != nil {
-				return nil
-			}
+		}
+		if moved {
+			b.saveOffset(offset)
+		}
+		if ctx.Err() != nil {
+			return nil
 		}
 	}
 	return nil
+}
+
+// laneCount is how many users' updates may be in hand at once.
+const laneCount = 64
+
+// sender is the Telegram id whose updates must stay in order: the user who
+// wrote or pressed, else the chat.
+func sender(u tgbotapi.Update) int64 {
+	switch {
+	case u.Message != nil && u.Message.From != nil:
+		return u.Message.From.ID
+	case u.CallbackQuery != nil && u.CallbackQuery.From != nil:
+		return u.CallbackQuery.From.ID
+	case u.MyChatMember != nil:
+		return u.MyChatMember.Chat.ID
+	}
+	return int64(u.UpdateID)
+}
+
+// handleBatch handles one getUpdates batch: each sender's updates in order,
+// different senders' at the same time, so a slow event (an exercise being
+// graded) holds up only its own user, and the engine can commit many
+// users' events in one transaction. It returns when all are handled.
+func (b *Bot) handleBatch(ctx context.Context, updates []tgbotapi.Update) {
+	bySender := map[int64][]tgbotapi.Update{}
+	var order []int64
+	for _, u := range updates {
+		s := sender(u)
+		if _, ok := bySender[s]; !ok {
+			order = append(order, s)
+		}
+		bySender[s] = append(bySender[s], u)
+	}
+	var wg sync.WaitGroup
+	for _, s := range order {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for _, u := range bySender[s] {
+				b.handle(ctx, u)
+			}
+		}()
+	}
+	wg.Wait()
 }
 
 func (b *Bot) getUpdates(ctx context.Context, offset int64) ([]tgbotapi.Update, error) {
@@ -309,11 +358,12 @@ type target struct {
 }
 
 // handle turns one update into an event for the coach and queues the
-// replies. Updates are handled one at a time, in order, and the one in
-// hand is finished even when ctx is cancelled.
+// replies. One sender's updates are handled one at a time, in order (their
+// lane), and the one in hand is finished even when ctx is cancelled.
 func (b *Bot) handle(ctx context.Context, u tgbotapi.Update) {
-	b.handling.Lock()
-	defer b.handling.Unlock()
+	lane := &b.lanes[uint64(sender(u))%laneCount]
+	lane.Lock()
+	defer lane.Unlock()
 	ctx = context.WithoutCancel(ctx)
 	delivery := "telegram:" + strconv.Itoa(u.UpdateID)
 	switch {
