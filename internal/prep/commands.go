@@ -95,6 +95,10 @@ func (c *conv) start() error {
 		Plain("\n\nHow it works: /ask shows a question. Think of the answer, or type it; then tap ").Bold("Show answer").
 		Plain(" and rate how well you recalled it: ").Bold("Again, Hard, Good or Easy").
 		Plain(". Each button shows when you will see the card next.")
+	if n := len(lib.Exercises); n > 0 {
+		text = text.Plain(fmt.Sprintf("\n\n/sql gives you one of %d SQL exercises to solve; I run your query and grade it.", n))
+	}
+	text = text.Plain("\n\nTell me your interview date with /interview and I'll remind you of your checklists at the right moments and aim your reviews at that day. /stats shows your progress.")
 	if c.u.Key.Platform() == Terminal || c.u.Onboarded {
 		c.send(text, []Button{{Label: "Ask me a question", Data: "/ask"}, {Label: "Topics", Data: "/topics"}, {Label: "Help", Data: "/help"}})
 		return nil
