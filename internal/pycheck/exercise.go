@@ -1,0 +1,579 @@
+package pycheck
+
+import (
+	"bytes"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/yuin/goldmark"
+	"github.com/yuin/goldmark/ast"
+	"github.com/yuin/goldmark/text"
+
+	"github.com/prepbot/prepbot/internal/prep"
+)
+
+// Difficulty ranks exercises; files are ordered from easy to hard.
+type Difficulty uint8
+
+// Difficulties, in the order a learner meets them.
+const (
+	Easy Difficulty = iota + 1
+	Medium
+	Hard
+)
+
+// String names the difficulty as exercise files write it.
+func (d Difficulty) String() string {
+	switch d {
+	case Easy:
+		return "easy"
+	case Medium:
+		return "medium"
+	case Hard:
+		return "hard"
+	}
+	return fmt.Sprintf("Difficulty(%d)", uint8(d))
+}
+
+// Code is a block of Python from an exercise file, and where it is written:
+// Pos is the line of its opening ``` fence, so the code's line n is at
+// Pos.Line+n.
+type Code struct {
+	Source string
+	Pos    prep.Position
+}
+
+// WrongAnswer is a plausible mistake documented in the exercise file: Lint
+// and the tests check that the grader rejects it as ❌ Wrong.
+type WrongAnswer struct {
+	Code string
+	Why  string // the paragraph before it, if any: what the mistake is
+	Pos  prep.Position
+}
+
+// Exercise is a Python exercise as its file defines it. It is the Spec of a
+// prep.Exercise of kind prep.PythonExercise.
+type Exercise struct {
+	ID         string
+	Title      string
+	Topic      string
+	Difficulty Difficulty
+	// Task is the task as written; the prompt adds the starter code.
+	Task prep.RichText
+	// Starter is the code the learner starts from: the signature to keep.
+	Starter Code
+	// Tests are the hidden tests: Python statements run after the
+	// learner's code, in its namespace. Each top-level assert is a test.
+	Tests Code
+	// Solution is the reference solution, which must pass the tests.
+	Solution Code
+	Hints    []string
+	Wrong    []WrongAnswer
+	Source   prep.Position
+}
+
+// Section names of an exercise file, lower case.
+const (
+	secTask    = "task"
+	secStarter = "starter"
+	secTests   = "tests"
+	secSol     = "solution"
+	secHints   = "hints"
+	secWrong   = "wrong answers"
+)
+
+var knownSections = []string{secTask, secStarter, secTests, secSol, secHints, secWrong}
+
+// Metadata keys of the list under the title.
+const (
+	keyTopic      = "topic"
+	keyDifficulty = "difficulty"
+	keyID         = "id"
+)
+
+// idPrefix marks Python exercise IDs in the card-state namespace they share
+// with cards and SQL exercises.
+const idPrefix = "py-"
+
+// maxIDLen keeps IDs inside chat buttons (64 bytes of callback data), as
+// card IDs are kept.
+const maxIDLen = 32
+
+// Parse reads one exercise file. name is used in positions and, unless the
+// file sets an id, for the exercise's ID. It runs no Python: Lint does
+// that. The exercise is nil when any problem is an Error.
+func Parse(name string, src []byte) (*Exercise, prep.Problems) {
+	p := &parser{name: name}
+	ex := p.parse(src)
+	p.probs.Sort()
+	if p.probs.HasErrors() {
+		return nil, p.probs
+	}
+	return ex, p.probs
+}
+
+type parser struct {
+	name       string
+	src        []byte
+	lineStarts []int
+	probs      prep.Problems
+}
+
+func (p *parser) errorf(line int, format string, args ...any) {
+	p.probs = append(p.probs, prep.Problem{Pos: p.pos(line), Severity: prep.Error, Message: fmt.Sprintf(format, args...)})
+}
+
+func (p *parser) warnf(line int, format string, args ...any) {
+	p.probs = append(p.probs, prep.Problem{Pos: p.pos(line), Severity: prep.Warning, Message: fmt.Sprintf(format, args...)})
+}
+
+func (p *parser) pos(line int) prep.Position { return prep.Position{File: p.name, Line: line} }
+
+func (p *parser) parse(src []byte) *Exercise {
+	src = bytes.ReplaceAll(src, []byte("\r\n"), []byte("\n"))
+	src = bytes.ReplaceAll(src, []byte("\r"), []byte("\n"))
+	if !utf8.Valid(src) {
+		p.errorf(1+bytes.Count(src[:validPrefix(src)], []byte("\n")), "the file is not valid UTF-8 text; save it as UTF-8")
+		return nil
+	}
+	src = bytes.TrimPrefix(src, []byte("\xef\xbb\xbf"))
+	src = bytes.ReplaceAll(src, []byte("\x00"), []byte("\uFFFD"))
+	p.src = src
+	p.lineStarts = []int{0}
+	for i, c := range src {
+		if c == '\n' {
+			p.lineStarts = append(p.lineStarts, i+1)
+		}
+	}
+	doc := goldmark.New().Parser().Parse(text.NewReader(src))
+
+	ex := &Exercise{ID: idFromName(p.name), Source: p.pos(1)}
+	var (
+		meta     = map[string]metaValue{}
+		sections = map[string]int{} // name → line of its heading
+		current  = ""               // section being read; "" before the first ##
+		titled   = false
+	)
+	for n := doc.FirstChild(); n != nil; n = n.NextSibling() {
+		line := p.blockLine(n)
+		if h, ok := n.(*ast.Heading); ok && h.Level <= 2 {
+			title := strings.TrimSpace(p.plain(h))
+			if h.Level == 1 {
+				if titled {
+					p.errorf(line, "an exercise file has one # title; use ## for its sections (%s)", strings.Join(knownSections, ", "))
+					continue
+				}
+				titled = true
+				ex.Title = title
+				ex.Source = p.pos(line)
+				if title == "" {
+					p.errorf(line, "the # title is empty: name the exercise, e.g. \"# De-duplicate, keeping order\"")
+				}
+				continue
+			}
+			name := strings.ToLower(title)
+			if !slices.Contains(knownSections, name) {
+				p.errorf(line, "unknown section %q; the sections are: %s", title, strings.Join(knownSections, ", "))
+				current = "?"
+				continue
+			}
+			if first, dup := sections[name]; dup {
+				p.errorf(line, "a second %q section (the first is at line %d)", title, first)
+				current = "?"
+				continue
+			}
+			sections[name] = line
+			current = name
+			continue
+		}
+		switch current {
+		case "":
+			p.metadata(n, meta)
+		case "?":
+			// The section's heading was reported; its body is not read.
+		case secTask:
+			ex.Task = append(ex.Task, p.block(n)...)
+		case secStarter:
+			p.codeInto(n, secStarter, &ex.Starter)
+		case secTests:
+			p.codeInto(n, secTests, &ex.Tests)
+		case secSol:
+			p.codeInto(n, secSol, &ex.Solution)
+		case secHints:
+			p.hints(n, ex)
+		case secWrong:
+			p.wrong(n, ex)
+		}
+	}
+	if !titled {
+		p.errorf(1, "no # title: an exercise file starts with one, e.g. \"# De-duplicate, keeping order\"")
+	}
+	ex.Task = trimRich(ex.Task)
+	for _, s := range []string{secTask, secStarter, secTests, secSol} {
+		if _, ok := sections[s]; !ok {
+			p.errorf(1, "no \"## %s\" section", titleCase(s))
+		}
+	}
+	if line, ok := sections[secTask]; ok && len(ex.Task) == 0 {
+		p.errorf(line, "the task is empty")
+	}
+	if line, ok := sections[secStarter]; ok && ex.Starter.Source == "" {
+		p.errorf(line, "the starter section needs a ```python block with the function or class to complete")
+	}
+	if line, ok := sections[secTests]; ok && ex.Tests.Source == "" {
+		p.errorf(line, "the tests section needs a ```python block of assert statements")
+	} else if ok && !hasAssert(ex.Tests.Source) {
+		p.errorf(ex.Tests.Pos.Line, "the tests have no top-level assert statement, so every answer would pass; write checks such as \"assert f(1) == 2\"")
+	}
+	if line, ok := sections[secSol]; ok && ex.Solution.Source == "" {
+		p.errorf(line, "the solution section needs a ```python block with the reference solution")
+	}
+	p.applyMeta(ex, meta)
+	return ex
+}
+
+// hasAssert reports whether code has an assert statement at the top level,
+// which the harness counts as a test. It only looks at line starts: the
+// harness's own parse is the real check, run by Lint.
+func hasAssert(code string) bool {
+	for line := range strings.Lines(code) {
+		if strings.HasPrefix(line, "assert ") || strings.HasPrefix(line, "assert(") {
+			return true
+		}
+	}
+	return false
+}
+
+// metaValue is one "key: value" item of the metadata list.
+type metaValue struct {
+	value string
+	line  int
+}
+
+// metadata reads the list of "key: value" items between the title and the
+// first section.
+func (p *parser) metadata(n ast.Node, meta map[string]metaValue) {
+	list, ok := n.(*ast.List)
+	if !ok {
+		if p.isComment(n) {
+			return
+		}
+		p.errorf(p.blockLine(n), "only a list of \"- key: value\" items (%s, %s, %s) belongs between the title and the first ## section",
+			keyTopic, keyDifficulty, keyID)
+		return
+	}
+	for item := list.FirstChild(); item != nil; item = item.NextSibling() {
+		line := p.blockLine(item)
+		key, value, found := strings.Cut(strings.TrimSpace(p.plain(item)), ":")
+		key, value = strings.ToLower(strings.TrimSpace(key)), strings.TrimSpace(value)
+		if !found || key == "" {
+			p.errorf(line, "a metadata item is written \"- key: value\", e.g. \"- topic: Generators\"")
+			continue
+		}
+		switch key {
+		case keyTopic, keyDifficulty, keyID:
+		default:
+			p.errorf(line, "unknown metadata key %q; the keys are %s, %s and %s", key, keyTopic, keyDifficulty, keyID)
+			continue
+		}
+		if first, dup := meta[key]; dup {
+			p.errorf(line, "%q is set twice (first at line %d)", key, first.line)
+			continue
+		}
+		meta[key] = metaValue{value: value, line: line}
+	}
+}
+
+func (p *parser) applyMeta(ex *Exercise, meta map[string]metaValue) {
+	if m, ok := meta[keyTopic]; !ok || m.value == "" {
+		p.errorf(lineOr(m.line, ex.Source.Line), "no topic: add \"- topic: ...\" under the title, e.g. \"- topic: Generators\"")
+	} else {
+		ex.Topic = m.value
+	}
+	if m, ok := meta[keyDifficulty]; !ok {
+		p.errorf(ex.Source.Line, "no difficulty: add \"- difficulty: easy\" (or medium, or hard) under the title")
+	} else {
+		switch strings.ToLower(m.value) {
+		case "easy":
+			ex.Difficulty = Easy
+		case "medium":
+			ex.Difficulty = Medium
+		case "hard":
+			ex.Difficulty = Hard
+		default:
+			p.errorf(m.line, "difficulty %q: write easy, medium or hard", m.value)
+		}
+	}
+	if m, ok := meta[keyID]; ok {
+		if msg := validID(m.value); msg != "" {
+			p.errorf(m.line, "%s", msg)
+		} else {
+			ex.ID = m.value
+		}
+	} else if msg := validID(ex.ID); msg != "" {
+		p.errorf(ex.Source.Line, "the id made from the file name, %q: %s; rename the file or set \"- id: py-...\"", ex.ID, msg)
+	}
+}
+
+// validID explains what is wrong with an exercise ID, or returns "".
+func validID(id string) string {
+	if !strings.HasPrefix(id, idPrefix) || len(id) == len(idPrefix) {
+		return fmt.Sprintf("id %q must start with %q and name the exercise", id, idPrefix)
+	}
+	if len(id) > maxIDLen {
+		return fmt.Sprintf("id %q is longer than %d characters (it travels inside chat buttons)", id, maxIDLen)
+	}
+	for _, r := range id {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.') {
+			return fmt.Sprintf("id %q may hold only a-z, 0-9, '-', '_' and '.'", id)
+		}
+	}
+	return ""
+}
+
+// idFromName makes an exercise's ID from its file name: "py-" and a slug of
+// the name without its ".md" and without a leading number, so that
+// renumbering files to reorder them keeps every learner's progress.
+func idFromName(name string) string {
+	base := name[strings.LastIndexAny(name, `/\`)+1:]
+	base = strings.TrimSuffix(base, ".md")
+	trimmed := strings.TrimLeft(base, "0123456789")
+	if trimmed != base {
+		trimmed = strings.TrimLeft(trimmed, "-_. ")
+	}
+	if trimmed != "" {
+		base = trimmed
+	}
+	var b strings.Builder
+	gap := false
+	for _, r := range strings.ToLower(base) {
+		if r < 128 && (unicode.IsLetter(r) || unicode.IsDigit(r)) {
+			if gap && b.Len() > 0 {
+				b.WriteByte('-')
+			}
+			gap = false
+			b.WriteRune(r)
+			continue
+		}
+		gap = true
+	}
+	return idPrefix + b.String()
+}
+
+// code returns the Python of a fenced code block ("```python", "```py" or a
+// bare "```"), reporting anything else found in a section that holds code.
+func (p *parser) code(n ast.Node, section string) (string, bool) {
+	line := p.blockLine(n)
+	switch b := n.(type) {
+	case *ast.FencedCodeBlock:
+		lang := strings.ToLower(string(b.Language(p.src)))
+		if !isPythonLang(lang) {
+			p.errorf(line, "a ```%s block in the %s section: write Python in a ```python block", lang, section)
+			return "", false
+		}
+		code := strings.TrimRight(p.lines(b.Lines()), " \t\n")
+		if strings.TrimSpace(code) == "" {
+			p.errorf(line, "an empty code block in the %s section", section)
+			return "", false
+		}
+		return code + "\n", true
+	case *ast.CodeBlock:
+		p.errorf(line, "an indented code block in the %s section: fence Python with ```python ... ```", section)
+	default:
+		if !p.isComment(n) {
+			p.warnf(line, "only ```python blocks are read in the %s section; this text is ignored", section)
+		}
+	}
+	return "", false
+}
+
+// isPythonLang tells whether a code fence's info string names Python (or
+// nothing, which means Python in a Python exercise).
+func isPythonLang(lang string) bool {
+	switch lang {
+	case "", "python", "py", "python3", "py3":
+		return true
+	}
+	return false
+}
+
+// codeInto reads the one code block of a section.
+func (p *parser) codeInto(n ast.Node, section string, c *Code) {
+	line := p.blockLine(n)
+	src, ok := p.code(n, section)
+	if !ok {
+		return
+	}
+	if c.Source != "" {
+		p.errorf(line, "a second code block in the %s section (the first is at line %d); put all of its code in one block", section, c.Pos.Line)
+		return
+	}
+	*c = Code{Source: src, Pos: p.pos(line)}
+}
+
+// hints reads the hint list: each item is one hint, shown one at a time.
+func (p *parser) hints(n ast.Node, ex *Exercise) {
+	list, ok := n.(*ast.List)
+	if !ok {
+		if !p.isComment(n) {
+			p.warnf(p.blockLine(n), "only a list belongs in the hints section, one hint per item; this is ignored")
+		}
+		return
+	}
+	for item := list.FirstChild(); item != nil; item = item.NextSibling() {
+		if h := strings.TrimSpace(trimRich(p.block(item)).String()); h != "" {
+			ex.Hints = append(ex.Hints, h)
+		} else {
+			p.errorf(p.blockLine(item), "an empty hint")
+		}
+	}
+}
+
+// wrong reads a wrong answer: a code block, optionally after a paragraph
+// that says what the mistake is.
+func (p *parser) wrong(n ast.Node, ex *Exercise) {
+	if para, ok := n.(*ast.Paragraph); ok {
+		if _, ok := para.NextSibling().(*ast.FencedCodeBlock); ok {
+			return // read with the code block that follows
+		}
+		p.warnf(p.blockLine(n), "text in the wrong answers section is read only right before a ```python block; this is ignored")
+		return
+	}
+	line := p.blockLine(n)
+	src, ok := p.code(n, secWrong)
+	if !ok {
+		return
+	}
+	w := WrongAnswer{Code: src, Pos: p.pos(line)}
+	if para, ok := n.PreviousSibling().(*ast.Paragraph); ok {
+		w.Why = strings.TrimSpace(trimRich(p.block(para)).String())
+	}
+	ex.Wrong = append(ex.Wrong, w)
+}
+
+func (p *parser) isComment(n ast.Node) bool {
+	h, ok := n.(*ast.HTMLBlock)
+	if !ok {
+		return false
+	}
+	s := strings.TrimSpace(p.lines(h.Lines()))
+	if h.HasClosure() {
+		s += string(h.ClosureLine.Value(p.src))
+	}
+	s = strings.TrimSpace(s)
+	return strings.HasPrefix(s, "<!--") && strings.HasSuffix(s, "-->")
+}
+
+// lines joins the source lines of a block.
+func (p *parser) lines(lines *text.Segments) string {
+	var b strings.Builder
+	for i := 0; i < lines.Len(); i++ {
+		seg := lines.At(i)
+		b.Write(seg.Value(p.src))
+	}
+	return b.String()
+}
+
+// plain is the text of a node without markup.
+func (p *parser) plain(n ast.Node) string {
+	var b strings.Builder
+	_ = ast.Walk(n, func(c ast.Node, entering bool) (ast.WalkStatus, error) {
+		if !entering {
+			return ast.WalkContinue, nil
+		}
+		switch t := c.(type) {
+		case *ast.Text:
+			b.Write(t.Segment.Value(p.src))
+			if t.SoftLineBreak() || t.HardLineBreak() {
+				b.WriteByte(' ')
+			}
+		case *ast.String:
+			b.Write(t.Value)
+		case *ast.CodeSpan:
+			for g := t.FirstChild(); g != nil; g = g.NextSibling() {
+				if tx, ok := g.(*ast.Text); ok {
+					b.Write(tx.Segment.Value(p.src))
+				}
+			}
+			return ast.WalkSkipChildren, nil
+		}
+		return ast.WalkContinue, nil
+	})
+	return b.String()
+}
+
+// blockLine is the 1-based line where a block starts.
+func (p *parser) blockLine(n ast.Node) int {
+	// A block without text of its own (an empty list item) is placed
+	// after its neighbour, which could be past the end: keep it in.
+	return min(p.guessLine(n), len(p.lineStarts))
+}
+
+func (p *parser) guessLine(n ast.Node) int {
+	if f, ok := n.(*ast.FencedCodeBlock); ok {
+		if f.Info != nil {
+			return p.line(f.Info.Segment.Start)
+		}
+		if f.Lines().Len() > 0 {
+			return max(1, p.line(f.Lines().At(0).Start)-1)
+		}
+	}
+	off := -1
+	_ = ast.Walk(n, func(c ast.Node, entering bool) (ast.WalkStatus, error) {
+		if !entering {
+			return ast.WalkContinue, nil
+		}
+		if t, ok := c.(*ast.Text); ok {
+			off = t.Segment.Start
+			return ast.WalkStop, nil
+		}
+		if c.Type() == ast.TypeBlock && c.Lines().Len() > 0 {
+			off = c.Lines().At(0).Start
+			return ast.WalkStop, nil
+		}
+		return ast.WalkContinue, nil
+	})
+	if off >= 0 {
+		return p.line(off)
+	}
+	if prev := n.PreviousSibling(); prev != nil {
+		return p.guessLine(prev) + 1
+	}
+	if parent := n.Parent(); parent != nil && parent.Kind() != ast.KindDocument {
+		return p.guessLine(parent)
+	}
+	return 1
+}
+
+func (p *parser) line(offset int) int {
+	return sort.Search(len(p.lineStarts), func(i int) bool { return p.lineStarts[i] > offset })
+}
+
+func validPrefix(src []byte) int {
+	for i := 0; i < len(src); {
+		r, size := utf8.DecodeRune(src[i:])
+		if r == utf8.RuneError && size <= 1 {
+			return i
+		}
+		i += size
+	}
+	return len(src)
+}
+
+func titleCase(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+func lineOr(line, fallback int) int {
+	if line > 0 {
+		return line
+	}
+	return fallback
+}

