@@ -3,6 +3,13 @@
 # Run:   docker run -it -v prepbot-data:/data prepbot            (terminal coach)
 #        docker run -d -e PREPBOT_TELEGRAM_TOKEN=... -v prepbot-data:/data prepbot
 
+# The Python-exercise interpreter: fetched from npm and checked against its
+# pinned SHA-256 by the project's own script.
+FROM node:20-bookworm-slim AS python
+WORKDIR /src
+COPY scripts/fetch-python-wasm scripts/
+RUN bash scripts/fetch-python-wasm /out/python.wasm
+
 FROM golang:1.26-bookworm AS build
 WORKDIR /src
 COPY go.mod go.sum ./
@@ -15,9 +22,15 @@ RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/prepbot ./cmd/prep
 
 FROM gcr.io/distroless/static-debian12:nonroot
 COPY --from=build /out/prepbot /usr/local/bin/prepbot
+COPY --from=python /out/python.wasm /opt/prepbot/python.wasm
 COPY --from=build --chown=nonroot:nonroot /out/data /data
-ENV PREPBOT_DB=/data/prepbot.db
+ENV PREPBOT_DB=/data/prepbot.db \
+    PREPBOT_PYTHON_WASM=/opt/prepbot/python.wasm \
+    PREPBOT_PYTHON_CACHE=/data/wazero-cache
 VOLUME ["/data"]
+# /healthz, /readyz and /metrics (listen on all interfaces inside the
+# container: set PREPBOT_HTTP_ADDR=:9464 and publish the port).
+EXPOSE 9464
 USER nonroot:nonroot
 ENTRYPOINT ["/usr/local/bin/prepbot"]
 CMD ["run"]

@@ -1,4 +1,4 @@
-// Package content holds prepbot's decks and SQL exercises, built into the
+// Package content holds prepbot's decks and its SQL and Python exercises, built into the
 // binary so that the bot runs without a content folder. README.md describes
 // both formats; it is embedded too, and markdown.Load skips it.
 package content
@@ -8,7 +8,7 @@ import (
 	"io/fs"
 )
 
-//go:embed *.md exercises/*.md
+//go:embed *.md exercises/*.md exercises/python/*.md
 var decks embed.FS
 
 // FS returns the embedded content folder: every deck and the README, at the
@@ -23,6 +23,16 @@ func Exercises() fs.FS {
 	if err != nil {
 		// fs.Sub fails only on an invalid path, and "exercises" is valid.
 		panic(err)
+	}
+	return sub
+}
+
+// PythonExercises returns the embedded Python exercises, one Markdown file
+// each, at the root, ready for pycheck.Load.
+func PythonExercises() fs.FS {
+	sub, err := fs.Sub(decks, "exercises/python")
+	if err != nil {
+		panic(err) // a valid constant path
 	}
 	return sub
 }

@@ -39,6 +39,7 @@ import (
 	"github.com/prepbot/prepbot/internal/markdown"
 	"github.com/prepbot/prepbot/internal/ops"
 	"github.com/prepbot/prepbot/internal/prep"
+	"github.com/prepbot/prepbot/internal/pycheck"
 	"github.com/prepbot/prepbot/internal/schedule"
 	"github.com/prepbot/prepbot/internal/sqlcheck"
 	"github.com/prepbot/prepbot/internal/terminal"
@@ -145,24 +146,34 @@ func version() string {
 func loadLibrary(dir string, stderr io.Writer) (*prep.Library, error) {
 	var lib *prep.Library
 	var problems prep.Problems
-	var exFS fs.FS
+	var sqlFS, pyFS fs.FS
 	if dir == "" {
 		lib, problems = markdown.Load(content.FS())
-		exFS = content.Exercises()
+		sqlFS, pyFS = content.Exercises(), content.PythonExercises()
 	} else {
 		lib, problems = markdown.LoadDir(dir)
 		if st, err := os.Stat(filepath.Join(dir, "exercises")); err == nil && st.IsDir() {
-			exFS = os.DirFS(filepath.Join(dir, "exercises"))
+			sqlFS = os.DirFS(filepath.Join(dir, "exercises"))
+		}
+		if st, err := os.Stat(filepath.Join(dir, "exercises", "python")); err == nil && st.IsDir() {
+			pyFS = os.DirFS(filepath.Join(dir, "exercises", "python"))
 		}
 	}
 	var exercises []prep.Exercise
-	if exFS != nil {
-		var exProblems prep.Problems
-		exercises, exProblems = sqlcheck.Load(exFS)
+	for _, ex := range []struct {
+		fsys fs.FS
+		dir  string
+		load func(fs.FS) ([]prep.Exercise, prep.Problems)
+	}{{sqlFS, "exercises", sqlcheck.Load}, {pyFS, "exercises/python", pycheck.Load}} {
+		if ex.fsys == nil {
+			continue
+		}
+		loaded, exProblems := ex.load(ex.fsys)
 		for i := range exProblems {
-			exProblems[i].Pos.File = path.Join("exercises", exProblems[i].Pos.File)
+			exProblems[i].Pos.File = path.Join(ex.dir, exProblems[i].Pos.File)
 		}
 		problems = append(problems, exProblems...)
+		exercises = append(exercises, loaded...)
 	}
 	if lib != nil {
 		if err := lib.AddExercises(exercises); err != nil {
@@ -214,13 +225,25 @@ func run(ctx context.Context, args []string, env IO) error {
 		return err
 	}
 	defer store.Close()
+	graders := map[prep.ExerciseKind]prep.Grader{prep.SQLExercise: sqlcheck.NewGrader(sqlcheck.Options{})}
+	// The interpreter compiles in the background; the bot starts at once.
+	py, err := pycheck.New(ctx, pycheck.Options{WasmPath: cfg.PythonWasm, CacheDir: cfg.PythonCache})
+	switch {
+	case errors.Is(err, pycheck.ErrNotInstalled):
+		log.Info("Python exercises are off: the interpreter is not installed (scripts/fetch-python-wasm)", "path", cfg.PythonWasm)
+	case err != nil:
+		return err
+	default:
+		graders[prep.PythonExercise] = py
+		defer py.Close(context.Background())
+	}
 	metrics := ops.NewMetrics()
 	router := &deliverers{}
 	engine, err := prep.NewEngine(prep.EngineConfig{
 		Store: store, Library: lib, Defaults: cfg.UserDefaults(), Now: env.now(),
 		TerminalZone: cfg.TerminalZone(env.Getenv), Logger: log,
 		OnReviews: func(n int) { metrics.Reviews.Add(float64(n)) },
-		Graders:   map[prep.ExerciseKind]prep.Grader{prep.SQLExercise: sqlcheck.NewGrader(sqlcheck.Options{})},
+		Graders:   graders,
 		Charts:    charts{},
 		Deliver:   router.Deliver,
 	})
@@ -288,11 +311,41 @@ func lint(args []string, env IO) error {
 	if err != nil {
 		return err
 	}
-	// Every reference solution must run and return rows on every dataset.
-	problems := sqlcheck.Lint(context.Background(), lib.Exercises)
+	// Every reference solution must run and return rows on every dataset,
+	// and pass its tests.
+	var sqlEx, pyEx []prep.Exercise
+	for _, ex := range lib.Exercises {
+		if ex.Kind == prep.PythonExercise {
+			pyEx = append(pyEx, ex)
+		} else {
+			sqlEx = append(sqlEx, ex)
+		}
+	}
+	problems := sqlcheck.Lint(context.Background(), sqlEx)
 	for i := range problems {
 		problems[i].Pos.File = path.Join("exercises", problems[i].Pos.File)
-		fmt.Fprintln(env.Err, problems[i])
+	}
+	if len(pyEx) > 0 {
+		cfg, _, err := config.Load("prepbot lint", nil, env.Getenv, env.Err)
+		if err != nil {
+			return err
+		}
+		py, err := pycheck.New(context.Background(), pycheck.Options{WasmPath: cfg.PythonWasm, CacheDir: cfg.PythonCache})
+		if errors.Is(err, pycheck.ErrNotInstalled) {
+			fmt.Fprintln(env.Err, "prepbot: Python reference solutions not checked: the interpreter is not installed (scripts/fetch-python-wasm)")
+		} else if err != nil {
+			return err
+		} else {
+			pyProblems := pycheck.Lint(context.Background(), py, pyEx)
+			py.Close(context.Background())
+			for i := range pyProblems {
+				pyProblems[i].Pos.File = path.Join("exercises/python", pyProblems[i].Pos.File)
+			}
+			problems = append(problems, pyProblems...)
+		}
+	}
+	for _, p := range problems {
+		fmt.Fprintln(env.Err, p)
 	}
 	if problems.HasErrors() {
 		return errReported

@@ -365,3 +365,39 @@ func TestSQLExerciseThroughTheTerminal(t *testing.T) {
 		t.Fatalf("the solved-after-a-wrong-result exercise must be one Again review:\n%s", x.stdout)
 	}
 }
+
+func TestPythonExerciseThroughTheTerminal(t *testing.T) {
+	wasm, err := filepath.Abs("../../.cache/python/python.wasm")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(wasm); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("the Python interpreter is missing at %s: CI must run scripts/fetch-python-wasm first", wasm)
+		}
+		t.Skipf("Python interpreter not installed at %s; run scripts/fetch-python-wasm", wasm)
+	}
+	db := filepath.Join(t.TempDir(), "prepbot.db")
+	env := []string{"PREPBOT_DB=" + db, "PREPBOT_USER=ada", "PREPBOT_PYTHON_WASM=" + wasm}
+	script := "/py\n" +
+		"import os; print(sorted(os.environ))\n" +
+		"```python\ndef dedupe(items):\n    seen = set()\n    out = []\n    for x in items:\n        if x not in seen:\n            seen.add(x)\n            out.append(x)\n    return out\n```\n"
+	// The bot's own environment holds a secret; the submitted code, which
+	// prints its environment, must not see it.
+	cmd := exec.Command(binary)
+	cmd.Env = append(cleanEnv(env), "SECRET_PREPBOT_TOKEN=do-not-leak")
+	cmd.Stdin = strings.NewReader(script)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	text := string(out)
+	for _, want := range []string{"🧩 Python", "⚠️ That did not run.", "✅ Correct!", "Good · next in"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("output lacks %q:\n%s", want, text)
+		}
+	}
+	if strings.Contains(text, "SECRET_PREPBOT_TOKEN") || strings.Contains(text, "do-not-leak") {
+		t.Fatalf("the submission saw the bot's environment:\n%s", text)
+	}
+}

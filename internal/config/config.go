@@ -47,6 +47,9 @@ type Config struct {
 	TelegramWebhookSecret string
 	AllowedUsers          []string // Telegram user ids or @usernames; empty = open
 
+	PythonWasm  string // the CPython WASI interpreter for Python exercises
+	PythonCache string // wazero's compilation cache
+
 	SlackBotToken      string
 	SlackAppToken      string
 	SlackSigningSecret string
@@ -109,6 +112,10 @@ func Vars() []Var {
 			set: func(c *Config, v string) error { c.TelegramWebhookSecret = v; return nil }, get: func(c *Config) string { return redact(c.TelegramWebhookSecret) }},
 		{Env: "PREPBOT_ALLOWED_USERS", Flag: "allowed-users", Default: "(everyone)", Usage: "comma-separated Telegram user ids or @usernames allowed to use the bot",
 			set: func(c *Config, v string) error { c.AllowedUsers = splitList(v); return nil }, get: func(c *Config) string { return strings.Join(c.AllowedUsers, ",") }},
+		{Env: "PREPBOT_PYTHON_WASM", Flag: "python-wasm", Default: ".cache/python/python.wasm", Usage: "the CPython 3.12 WASI interpreter for Python exercises (scripts/fetch-python-wasm puts it there)",
+			set: func(c *Config, v string) error { c.PythonWasm = v; return nil }, get: func(c *Config) string { return c.PythonWasm }},
+		{Env: "PREPBOT_PYTHON_CACHE", Flag: "python-cache", Default: "(wazero/ beside the interpreter)", Usage: "compilation cache for the interpreter: start-up in well under a second instead of seconds",
+			set: func(c *Config, v string) error { c.PythonCache = v; return nil }, get: func(c *Config) string { return c.PythonCache }},
 		{Env: "PREPBOT_SLACK_BOT_TOKEN", Flag: "slack-bot-token", Default: "", Usage: "the app's Bot User OAuth Token (xoxb-…); turns Slack on",
 			set: func(c *Config, v string) error { c.SlackBotToken = v; return nil }, get: func(c *Config) string { return redact(c.SlackBotToken) }},
 		{Env: "PREPBOT_SLACK_APP_TOKEN", Flag: "slack-app-token", Default: "", Usage: "Socket Mode: an app-level token (xapp-…) with connections:write",
@@ -147,6 +154,7 @@ func Defaults(getenv func(string) string) Config {
 		TelegramAPI:           "https://api.telegram.org",
 		TelegramWebhookListen: ":8443",
 		SlackCommand:          "/prep",
+		PythonWasm:            ".cache/python/python.wasm",
 	}
 }
 
@@ -216,6 +224,9 @@ func Load(name string, args []string, getenv func(string) string, stderr io.Writ
 				return Config{}, nil, fmt.Errorf("config: --%s=%q: %w", v.Flag, *flagValues[v.Flag], err)
 			}
 		}
+	}
+	if c.PythonCache == "" {
+		c.PythonCache = filepath.Join(filepath.Dir(c.PythonWasm), "wazero")
 	}
 	if c.BackupDir == "" {
 		c.BackupDir = filepath.Join(filepath.Dir(c.DB), "backups")
