@@ -106,6 +106,16 @@ func TestGradeShowsADiff(t *testing.T) {
 	}
 }
 
+// TestGradeShowsWholeStatements checks that a failing assert written on
+// several lines is shown whole.
+func TestGradeShowsWholeStatements(t *testing.T) {
+	ex := MustExercise(t, strings.Replace(smallExercise, "assert square(2) == 4\n", "assert square(2) == (\n    4\n)\n", 1))
+	v := MustGrade(t, MustGrader(t), ex, "def square(x):\n    return x + 1\n")
+	if d := v.Detail.String(); v.Outcome != prep.Wrong || !strings.Contains(d, "assert square(2) == (\n    4\n)\nexpected: 4\ngot:      3") {
+		t.Errorf("%s:\n%s", outcomeName(v.Outcome), d)
+	}
+}
+
 func TestGradeErrors(t *testing.T) {
 	g := MustGrader(t)
 	if _, err := g.Grade(context.Background(), prep.Exercise{ID: "sql-x", Kind: prep.SQLExercise}, "x = 1"); err == nil {

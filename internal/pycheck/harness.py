@@ -180,6 +180,8 @@ def _main():
         first = body[group].lineno
         if all(isinstance(n, ast.Assert) for n in body[group:i]):
             first = body[i].lineno
+        if line == body[i].lineno:  # the whole statement, however many lines
+            line = getattr(body[i], "end_lineno", line) or line
         lines = test_lines[first - 1:max(line, first)]
         lines = [l for l in lines if l.strip() and not l.lstrip().startswith("#")]
         if len(lines) > 8:
