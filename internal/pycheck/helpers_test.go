@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prepbot/prepbot/content"
 	"github.com/prepbot/prepbot/internal/prep"
 	"github.com/prepbot/prepbot/internal/pycheck"
 )
@@ -16,8 +17,7 @@ import (
 // the interpreter and the exercises.
 var repoRoot, _ = filepath.Abs(filepath.Join("..", ".."))
 
-// The exercises are read from the repository's content folder: the
-// embedded copy is content.go's business.
+// exerciseDir holds the exercise files, for the fuzz test's seeds.
 var exerciseDir = filepath.Join(repoRoot, "content", "exercises", "python")
 
 // interpreterPath is where the tests look for python.wasm: where
@@ -87,11 +87,11 @@ func MustGrader(tb testing.TB) *pycheck.Grader {
 	return shared.g
 }
 
-// MustLoad loads the repository's Python exercises, which must have no
-// problem at all, not even a warning.
+// MustLoad loads the embedded Python exercises, which must have no problem
+// at all, not even a warning.
 func MustLoad(tb testing.TB) []prep.Exercise {
 	tb.Helper()
-	exs, probs := pycheck.Load(os.DirFS(exerciseDir))
+	exs, probs := pycheck.Load(content.PythonExercises())
 	if len(probs) > 0 {
 		tb.Fatalf("the exercises have problems:\n%v", probs.Error())
 	}
