@@ -175,3 +175,24 @@ func TestSlowGradingAnswersAtOnceAndDeliversTheVerdict(t *testing.T) {
 		t.Fatalf("delivered:\n%s", dump(delivered))
 	}
 }
+
+func TestExercisesWithoutAGraderAreNotAsked(t *testing.T) {
+	h := exerciseHarness(t)
+	h.text("/sql window")
+	h.text("SELECT 2") // reviewed: due again later
+	// The same store, served by an engine without the SQL grader (say the
+	// interpreter of that kind is not installed on this machine).
+	eng, err := prep.NewEngine(prep.EngineConfig{Store: h.store, Library: h.lib, Now: h.clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.eng = eng
+	h.clock.Advance(60 * 24 * time.Hour)
+	h.text("/settings new 0")
+	if r := h.text("/ask"); contains(r, prep.Send, "Rank annotators") {
+		t.Fatalf("an exercise that cannot be graded was asked:\n%s", dump(r))
+	}
+	if r := h.text("/due"); contains(r, prep.Send, "SQL exercises") {
+		t.Fatalf("/due counts exercises that cannot be graded:\n%s", dump(r))
+	}
+}

@@ -80,6 +80,9 @@ func (c *conv) buildQueue(topic string) (queue, error) {
 			continue
 		}
 		if ex, ok := c.e.lib.Exercise(st.CardID); ok {
+			if c.e.graders[ex.Kind] == nil {
+				continue // cannot be graded here (no interpreter): not asked
+			}
 			if !st.FSRS.Due.After(c.now) && (mode == "" && topic == "" || ex.Kind == mode && (topic == "" || ex.Topic == topic)) {
 				q.dueEx = append(q.dueEx, st)
 			}
@@ -166,7 +169,7 @@ func (c *conv) inRun(id, topic string) bool {
 		return mode == "" && inTopic(card, topic)
 	}
 	if ex, ok := c.e.lib.Exercise(id); ok {
-		return mode == "" && topic == "" || ex.Kind == mode && (topic == "" || ex.Topic == topic)
+		return c.e.graders[ex.Kind] != nil && (mode == "" && topic == "" || ex.Kind == mode && (topic == "" || ex.Topic == topic))
 	}
 	return false
 }

@@ -662,7 +662,9 @@ func (p *parser) blockLine(n ast.Node) int {
 		return p.line(off)
 	}
 	if prev := n.PreviousSibling(); prev != nil {
-		return p.blockLine(prev) + 1
+		// An empty block (an empty list item) has no text of its own: the
+		// line after its sibling's, but never past the file's last line.
+		return min(p.blockLine(prev)+1, max(1, len(p.lineStarts)))
 	}
 	if parent := n.Parent(); parent != nil && parent.Kind() != ast.KindDocument {
 		return p.blockLine(parent)

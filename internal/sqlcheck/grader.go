@@ -209,7 +209,7 @@ func (g *Grader) run(ctx context.Context, image []byte, script string) (*result,
 var errNoStatement = errors.New("sqlcheck: no statement")
 
 func correct(hidden int) prep.Verdict {
-	msg := "Correct: same result as the reference solution on the sample data"
+	msg := "Same result as the reference solution on the sample data"
 	switch hidden {
 	case 0:
 		msg += "."

@@ -43,7 +43,7 @@ func TestGradeAnswerForms(t *testing.T) {
 		want         prep.Outcome
 		detailHas    string
 	}{
-		{"bare", "SELECT name, score FROM s", prep.Correct, "Correct"},
+		{"bare", "SELECT name, score FROM s", prep.Correct, "Same result as the reference"},
 		{"semicolon and lines", "SELECT name,\n       score\nFROM s\n;", prep.Correct, ""},
 		{"sql fence", "```sql\nSELECT name, score FROM s;\n```", prep.Correct, ""},
 		{"plain fence with words around", "I think:\n```\nSELECT name, score\nFROM s;\n```\nRight?", prep.Correct, ""},

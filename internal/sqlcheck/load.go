@@ -178,7 +178,7 @@ func Load(fsys fs.FS) ([]prep.Exercise, prep.Problems) {
 		seen[ex.ID] = ex.Source
 		if prev != nil && ex.Difficulty < prev.Difficulty {
 			probs = append(probs, prep.Problem{Pos: ex.Source, Severity: prep.Warning,
-				Message: fmt.Sprintf("a %s exercise after a %s one (%s): files are read in name order, easy to hard; renumber it", ex.Difficulty, prev.Difficulty, prev.Source.File)})
+				Message: fmt.Sprintf("%s %s exercise after %s %s one (%s): files are read in name order, easy to hard; renumber it", article(ex.Difficulty.String()), ex.Difficulty, article(prev.Difficulty.String()), prev.Difficulty, prev.Source.File)})
 		}
 		prev = ex
 		pe, err := ex.Build()
@@ -296,3 +296,11 @@ func buildPrompt(ex *Exercise, image []byte) (prep.RichText, error) {
 }
 
 func quoteString(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+
+// article is "a" or "an" for the word that follows.
+func article(word string) string {
+	if word != "" && strings.ContainsRune("aeiou", rune(word[0])) {
+		return "an"
+	}
+	return "a"
+}

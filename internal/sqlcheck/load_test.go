@@ -69,7 +69,7 @@ func TestLoadFolderProblems(t *testing.T) {
 		{"folder named .md", fstest.MapFS{"01-ok.md": {Data: ok}, "x.md/y": {Data: ok}}, "x.md: warning: a folder"},
 		{"easier after harder", fstest.MapFS{
 			"01-ok.md": {Data: []byte(strings.Replace(string(ok), "difficulty: easy", "difficulty: hard", 1))},
-			"02-b.md":  {Data: ok}}, "02-b.md:1: warning: a easy exercise after a hard one"},
+			"02-b.md":  {Data: ok}}, "02-b.md:1: warning: an easy exercise after a hard one"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
