@@ -468,44 +468,6 @@ func (p *parser) isComment(n ast.Node) bool {
 	return strings.HasPrefix(s, "<!--") && strings.HasSuffix(s, "-->")
 }
 
-// lines joins the source lines of a block.
-func (p *parser) lines(lines *text.Segments) string {
-	var b strings.Builder
-	for i := 0; i < lines.Len(); i++ {
-		seg := lines.At(i)
-		b.Write(seg.Value(p.src))
-	}
-	return b.String()
-}
-
-// plain is the text of a node without markup.
-func (p *parser) plain(n ast.Node) string {
-	var b strings.Builder
-	_ = ast.Walk(n, func(c ast.Node, entering bool) (ast.WalkStatus, error) {
-		if !entering {
-			return ast.WalkContinue, nil
-		}
-		switch t := c.(type) {
-		case *ast.Text:
-			b.Write(t.Segment.Value(p.src))
-			if t.SoftLineBreak() || t.HardLineBreak() {
-				b.WriteByte(' ')
-			}
-		case *ast.String:
-			b.Write(t.Value)
-		case *ast.CodeSpan:
-			for g := t.FirstChild(); g != nil; g = g.NextSibling() {
-				if tx, ok := g.(*ast.Text); ok {
-					b.Write(tx.Segment.Value(p.src))
-				}
-			}
-			return ast.WalkSkipChildren, nil
-		}
-		return ast.WalkContinue, nil
-	})
-	return b.String()
-}
-
 // blockLine is the 1-based line where a block starts.
 func (p *parser) blockLine(n ast.Node) int {
 	// A block without text of its own (an empty list item) is placed
