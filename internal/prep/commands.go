@@ -17,6 +17,7 @@ const (
 var commandList = []Command{
 	{Name: "ask", Args: "[topic]", Description: "Study: the next due card, then new ones"},
 	{Name: "sql", Args: "[topic]", Description: "An SQL exercise, graded as you answer"},
+	{Name: "py", Args: "[topic]", Description: "A Python exercise, graded by hidden tests"},
 	{Name: "due", Description: "What is due now, by topic"},
 	{Name: "stats", Description: "Progress, charts and interview readiness"},
 	{Name: "topics", Description: "Topics and their cards"},
@@ -95,8 +96,17 @@ func (c *conv) start() error {
 		Plain("\n\nHow it works: /ask shows a question. Think of the answer, or type it; then tap ").Bold("Show answer").
 		Plain(" and rate how well you recalled it: ").Bold("Again, Hard, Good or Easy").
 		Plain(". Each button shows when you will see the card next.")
-	if n := len(lib.Exercises); n > 0 {
+	kinds := map[ExerciseKind]int{}
+	for _, ex := range lib.Exercises {
+		if c.e.graders[ex.Kind] != nil {
+			kinds[ex.Kind]++
+		}
+	}
+	if n := kinds[SQLExercise]; n > 0 {
 		text = text.Plain(fmt.Sprintf("\n\n/sql gives you one of %d SQL exercises to solve; I run your query and grade it.", n))
+	}
+	if n := kinds[PythonExercise]; n > 0 {
+		text = text.Plain(fmt.Sprintf(" /py does the same with %d Python exercises.", n))
 	}
 	text = text.Plain("\n\nTell me your interview date with /interview and I'll remind you of your checklists at the right moments and aim your reviews at that day. /stats shows your progress.")
 	if c.u.Key.Platform() == Terminal || c.u.Onboarded {
