@@ -519,3 +519,26 @@ func TestOpsEndpointsReportHealthReadinessAndMetrics(t *testing.T) {
 	}
 	w.stop(bot)
 }
+
+func TestTelegramStatsArriveAsTextAndPhotos(t *testing.T) {
+	w := newTGWorld(t, nil)
+	const fay = 9009
+	bot := w.start()
+	w.srv.SendText(fay, "/stats")
+	w.last(fay, "📊 Your progress")
+	w.srv.WaitFor("two charts", func() bool {
+		n := 0
+		for _, m := range w.srv.Chat(fay) {
+			if len(m.Photo) > 0 {
+				n++
+			}
+		}
+		return n == 2 // reviews per day and the due forecast; no interview, so no recall chart
+	})
+	for _, m := range w.srv.Chat(fay) {
+		if len(m.Photo) > 0 && !bytes.HasPrefix(m.Photo, []byte("\x89PNG")) {
+			t.Fatalf("photo %q is not a PNG", m.Plain())
+		}
+	}
+	w.stop(bot)
+}
