@@ -86,12 +86,15 @@ func TestHostileCode(t *testing.T) {
 		{"sleep", "import time\ntime.sleep(3600)" + sealed, []prep.Outcome{prep.Failed}, "no sleeping"},
 		{"input", "input()" + sealed, []prep.Outcome{prep.Failed}, "EOFError"},
 
-		// Limits.
+		// Limits. Writing 100 MB or filling memory a megabyte at a time
+		// takes about a second alone; on a loaded machine it may reach the
+		// time limit first, which is as sane a verdict (the output is
+		// capped and the host unharmed either way).
 		{"infinite loop", "while True:\n    pass" + sealed, []prep.Outcome{prep.TooSlow}, "time limit"},
 		{"infinite loop in a test", "def probe():\n    while True:\n        pass\n", []prep.Outcome{prep.TooSlow}, "time limit"},
 		{"huge string", "x = 'x' * 10**10" + sealed, []prep.Outcome{prep.OutOfMemory}, "64 MiB"},
 		{"a gigabyte", "x = bytearray(10**9)" + sealed, []prep.Outcome{prep.OutOfMemory}, "64 MiB"},
-		{"memory bomb", "blocks = []\nwhile True:\n    blocks.append(bytearray(1 << 20))" + sealed, []prep.Outcome{prep.OutOfMemory}, "memory"},
+		{"memory bomb", "blocks = []\nwhile True:\n    blocks.append(bytearray(1 << 20))" + sealed, []prep.Outcome{prep.OutOfMemory, prep.TooSlow}, ""},
 		{"memory bomb in a test", "def probe():\n    return 'x' * (200 << 20)\n", []prep.Outcome{prep.OutOfMemory}, "memory"},
 		{"many small objects", "a = []\nwhile True:\n    a.append(str(len(a)))" + sealed, []prep.Outcome{prep.OutOfMemory, prep.TooSlow}, ""},
 		{"deep recursion", "def probe(n=0):\n    return probe(n + 1)\n", []prep.Outcome{prep.Failed}, "RecursionError"},
@@ -99,9 +102,9 @@ func TestHostileCode(t *testing.T) {
 			[]prep.Outcome{prep.Failed, prep.OutOfMemory, prep.TooSlow}, ""},
 		{"C stack overflow", "import sys\nsys.setrecursionlimit(10**6)\ndef f(n):\n    return sorted([1], key=lambda x: f(n + 1))\nf(0)" + sealed,
 			[]prep.Outcome{prep.Failed, prep.OutOfMemory}, ""},
-		{"100 MB printed", "import sys\nfor _ in range(100):\n    sys.stdout.write('x' * 1_000_000)" + sealed, []prep.Outcome{prep.Correct}, ""},
-		{"100 MB to fd 1", "import os\nfor _ in range(100):\n    os.write(1, b'x' * 1_000_000)" + sealed, []prep.Outcome{prep.Correct}, ""},
-		{"100 MB to fd 2", "import os\nfor _ in range(100):\n    os.write(2, b'x' * 1_000_000)" + sealed, []prep.Outcome{prep.Correct}, ""},
+		{"100 MB printed", "import sys\nfor _ in range(100):\n    sys.stdout.write('x' * 1_000_000)" + sealed, []prep.Outcome{prep.Correct, prep.TooSlow}, ""},
+		{"100 MB to fd 1", "import os\nfor _ in range(100):\n    os.write(1, b'x' * 1_000_000)" + sealed, []prep.Outcome{prep.Correct, prep.TooSlow}, ""},
+		{"100 MB to fd 2", "import os\nfor _ in range(100):\n    os.write(2, b'x' * 1_000_000)" + sealed, []prep.Outcome{prep.Correct, prep.TooSlow}, ""},
 		{"endless output", "import sys\nwhile True:\n    sys.stdout.write('x' * 10_000)" + sealed, []prep.Outcome{prep.TooSlow}, ""},
 
 		// The harness's report cannot be forged without its nonce.
