@@ -2,6 +2,8 @@ package prep_test
 
 import (
 	"context"
+	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -226,5 +228,36 @@ func TestAnEventJustBeforeTheTickKeepsTodaysPush(t *testing.T) {
 	h2.store.View(func(tx prep.Tx) (err error) { u, err = tx.User(h2.user); return err })
 	if want := time.Date(2026, 11, 3, 9, 0, 0, 0, time.UTC); !u.NextPush.Equal(want) {
 		t.Fatalf("next push %v, want %v", u.NextPush, want)
+	}
+}
+
+func TestManyDailyPushesShareCommits(t *testing.T) {
+	h := newHarness(t, prep.NewUserKey(prep.Telegram, "0"))
+	h.clock.t = time.Date(2026, 11, 2, 8, 0, 0, 0, time.UTC)
+	const users = 120
+	for i := range users {
+		h.user = prep.NewUserKey(prep.Telegram, strconv.Itoa(1000+i))
+		onboard(t, h, "UTC", "09:00")
+	}
+	h.clock.t = time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+	var mu sync.Mutex
+	got := map[prep.UserKey]int{}
+	if err := h.eng.DueFunc(context.Background(), nil, func(p prep.Push) {
+		mu.Lock()
+		got[p.User]++
+		mu.Unlock()
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != users {
+		t.Fatalf("%d users pushed, want %d", len(got), users)
+	}
+	for u, n := range got {
+		if n != 1 {
+			t.Fatalf("%s pushed %d times", u, n)
+		}
+	}
+	if pushes, _ := h.eng.Due(context.Background(), nil); len(pushes) != 0 {
+		t.Fatalf("pushed again: %d", len(pushes))
 	}
 }

@@ -83,6 +83,13 @@ type Pusher interface {
 	Due(ctx context.Context, want func(prep.UserKey) bool) ([]prep.Push, error)
 }
 
+// StreamingPusher is a Pusher that can hand each push over as soon as it is
+// committed, from several goroutines, so that delivery overlaps the rest
+// (*prep.Engine is one).
+type StreamingPusher interface {
+	DueFunc(ctx context.Context, want func(prep.UserKey) bool, fn func(prep.Push)) error
+}
+
 // Deliverer sends replies to a user of one platform, outside any
 // conversation (a Telegram or Slack adapter).
 type Deliverer interface {
@@ -94,21 +101,32 @@ type Deliverer interface {
 // pushes of a platform that is not running stay due until it runs.
 func PushJob(p Pusher, deliverers map[prep.Platform]Deliverer, log *slog.Logger) func(ctx context.Context) {
 	served := func(u prep.UserKey) bool { _, ok := deliverers[u.Platform()]; return ok }
+	deliver := func(ctx context.Context, push prep.Push) {
+		d, ok := deliverers[push.User.Platform()]
+		if !ok {
+			log.Warn("push: platform not running", "user", push.User)
+			return
+		}
+		if err := d.Deliver(ctx, push.User, push.Replies); err != nil {
+			log.Error("push: deliver", "user", push.User, "err", err)
+		}
+	}
 	return func(ctx context.Context) {
+		if sp, ok := p.(StreamingPusher); ok {
+			// Delivery starts while later users are still being woken:
+			// the adapters' queues take pushes as they are committed.
+			if err := sp.DueFunc(ctx, served, func(push prep.Push) { deliver(ctx, push) }); err != nil {
+				log.Error("push: find due users", "err", err)
+			}
+			return
+		}
 		pushes, err := p.Due(ctx, served)
 		if err != nil {
 			log.Error("push: find due users", "err", err)
 			return
 		}
 		for _, push := range pushes {
-			d, ok := deliverers[push.User.Platform()]
-			if !ok {
-				log.Warn("push: platform not running", "user", push.User)
-				continue
-			}
-			if err := d.Deliver(ctx, push.User, push.Replies); err != nil {
-				log.Error("push: deliver", "user", push.User, "err", err)
-			}
+			deliver(ctx, push)
 		}
 	}
 }

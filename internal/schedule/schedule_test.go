@@ -92,3 +92,24 @@ func TestBadSpecIsAnError(t *testing.T) {
 		t.Fatal("want an error for a malformed spec")
 	}
 }
+
+// streamingPusher hands pushes over one by one, as the engine does.
+type streamingPusher struct{ fakePusher }
+
+func (s streamingPusher) DueFunc(_ context.Context, want func(prep.UserKey) bool, fn func(prep.Push)) error {
+	for _, p := range s.pushes {
+		if want(p.User) {
+			fn(p)
+		}
+	}
+	return nil
+}
+
+func TestPushJobStreamsOnlyServedPlatforms(t *testing.T) {
+	tg := &recorder{}
+	p := streamingPusher{fakePusher{pushes: []prep.Push{{User: "telegram:1"}, {User: "slack:U1"}, {User: "telegram:2"}}}}
+	schedule.PushJob(p, map[prep.Platform]schedule.Deliverer{prep.Telegram: tg}, slog.New(slog.DiscardHandler))(context.Background())
+	if len(tg.got) != 2 {
+		t.Fatalf("telegram got %v; the Slack user must not even be woken", tg.got)
+	}
+}
