@@ -101,12 +101,22 @@ func runChat(ctx context.Context, cfg config.Config, env IO, log *slog.Logger, s
 			return nil
 		}
 	}
-	metrics.WatchGauge("prepbot_due_cards", "Card states due now over all users.", func() float64 {
-		n, err := store.DueCount(now())
-		if err != nil {
-			log.Error("metrics: due cards", "err", err)
+	// Counting due cards walks every user's due index (and maps those
+	// pages): once a minute at most, however often Prometheus scrapes.
+	var dueMu sync.Mutex
+	var dueAt time.Time
+	var dueN int
+	metrics.WatchGauge("prepbot_due_cards", "Card states due now over all users (refreshed at most once a minute).", func() float64 {
+		dueMu.Lock()
+		defer dueMu.Unlock()
+		if t := now(); dueAt.IsZero() || t.Sub(dueAt) >= time.Minute || t.Before(dueAt) {
+			n, err := store.DueCount(t)
+			if err != nil {
+				log.Error("metrics: due cards", "err", err)
+			}
+			dueAt, dueN = t, n
 		}
-		return float64(n)
+		return float64(dueN)
 	})
 	if cfg.HTTPAddr != "" && cfg.HTTPAddr != "off" {
 		srv, err := ops.Listen(cfg.HTTPAddr, metrics, checks, log)

@@ -36,3 +36,22 @@ func TestLinkCodesWorkOnceAndOldOnesAreDropped(t *testing.T) {
 		t.Fatalf("stale code still there: %v", err)
 	}
 }
+
+func TestHasCardState(t *testing.T) {
+	s := MustOpenTemp(t)
+	now := time.Date(2026, 11, 2, 10, 0, 0, 0, time.UTC)
+	MustUpdate(t, s, func(tx prep.Tx) error { return tx.PutCardState("telegram:1", state("seen", now)) })
+	MustView(t, s, func(tx prep.Tx) error {
+		for _, tc := range []struct {
+			user prep.UserKey
+			id   string
+			want bool
+		}{{"telegram:1", "seen", true}, {"telegram:1", "unseen", false}, {"telegram:2", "seen", false}} {
+			got, err := tx.HasCardState(tc.user, tc.id)
+			if err != nil || got != tc.want {
+				t.Errorf("HasCardState(%s, %s) = %v, %v; want %v", tc.user, tc.id, got, err, tc.want)
+			}
+		}
+		return nil
+	})
+}

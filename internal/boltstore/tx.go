@@ -266,6 +266,15 @@ func (t *tx) CardState(user prep.UserKey, cardID string) (prep.CardState, error)
 	return st, nil
 }
 
+// HasCardState reports whether a state is stored, reading the key only.
+func (t *tx) HasCardState(user prep.UserKey, cardID string) (bool, error) {
+	b, err := t.userBucket(bucketCards, user, false)
+	if err != nil {
+		return false, fmt.Errorf("boltstore: card state %q of %q: %w", cardID, user, err)
+	}
+	return b != nil && b.Get([]byte(cardID)) != nil, nil
+}
+
 func (t *tx) cardState(user prep.UserKey, cardID string) (prep.CardState, error) {
 	b, err := t.userBucket(bucketCards, user, false)
 	if err != nil {

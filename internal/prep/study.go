@@ -113,10 +113,10 @@ func (c *conv) buildQueue(topic string) (queue, error) {
 			if ex.Kind != mode || topic != "" && ex.Topic != topic {
 				continue
 			}
-			if _, err := c.tx.CardState(c.u.Key, ex.ID); err == nil {
-				continue
-			} else if !errors.Is(err, ErrNotFound) {
+			if seen, err := c.tx.HasCardState(c.u.Key, ex.ID); err != nil {
 				return queue{}, err
+			} else if seen {
+				continue
 			}
 			q.newEx = append(q.newEx, ex)
 		}
@@ -127,10 +127,10 @@ func (c *conv) buildQueue(topic string) (queue, error) {
 		if !inTopic(card, topic) {
 			continue
 		}
-		if _, err := c.tx.CardState(c.u.Key, card.ID); err == nil {
-			continue
-		} else if !errors.Is(err, ErrNotFound) {
+		if seen, err := c.tx.HasCardState(c.u.Key, card.ID); err != nil {
 			return queue{}, err
+		} else if seen {
+			continue
 		}
 		q.newTotal++
 		fresh = append(fresh, card)
