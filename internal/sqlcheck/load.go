@@ -5,10 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"sort"
 	"strings"
 	"time"
 
+	"github.com/prepbot/prepbot/internal/mdtext"
 	"github.com/prepbot/prepbot/internal/prep"
 )
 
@@ -140,31 +140,12 @@ func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`)
 // reports every problem as file:line; an exercise with an error is left
 // out, so a broken file never half-works. It never panics.
 func Load(fsys fs.FS) ([]prep.Exercise, prep.Problems) {
-	var (
-		out   []prep.Exercise
-		probs prep.Problems
-	)
-	entries, err := fs.ReadDir(fsys, ".")
-	if err != nil {
-		return nil, prep.Problems{{Pos: prep.Position{File: "."}, Severity: prep.Error, Message: "cannot list the exercise folder: " + err.Error()}}
-	}
-	sort.Slice(entries, func(i, j int) bool { return entries[i].Name() < entries[j].Name() })
+	var out []prep.Exercise
+	files, probs := mdtext.ExerciseFiles(fsys)
 	seen := map[string]prep.Position{}
 	var prev *Exercise
-	for _, e := range entries {
-		name := e.Name()
-		if !strings.HasSuffix(name, ".md") || strings.HasPrefix(name, ".") || strings.EqualFold(name, "README.md") {
-			continue
-		}
-		if e.IsDir() {
-			probs = append(probs, prep.Problem{Pos: prep.Position{File: name}, Severity: prep.Warning, Message: "a folder, not an exercise; skipped"})
-			continue
-		}
-		src, err := fs.ReadFile(fsys, name)
-		if err != nil {
-			probs = append(probs, prep.Problem{Pos: prep.Position{File: name}, Severity: prep.Error, Message: "cannot read the exercise: " + err.Error()})
-			continue
-		}
+	for _, f := range files {
+		name, src := f.Name, f.Src
 		ex, ps := Parse(name, src)
 		probs = append(probs, ps...)
 		if ex == nil {
