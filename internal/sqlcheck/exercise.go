@@ -1,16 +1,12 @@
 package sqlcheck
 
 import (
-	"bytes"
 	"fmt"
 	"slices"
-	"sort"
 	"strings"
 	"sync"
 	"unicode"
-	"unicode/utf8"
 
-	"github.com/yuin/goldmark"
 	"github.com/yuin/goldmark/ast"
 	"github.com/yuin/goldmark/text"
 
@@ -126,10 +122,10 @@ func Parse(name string, src []byte) (*Exercise, prep.Problems) {
 }
 
 type parser struct {
-	name       string
-	src        []byte
-	lineStarts []int
-	probs      prep.Problems
+	name  string
+	src   []byte
+	doc   *mdtext.Doc
+	probs prep.Problems
 }
 
 func (p *parser) errorf(line int, format string, args ...any) {
@@ -143,22 +139,12 @@ func (p *parser) warnf(line int, format string, args ...any) {
 func (p *parser) pos(line int) prep.Position { return prep.Position{File: p.name, Line: line} }
 
 func (p *parser) parse(src []byte) *Exercise {
-	src = bytes.ReplaceAll(src, []byte("\r\n"), []byte("\n"))
-	src = bytes.ReplaceAll(src, []byte("\r"), []byte("\n"))
-	if !utf8.Valid(src) {
-		p.errorf(1+bytes.Count(src[:validPrefix(src)], []byte("\n")), "the file is not valid UTF-8 text; save it as UTF-8")
+	d, doc, badLine := mdtext.Prepare(src)
+	if d == nil {
+		p.errorf(badLine, "the file is not valid UTF-8 text; save it as UTF-8")
 		return nil
 	}
-	src = bytes.TrimPrefix(src, []byte("\xef\xbb\xbf"))
-	src = bytes.ReplaceAll(src, []byte("\x00"), []byte("\uFFFD"))
-	p.src = src
-	p.lineStarts = []int{0}
-	for i, c := range src {
-		if c == '\n' {
-			p.lineStarts = append(p.lineStarts, i+1)
-		}
-	}
-	doc := goldmark.New().Parser().Parse(text.NewReader(src))
+	p.doc, p.src = d, d.Src
 
 	ex := &Exercise{ID: idFromName(p.name), Source: p.pos(1)}
 	var (
@@ -474,59 +460,9 @@ func (p *parser) lines(lines *text.Segments) string           { return p.md().Li
 func trimRich(r prep.RichText) prep.RichText                  { return mdtext.Trim(r) }
 func indentRich(r prep.RichText, indent string) prep.RichText { return mdtext.Indent(r, indent) }
 
-// blockLine is the 1-based line where a block starts.
-func (p *parser) blockLine(n ast.Node) int {
-	if f, ok := n.(*ast.FencedCodeBlock); ok {
-		if f.Info != nil {
-			return p.line(f.Info.Segment.Start)
-		}
-		if f.Lines().Len() > 0 {
-			return max(1, p.line(f.Lines().At(0).Start)-1)
-		}
-	}
-	off := -1
-	_ = ast.Walk(n, func(c ast.Node, entering bool) (ast.WalkStatus, error) {
-		if !entering {
-			return ast.WalkContinue, nil
-		}
-		if t, ok := c.(*ast.Text); ok {
-			off = t.Segment.Start
-			return ast.WalkStop, nil
-		}
-		if c.Type() == ast.TypeBlock && c.Lines().Len() > 0 {
-			off = c.Lines().At(0).Start
-			return ast.WalkStop, nil
-		}
-		return ast.WalkContinue, nil
-	})
-	if off >= 0 {
-		return p.line(off)
-	}
-	if prev := n.PreviousSibling(); prev != nil {
-		// An empty block (an empty list item) has no text of its own: the
-		// line after its sibling's, but never past the file's last line.
-		return min(p.blockLine(prev)+1, max(1, len(p.lineStarts)))
-	}
-	if parent := n.Parent(); parent != nil && parent.Kind() != ast.KindDocument {
-		return p.blockLine(parent)
-	}
-	return 1
-}
+func (p *parser) blockLine(n ast.Node) int { return p.doc.BlockLine(n) }
 
-func (p *parser) line(offset int) int {
-	return sort.Search(len(p.lineStarts), func(i int) bool { return p.lineStarts[i] > offset })
-}
-
-func validPrefix(src []byte) int {
-	for i := 0; i < len(src); {
-		r, size := utf8.DecodeRune(src[i:])
-		if r == utf8.RuneError && size <= 1 {
-			return i
-		}
-		i += size
-	}
-	return len(src)
-}
+func (p *parser) line(offset int) int { return p.doc.Line(offset) }
 
 func titleCase(s string) string {
 	if s == "" {
