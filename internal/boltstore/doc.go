@@ -21,9 +21,17 @@
 //	                         or Session is a format change)
 //	wake                     time(User.WakeAt) ‖ user key → empty: users with a
 //	                         wake-up set (schema version 2)
-//	cards/<user key>/        card ID → JSON card state: {"due", "stability",
-//	                         "difficulty", "scheduled_days", "reps", "lapses",
-//	                         "state", "last_review", "remaining_steps"}
+//	cards/<user key>/        card ID → card state, binary since schema
+//	                         version 4: 0x01, due, stability and difficulty
+//	                         (8-byte big-endian IEEE-754 each), scheduled_days,
+//	                         reps, lapses (uvarints), state, remaining_steps
+//	                         (varints), last_review, flags (bit 0: suspended);
+//	                         each time is unix seconds (varint) and
+//	                         nanoseconds (uvarint). States written before are
+//	                         JSON {"due", "stability", "difficulty",
+//	                         "scheduled_days", "reps", "lapses", "state",
+//	                         "last_review", "remaining_steps", "suspended"},
+//	                         still read, and binary once written again
 //	due/<user key>/          time(Due) ‖ card ID → empty: the due index
 //	reviews/<user key>/      time(Review.Time) ‖ 8-byte big-endian Seq → JSON
 //	                         review {"seq", "user", "card_id", "time",

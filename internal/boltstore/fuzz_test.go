@@ -15,20 +15,20 @@ import (
 // field must survive exactly, times as instants. Values JSON cannot hold
 // (NaN, ±Inf) must be refused with an error, never stored.
 func FuzzCardStateRoundTrip(f *testing.F) {
-	f.Add(t0.UnixNano(), 3.17, 5.9, uint64(12), uint64(7), uint64(2), int8(fsrs.Relearning), t0.UnixNano()-1, 1)
-	f.Add(int64(math.MinInt64), 0.0, 0.0, uint64(0), uint64(0), uint64(0), int8(0), int64(0), 0)
-	f.Add(int64(math.MaxInt64), math.SmallestNonzeroFloat64, math.MaxFloat64, uint64(math.MaxUint64), uint64(1), uint64(1), int8(-1), int64(-1), -1)
-	f.Add(int64(0), math.NaN(), 1.0, uint64(0), uint64(0), uint64(0), int8(0), int64(0), 0)
+	f.Add(t0.UnixNano(), 3.17, 5.9, uint64(12), uint64(7), uint64(2), int8(fsrs.Relearning), t0.UnixNano()-1, 1, false)
+	f.Add(int64(math.MinInt64), 0.0, 0.0, uint64(0), uint64(0), uint64(0), int8(0), int64(0), 0, true)
+	f.Add(int64(math.MaxInt64), math.SmallestNonzeroFloat64, math.MaxFloat64, uint64(math.MaxUint64), uint64(1), uint64(1), int8(-1), int64(-1), -1, true)
+	f.Add(int64(0), math.NaN(), 1.0, uint64(0), uint64(0), uint64(0), int8(0), int64(0), 0, false)
 	s := MustOpenTemp(f)
 	n := 0
-	f.Fuzz(func(t *testing.T, due int64, stability, difficulty float64, sched, reps, lapses uint64, st int8, last int64, steps int) {
+	f.Fuzz(func(t *testing.T, due int64, stability, difficulty float64, sched, reps, lapses uint64, st int8, last int64, steps int, suspended bool) {
 		n++
 		user := prep.UserKey(fmt.Sprintf("fuzz:%d", n))
 		in := prep.CardState{CardID: "c", FSRS: fsrs.Card{
 			Due: time.Unix(0, due), Stability: stability, Difficulty: difficulty,
 			ScheduledDays: sched, Reps: reps, Lapses: lapses, State: fsrs.State(st),
 			LastReview: time.Unix(0, last), RemainingSteps: steps,
-		}}
+		}, Suspended: suspended}
 		err := s.Update(func(tx prep.Tx) error { return tx.PutCardState(user, in) })
 		finite := !math.IsNaN(stability) && !math.IsInf(stability, 0) && !math.IsNaN(difficulty) && !math.IsInf(difficulty, 0)
 		if !finite {

@@ -90,7 +90,9 @@ func sameCard(a, b fsrs.Card) bool {
 		a.State == b.State && a.RemainingSteps == b.RemainingSteps
 }
 
-func sameState(a, b prep.CardState) bool { return a.CardID == b.CardID && sameCard(a.FSRS, b.FSRS) }
+func sameState(a, b prep.CardState) bool {
+	return a.CardID == b.CardID && a.Suspended == b.Suspended && sameCard(a.FSRS, b.FSRS)
+}
 
 func sameReview(a, b prep.Review) bool {
 	return a.Seq == b.Seq && a.User == b.User && a.CardID == b.CardID && a.Time.Equal(b.Time) &&

@@ -2,6 +2,7 @@ package boltstore_test
 
 import (
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -37,19 +38,28 @@ func TestLinkCodesWorkOnceAndOldOnesAreDropped(t *testing.T) {
 	}
 }
 
-func TestHasCardState(t *testing.T) {
+func TestCardStateIDs(t *testing.T) {
 	s := MustOpenTemp(t)
 	now := time.Date(2026, 11, 2, 10, 0, 0, 0, time.UTC)
-	MustUpdate(t, s, func(tx prep.Tx) error { return tx.PutCardState("telegram:1", state("seen", now)) })
+	MustUpdate(t, s, func(tx prep.Tx) error {
+		for _, id := range []string{"sql2", "de1", "sql10"} {
+			if err := tx.PutCardState("telegram:1", state(id, now)); err != nil {
+				return err
+			}
+		}
+		return tx.PutCardState("telegram:2", state("py1", now))
+	})
 	MustView(t, s, func(tx prep.Tx) error {
-		for _, tc := range []struct {
-			user prep.UserKey
-			id   string
-			want bool
-		}{{"telegram:1", "seen", true}, {"telegram:1", "unseen", false}, {"telegram:2", "seen", false}} {
-			got, err := tx.HasCardState(tc.user, tc.id)
-			if err != nil || got != tc.want {
-				t.Errorf("HasCardState(%s, %s) = %v, %v; want %v", tc.user, tc.id, got, err, tc.want)
+		for user, want := range map[prep.UserKey]string{"telegram:1": "de1 sql10 sql2", "telegram:2": "py1", "telegram:3": ""} {
+			var got []string
+			for id, err := range tx.CardStateIDs(user) {
+				if err != nil {
+					return err
+				}
+				got = append(got, id)
+			}
+			if strings.Join(got, " ") != want {
+				t.Errorf("CardStateIDs(%s) = %v, want %q", user, got, want)
 			}
 		}
 		return nil

@@ -67,6 +67,143 @@ type cardRecord struct {
 	Suspended bool `json:"suspended,omitempty"`
 }
 
+// cardRecordBinary tags a card record in its compact binary form (schema
+// version 4). Card states are read on every study turn — a queue reads each
+// due one — and the binary form decodes several times faster than JSON,
+// which starts with '{' and is still read from files written before.
+const cardRecordBinary = 0x01
+
+// cardFlagSuspended is the binary form's flag bit for Suspended.
+const cardFlagSuspended = 1 << 0
+
+// appendBinary appends the record's binary form: the tag, the due time,
+// stability and difficulty as IEEE-754 bits, the counters as varints, the
+// last review's time and a flags byte. Times are unix seconds (varint) and
+// nanoseconds (uvarint), which hold every time.Time instant including zero.
+// Non-finite floats are refused, as JSON refused them, so that any stored
+// state can still be exported.
+func (r cardRecord) appendBinary(b []byte) ([]byte, error) {
+	for _, f := range []float64{r.Stability, r.Difficulty} {
+		if math.IsNaN(f) || math.IsInf(f, 0) {
+			return nil, fmt.Errorf("card record: stability and difficulty must be finite, got %v", f)
+		}
+	}
+	b = append(b, cardRecordBinary)
+	b = appendBinaryTime(b, r.Due)
+	b = binary.BigEndian.AppendUint64(b, math.Float64bits(r.Stability))
+	b = binary.BigEndian.AppendUint64(b, math.Float64bits(r.Difficulty))
+	b = binary.AppendUvarint(b, r.ScheduledDays)
+	b = binary.AppendUvarint(b, r.Reps)
+	b = binary.AppendUvarint(b, r.Lapses)
+	b = binary.AppendVarint(b, int64(r.State))
+	b = binary.AppendVarint(b, int64(r.RemainingSteps))
+	b = appendBinaryTime(b, r.LastReview)
+	var flags byte
+	if r.Suspended {
+		flags |= cardFlagSuspended
+	}
+	return append(b, flags), nil
+}
+
+func appendBinaryTime(b []byte, t time.Time) []byte {
+	return binary.AppendUvarint(binary.AppendVarint(b, t.Unix()), uint64(t.Nanosecond()))
+}
+
+// decodeCardRecord reads a card record in either stored form, naming the
+// bucket and key on failure.
+func decodeCardRecord(v []byte, bucket string, key []byte) (cardRecord, error) {
+	var rec cardRecord
+	if len(v) == 0 || v[0] != cardRecordBinary {
+		err := decode(v, &rec, bucket, key)
+		return rec, err
+	}
+	d := binaryReader{b: v[1:]}
+	rec.Due = d.time()
+	rec.Stability = math.Float64frombits(d.uint64())
+	rec.Difficulty = math.Float64frombits(d.uint64())
+	rec.ScheduledDays = d.uvarint()
+	rec.Reps = d.uvarint()
+	rec.Lapses = d.uvarint()
+	rec.State = int(d.varint())
+	rec.RemainingSteps = int(d.varint())
+	rec.LastReview = d.time()
+	flags := d.byte()
+	if d.err == nil && len(d.b) != 0 {
+		d.err = fmt.Errorf("%d bytes after the record", len(d.b))
+	}
+	if d.err == nil && flags&^cardFlagSuspended != 0 {
+		d.err = fmt.Errorf("unknown flags %#x", flags)
+	}
+	if d.err != nil {
+		return cardRecord{}, fmt.Errorf("%s: decode record %q: %w", bucket, key, d.err)
+	}
+	rec.Suspended = flags&cardFlagSuspended != 0
+	return rec, nil
+}
+
+// binaryReader reads a binary record front to back; the first short or
+// malformed field sets err, and every read after it returns zero.
+type binaryReader struct {
+	b   []byte
+	err error
+}
+
+func (d *binaryReader) fail(what string) {
+	if d.err == nil {
+		d.err = fmt.Errorf("truncated or malformed %s", what)
+	}
+	d.b = nil
+}
+
+func (d *binaryReader) uint64() uint64 {
+	if len(d.b) < 8 {
+		d.fail("float")
+		return 0
+	}
+	v := binary.BigEndian.Uint64(d.b)
+	d.b = d.b[8:]
+	return v
+}
+
+func (d *binaryReader) uvarint() uint64 {
+	v, n := binary.Uvarint(d.b)
+	if n <= 0 {
+		d.fail("unsigned varint")
+		return 0
+	}
+	d.b = d.b[n:]
+	return v
+}
+
+func (d *binaryReader) varint() int64 {
+	v, n := binary.Varint(d.b)
+	if n <= 0 {
+		d.fail("varint")
+		return 0
+	}
+	d.b = d.b[n:]
+	return v
+}
+
+func (d *binaryReader) byte() byte {
+	if len(d.b) < 1 {
+		d.fail("flags")
+		return 0
+	}
+	v := d.b[0]
+	d.b = d.b[1:]
+	return v
+}
+
+func (d *binaryReader) time() time.Time {
+	sec, nsec := d.varint(), d.uvarint()
+	if nsec >= 1e9 {
+		d.fail("time")
+		return time.Time{}
+	}
+	return time.Unix(sec, int64(nsec)).UTC()
+}
+
 // state is the record as the domain's card state.
 func (r cardRecord) state(cardID string) prep.CardState {
 	return prep.CardState{CardID: cardID, FSRS: r.card(), Suspended: r.Suspended}

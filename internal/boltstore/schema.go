@@ -76,6 +76,13 @@ var migrations = []func(tx *bolt.Tx) error{
 		}
 		return nil
 	},
+
+	// 4: card states may be stored in the compact binary form
+	// (cardRecordBinary). Nothing is rewritten: JSON states are still read
+	// and take the binary form when next written. The version step is what
+	// keeps an older build, which cannot read that form, from opening the
+	// file.
+	func(tx *bolt.Tx) error { return nil },
 }
 
 // schemaVersion is the schema version this build writes; Open refuses files

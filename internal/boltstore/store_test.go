@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	fsrs "github.com/open-spaced-repetition/go-fsrs/v4"
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/prepbot/prepbot/internal/boltstore"
@@ -548,8 +549,8 @@ func TestMigrateFromSchema1(t *testing.T) {
 		t.Fatal(err)
 	}
 	withBolt(t, path, func(tx *bolt.Tx) error {
-		if v := tx.Bucket([]byte("meta")).Get([]byte("schema_version")); binary.BigEndian.Uint64(v) != 3 {
-			t.Errorf("schema_version after migration = %x, want 3 (every migration applied)", v)
+		if v := tx.Bucket([]byte("meta")).Get([]byte("schema_version")); binary.BigEndian.Uint64(v) != 4 {
+			t.Errorf("schema_version after migration = %x, want 4 (every migration applied)", v)
 		}
 		if tx.Bucket([]byte("links")) == nil {
 			t.Error("migration 3 did not create the links bucket")
@@ -557,4 +558,63 @@ func TestMigrateFromSchema1(t *testing.T) {
 		return nil
 	})
 	MustOpen(t, path) // and an up-to-date file opens without migrating
+}
+
+// TestJSONCardStatesAreReadAndRewritten: card states a schema-3 build wrote
+// as JSON still read, list as due, move in the due index when changed and
+// are binary once written again.
+func TestJSONCardStatesAreReadAndRewritten(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "prepbot.db")
+	s := MustOpen(t, path)
+	user := prep.UserKey("telegram:1")
+	MustUpdate(t, s, func(tx prep.Tx) error {
+		return tx.PutCardState(user, prep.CardState{CardID: "sql1", FSRS: fsrs.Card{Due: t0, Reps: 1}})
+	})
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	due := t0.UTC()
+	const old = `{"due":"2026-03-14T08:26:53.589793238Z","stability":3.5,"difficulty":6.25,"scheduled_days":3,"reps":4,"lapses":1,"state":2,"last_review":"2026-03-11T08:00:00Z","remaining_steps":0,"suspended":true}`
+	withBolt(t, path, func(tx *bolt.Tx) error {
+		return tx.Bucket([]byte("cards")).Bucket([]byte(user)).Put([]byte("sql1"), []byte(old))
+	})
+	want := prep.CardState{CardID: "sql1", Suspended: true, FSRS: fsrs.Card{
+		Due: due, Stability: 3.5, Difficulty: 6.25, ScheduledDays: 3, Reps: 4, Lapses: 1, State: fsrs.Review,
+		LastReview: time.Date(2026, 3, 11, 8, 0, 0, 0, time.UTC),
+	}}
+	s = MustOpen(t, path)
+	MustView(t, s, func(tx prep.Tx) error {
+		got, err := tx.CardState(user, "sql1")
+		if err != nil {
+			return err
+		}
+		if !sameState(got, want) {
+			t.Errorf("JSON state read as %+v, want %+v", got, want)
+		}
+		if d, err := collect(tx.Due(user, due)); err != nil || len(d) != 1 || !sameState(d[0], want) {
+			t.Errorf("Due = %v, %v; want the JSON state", ids(d), err)
+		}
+		return nil
+	})
+	moved := want
+	moved.FSRS.Due = due.Add(72 * time.Hour)
+	MustUpdate(t, s, func(tx prep.Tx) error { return tx.PutCardState(user, moved) })
+	MustView(t, s, func(tx prep.Tx) error {
+		if d, err := collect(tx.Due(user, due.Add(71*time.Hour))); err != nil || len(d) != 0 {
+			t.Errorf("the old due entry is left: %v, %v", ids(d), err)
+		}
+		if d, err := collect(tx.Due(user, moved.FSRS.Due)); err != nil || len(d) != 1 || !sameState(d[0], moved) {
+			t.Errorf("Due after the move = %v, %v", ids(d), err)
+		}
+		return nil
+	})
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	withBolt(t, path, func(tx *bolt.Tx) error {
+		if v := tx.Bucket([]byte("cards")).Bucket([]byte(user)).Get([]byte("sql1")); len(v) == 0 || v[0] != 0x01 {
+			t.Errorf("rewritten state is %q, want the binary form", v)
+		}
+		return nil
+	})
 }

@@ -266,13 +266,20 @@ func (t *tx) CardState(user prep.UserKey, cardID string) (prep.CardState, error)
 	return st, nil
 }
 
-// HasCardState reports whether a state is stored, reading the key only.
-func (t *tx) HasCardState(user prep.UserKey, cardID string) (bool, error) {
-	b, err := t.userBucket(bucketCards, user, false)
-	if err != nil {
-		return false, fmt.Errorf("boltstore: card state %q of %q: %w", cardID, user, err)
+// CardStateIDs lists the IDs of the user's card states in ID order, reading
+// keys only.
+func (t *tx) CardStateIDs(user prep.UserKey) iter.Seq2[string, error] {
+	return func(yield func(string, error) bool) {
+		b, err := t.userBucket(bucketCards, user, false)
+		if err != nil {
+			yield("", fmt.Errorf("boltstore: list card IDs of %q: %w", user, err))
+			return
+		}
+		if b == nil {
+			return
+		}
+		t.each(b, nil, func(k, _ []byte) bool { return yield(string(k), nil) })
 	}
-	return b != nil && b.Get([]byte(cardID)) != nil, nil
 }
 
 func (t *tx) cardState(user prep.UserKey, cardID string) (prep.CardState, error) {
@@ -287,8 +294,8 @@ func (t *tx) cardState(user prep.UserKey, cardID string) (prep.CardState, error)
 	if v == nil {
 		return prep.CardState{}, prep.ErrNotFound
 	}
-	var rec cardRecord
-	if err := decode(v, &rec, cardsBucketName(user), []byte(cardID)); err != nil {
+	rec, err := decodeCardRecord(v, cardsBucketName(user), []byte(cardID))
+	if err != nil {
 		return prep.CardState{}, err
 	}
 	return rec.state(cardID), nil
@@ -320,7 +327,7 @@ func (t *tx) putCardState(user prep.UserKey, st prep.CardState) error {
 		return err
 	}
 	rec := cardRecordOf(st)
-	v, err := json.Marshal(rec)
+	v, err := rec.appendBinary(make([]byte, 0, 64))
 	if err != nil {
 		return err
 	}
@@ -338,8 +345,7 @@ func unindexDue(due *bolt.Bucket, id, old []byte) error {
 	if old == nil {
 		return nil
 	}
-	var rec cardRecord
-	if json.Unmarshal(old, &rec) == nil {
+	if rec, err := decodeCardRecord(old, "", id); err == nil {
 		return due.Delete(dueKey(rec.Due, string(id)))
 	}
 	return deleteBySuffix(due, id)
@@ -389,8 +395,8 @@ func (t *tx) CardStates(user prep.UserKey) iter.Seq2[prep.CardState, error] {
 			return
 		}
 		t.each(b, nil, func(k, v []byte) bool {
-			var rec cardRecord
-			if err := decode(v, &rec, cardsBucketName(user), k); err != nil {
+			rec, err := decodeCardRecord(v, cardsBucketName(user), k)
+			if err != nil {
 				return yield(prep.CardState{}, fmt.Errorf("boltstore: list card states of %q: %w", user, err))
 			}
 			return yield(rec.state(string(k)), nil)
@@ -437,8 +443,8 @@ func (t *tx) Due(user prep.UserKey, before time.Time) iter.Seq2[prep.CardState, 
 			if v == nil {
 				return fail(fmt.Errorf("due index lists card %q, which has no state", id))
 			}
-			var rec cardRecord
-			if err := decode(v, &rec, cardsBucketName(user), id); err != nil {
+			rec, err := decodeCardRecord(v, cardsBucketName(user), id)
+			if err != nil {
 				return fail(err)
 			}
 			return yield(rec.state(string(id)), nil)

@@ -97,17 +97,25 @@ func (h *harness) press(data string) []prep.Reply {
 // button finds the button whose label starts with prefix in replies.
 func button(tb testing.TB, replies []prep.Reply, prefix string) prep.Button {
 	tb.Helper()
+	b, ok := findButton(replies, prefix)
+	if !ok {
+		tb.Fatalf("no button %q in replies:\n%s", prefix, dump(replies))
+	}
+	return b
+}
+
+// findButton returns the first button whose label starts with prefix.
+func findButton(replies []prep.Reply, prefix string) (prep.Button, bool) {
 	for _, r := range replies {
 		for _, row := range r.Buttons {
 			for _, b := range row {
 				if strings.HasPrefix(b.Label, prefix) {
-					return b
+					return b, true
 				}
 			}
 		}
 	}
-	tb.Fatalf("no button %q in replies:\n%s", prefix, dump(replies))
-	return prep.Button{}
+	return prep.Button{}, false
 }
 
 func dump(replies []prep.Reply) string {

@@ -74,10 +74,10 @@ type Tx interface {
 	// CardState returns the user's state of a card, or ErrNotFound for a card
 	// the user has never rated.
 	CardState(user UserKey, cardID string) (CardState, error)
-	// HasCardState reports whether the user has a state for the card (has
-	// studied it), without decoding it: finding unseen cards asks this of
-	// every card of the deck.
-	HasCardState(user UserKey, cardID string) (bool, error)
+	// CardStateIDs lists the IDs of the cards the user has a state for (has
+	// studied), in ID order, without decoding the states: finding unseen
+	// cards checks every card of the decks against it.
+	CardStateIDs(user UserKey) iter.Seq2[string, error]
 	// PutCardState stores a card state and keeps the due index in step.
 	PutCardState(user UserKey, st CardState) error
 	// DeleteCardState removes a card state and its due-index entry (undo of a

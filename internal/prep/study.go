@@ -22,8 +22,14 @@ func dayStart(t time.Time, loc *time.Location) time.Time { return localMidnight(
 
 // todayCounts returns how many new cards were introduced and how many
 // reviews of seen cards were done since the start of the user's local day.
+// It answers from the user's cached DailyTally when that is for today, and
+// otherwise recounts the day's reviews from the log and caches the result.
 func (c *conv) todayCounts() (newCards, reviews int, err error) {
-	for r, err := range c.tx.Reviews(c.u.Key, dayStart(c.now, c.loc())) {
+	start := dayStart(c.now, c.loc())
+	if t := c.u.Today; t.Start.Equal(start) {
+		return t.New, t.Reviews, nil
+	}
+	for r, err := range c.tx.Reviews(c.u.Key, start) {
 		if err != nil {
 			return 0, 0, err
 		}
@@ -36,7 +42,45 @@ func (c *conv) todayCounts() (newCards, reviews int, err error) {
 			reviews++
 		}
 	}
+	c.u.Today = DailyTally{Start: start, New: newCards, Reviews: reviews}
 	return newCards, reviews, nil
+}
+
+// countToday keeps the cached DailyTally in step with a review about to be
+// added to the log (delta +1) or removed from it (delta -1). It must run
+// before the log changes: a stale cache is first recounted from the log as
+// it stands, and only then is the change applied.
+func (c *conv) countToday(r Review, delta int) error {
+	if _, _, err := c.todayCounts(); err != nil {
+		return err
+	}
+	if _, ok := c.e.lib.Card(r.CardID); !ok || r.Time.Before(c.u.Today.Start) {
+		return nil
+	}
+	if r.Before.FSRS.State == fsrs.New {
+		c.u.Today.New = max(0, c.u.Today.New+delta)
+	} else {
+		c.u.Today.Reviews = max(0, c.u.Today.Reviews+delta)
+	}
+	return nil
+}
+
+// seen marks the library's cards and exercises the user has a state for,
+// by their position in the library. One pass over the stored IDs costs less
+// than looking each card of the decks up.
+func (c *conv) seen() (cards, exercises []bool, err error) {
+	cards, exercises = make([]bool, len(c.e.lib.Cards)), make([]bool, len(c.e.lib.Exercises))
+	for id, err := range c.tx.CardStateIDs(c.u.Key) {
+		if err != nil {
+			return nil, nil, err
+		}
+		if i, ok := c.e.lib.byID[id]; ok {
+			cards[i] = true
+		} else if i, ok := c.e.lib.exByID[id]; ok {
+			exercises[i] = true
+		}
+	}
+	return cards, exercises, nil
 }
 
 // queue summarises what the user can study now within a topic filter.
@@ -108,14 +152,13 @@ func (c *conv) buildQueue(topic string) (queue, error) {
 		}
 		q.due = append(q.due, st)
 	}
+	seenCards, seenExercises, err := c.seen()
+	if err != nil {
+		return queue{}, err
+	}
 	if mode != "" {
-		for _, ex := range c.e.lib.Exercises {
-			if ex.Kind != mode || topic != "" && ex.Topic != topic {
-				continue
-			}
-			if seen, err := c.tx.HasCardState(c.u.Key, ex.ID); err != nil {
-				return queue{}, err
-			} else if seen {
+		for i, ex := range c.e.lib.Exercises {
+			if ex.Kind != mode || topic != "" && ex.Topic != topic || seenExercises[i] {
 				continue
 			}
 			q.newEx = append(q.newEx, ex)
@@ -123,13 +166,8 @@ func (c *conv) buildQueue(topic string) (queue, error) {
 		return q, nil
 	}
 	var fresh []Card
-	for _, card := range c.e.lib.Cards {
-		if !inTopic(card, topic) {
-			continue
-		}
-		if seen, err := c.tx.HasCardState(c.u.Key, card.ID); err != nil {
-			return queue{}, err
-		} else if seen {
+	for i, card := range c.e.lib.Cards {
+		if !inTopic(card, topic) || seenCards[i] {
 			continue
 		}
 		q.newTotal++
@@ -362,7 +400,11 @@ func (c *conv) record(id string, r Rating, at time.Time) (time.Duration, error) 
 		return 0, fmt.Errorf("prep: schedule %s: %w", id, err)
 	}
 	after := CardState{CardID: id, FSRS: c.forInterview(info.Card, at), Suspended: before.Suspended}
-	if _, err := c.tx.AppendReview(Review{User: c.u.Key, CardID: id, Time: at, Rating: r, Before: before, After: after}); err != nil {
+	review := Review{User: c.u.Key, CardID: id, Time: at, Rating: r, Before: before, After: after}
+	if err := c.countToday(review, +1); err != nil {
+		return 0, err
+	}
+	if _, err := c.tx.AppendReview(review); err != nil {
 		return 0, err
 	}
 	if err := c.tx.PutCardState(c.u.Key, after); err != nil {
@@ -427,6 +469,9 @@ func (c *conv) undo() error {
 		err = c.tx.PutCardState(c.u.Key, last.Before)
 	}
 	if err != nil {
+		return err
+	}
+	if err := c.countToday(last, -1); err != nil {
 		return err
 	}
 	if err := c.tx.DeleteReview(last); err != nil {

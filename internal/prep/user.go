@@ -154,4 +154,18 @@ type User struct {
 	// PushTo is the account (this one or a linked one) that gets pushes
 	// and reminders; empty means this one.
 	PushTo UserKey
+
+	// Today caches the day's counts against the daily limits, so that
+	// building a queue does not decode every review done today. The review
+	// log stays the truth: a cache for another day (or a zero one, or one
+	// from before a time-zone change) is recounted from it.
+	Today DailyTally
+}
+
+// DailyTally is how many new cards were introduced and how many seen cards
+// were reviewed in the local day starting at Start. Exercises do not count.
+type DailyTally struct {
+	Start   time.Time
+	New     int
+	Reviews int
 }
