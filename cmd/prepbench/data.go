@@ -29,7 +29,7 @@ var t0 = time.Date(2030, 1, 14, 12, 0, 0, 0, time.UTC)
 
 // dataVersion changes whenever the data sets' contents change, so that
 // stale cached files are not reused.
-const dataVersion = "v1"
+const dataVersion = "v2"
 
 // benchCards is how many cards the generated deck adds to the embedded
 // decks: enough for the largest card-state count per user.

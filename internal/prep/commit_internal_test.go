@@ -111,3 +111,78 @@ func TestGroupCommitIsolatesAFailure(t *testing.T) {
 		t.Fatalf("%d writes committed, want 19: a failing function must not undo the others", len(store.committed))
 	}
 }
+
+// gatedStore commits at once, except that the commit numbered hold (from 1)
+// waits inside its transaction until release is closed.
+type gatedStore struct {
+	Store
+	mu      sync.Mutex
+	commits int
+	hold    int
+	holding chan struct{}
+	release chan struct{}
+}
+
+func (s *gatedStore) Update(fn func(Tx) error) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := fn(stagedTx{writes: new([]string)}); err != nil {
+		return err
+	}
+	s.commits++
+	if s.commits == s.hold {
+		close(s.holding)
+		<-s.release
+	}
+	return nil
+}
+
+// TestGroupCommitLeaderReturnsAfterItsOwnGroup: a leader whose group is
+// committed returns at once, while the group queued behind it is still
+// committing, rather than serving the callers that came after it.
+func TestGroupCommitLeaderReturnsAfterItsOwnGroup(t *testing.T) {
+	store := &gatedStore{hold: 2, holding: make(chan struct{}), release: make(chan struct{})}
+	g := &groupCommit{store: store}
+	inside, goOn := make(chan struct{}), make(chan struct{})
+	leaderDone := make(chan error, 1)
+	go func() {
+		leaderDone <- g.update(func(tx Tx) error {
+			close(inside)
+			<-goOn
+			return nil
+		})
+	}()
+	<-inside
+	followers := make(chan error, 5)
+	for range 5 {
+		go func() { followers <- g.update(write("w")) }()
+	}
+	for {
+		g.mu.Lock()
+		queued := len(g.pending)
+		g.mu.Unlock()
+		if queued == 5 {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	close(goOn)
+	<-store.holding // the followers' group is committing now, held open
+	select {
+	case err := <-leaderDone:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the leader did not return after its own group committed; it is serving the next group")
+	}
+	close(store.release)
+	for range 5 {
+		if err := <-followers; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if store.commits != 2 {
+		t.Fatalf("%d commits, want 2: the leader's and the followers' together", store.commits)
+	}
+}
