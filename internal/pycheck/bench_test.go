@@ -14,14 +14,14 @@ import (
 )
 
 // BenchmarkCompile measures start-up: compiling the interpreter to machine
-// code with an empty cache directory (the first start), and loading it
-// from a warm one (every later start).
+// code with an empty cache directory (the first start) with one and with
+// two compile workers, and loading it from a warm one (every later start).
 //
 //	go test -run '^$' -bench Compile -benchtime 3x ./internal/pycheck/
 func BenchmarkCompile(b *testing.B) {
 	path := RequireInterpreter(b)
-	start := func(b *testing.B, dir string) {
-		g, err := pycheck.New(context.Background(), pycheck.Options{WasmPath: path, CacheDir: dir})
+	start := func(b *testing.B, dir string, workers int) {
+		g, err := pycheck.New(context.Background(), pycheck.Options{WasmPath: path, CacheDir: dir, CompileWorkers: workers})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -32,16 +32,18 @@ func BenchmarkCompile(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	b.Run("cold", func(b *testing.B) {
-		for b.Loop() {
-			start(b, b.TempDir())
-		}
-	})
+	for _, workers := range []int{1, 2} {
+		b.Run(fmt.Sprintf("cold/workers=%d", workers), func(b *testing.B) {
+			for b.Loop() {
+				start(b, b.TempDir(), workers)
+			}
+		})
+	}
 	b.Run("cached", func(b *testing.B) {
 		dir := b.TempDir()
-		start(b, dir)
+		start(b, dir, 0)
 		for b.Loop() {
-			start(b, dir)
+			start(b, dir, 0)
 		}
 	})
 }

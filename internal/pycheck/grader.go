@@ -75,6 +75,14 @@ type Options struct {
 	// turn. Each running attempt may use MemoryLimit. Default: the number
 	// of CPUs.
 	Concurrency int
+	// CompileWorkers is how many goroutines compile the interpreter when
+	// CacheDir does not hold it yet. Each holds one function's compiler
+	// state, and they finish together in bursts of garbage: more workers
+	// compile sooner (1.7 s with 2, 3.2 s with 1 on the project's machine)
+	// but raise the process's peak memory on a first start (figures in
+	// docs/PERFORMANCE.md). Default 1: compiling happens in the background
+	// and only once per cache, while the peak stays with the process.
+	CompileWorkers int
 }
 
 // Defaults of Options.
@@ -111,6 +119,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.Concurrency <= 0 {
 		o.Concurrency = runtime.NumCPU()
+	}
+	if o.CompileWorkers <= 0 {
+		o.CompileWorkers = 1
 	}
 	return o
 }
@@ -186,7 +197,7 @@ func (g *Grader) compile(ctx context.Context, wasm []byte) {
 		g.err = fmt.Errorf("pycheck: set up WASI: %w", err)
 		return
 	}
-	mod, err := g.rt.CompileModule(experimental.WithCompilationWorkers(ctx, runtime.NumCPU()), wasm)
+	mod, err := g.rt.CompileModule(experimental.WithCompilationWorkers(ctx, g.opts.CompileWorkers), wasm)
 	if err != nil {
 		g.err = fmt.Errorf("pycheck: compile the interpreter: %w", err)
 		return
