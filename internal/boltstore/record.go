@@ -157,41 +157,37 @@ func (d *binaryReader) fail(what string) {
 
 func (d *binaryReader) uint64() uint64 {
 	if len(d.b) < 8 {
-		d.fail("float")
-		return 0
+		return consumed[uint64](d, 0, 0, "float")
 	}
-	v := binary.BigEndian.Uint64(d.b)
-	d.b = d.b[8:]
-	return v
+	return consumed(d, binary.BigEndian.Uint64(d.b), 8, "float")
 }
 
 func (d *binaryReader) uvarint() uint64 {
 	v, n := binary.Uvarint(d.b)
-	if n <= 0 {
-		d.fail("unsigned varint")
-		return 0
-	}
-	d.b = d.b[n:]
-	return v
+	return consumed(d, v, n, "unsigned varint")
 }
 
 func (d *binaryReader) varint() int64 {
 	v, n := binary.Varint(d.b)
-	if n <= 0 {
-		d.fail("varint")
-		return 0
-	}
-	d.b = d.b[n:]
-	return v
+	return consumed(d, v, n, "varint")
 }
 
 func (d *binaryReader) byte() byte {
 	if len(d.b) < 1 {
-		d.fail("flags")
-		return 0
+		return consumed[byte](d, 0, 0, "flags")
 	}
-	v := d.b[0]
-	d.b = d.b[1:]
+	return consumed(d, d.b[0], 1, "flags")
+}
+
+// consumed returns v, read from the first n bytes, and moves past them; n
+// of zero or less (a short or malformed field) fails the read instead.
+func consumed[T any](d *binaryReader, v T, n int, what string) T {
+	if n <= 0 || n > len(d.b) {
+		d.fail(what)
+		var zero T
+		return zero
+	}
+	d.b = d.b[n:]
 	return v
 }
 

@@ -1,6 +1,7 @@
 package boltstore
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -41,4 +42,29 @@ func FuzzDecodeCardRecord(f *testing.F) {
 			t.Fatalf("round trip changed the record:\n got %+v\nwant %+v", back, rec)
 		}
 	})
+}
+
+// TestDecodeCardRecordRefusesDamage: a damaged binary record is an error
+// naming the bucket and key, never a state made of what was left.
+func TestDecodeCardRecordRefusesDamage(t *testing.T) {
+	good, err := cardRecord{Due: time.Date(2026, 3, 14, 8, 0, 0, 0, time.UTC), Stability: 1, Difficulty: 5}.appendBinary(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := decodeCardRecord(good, "cards/u", []byte("c")); err != nil {
+		t.Fatalf("the intact record: %v", err)
+	}
+	badFlags := append([]byte(nil), good...)
+	badFlags[len(badFlags)-1] = 0x80
+	for name, v := range map[string][]byte{
+		"truncated":     good[:len(good)-3],
+		"trailing":      append(append([]byte(nil), good...), 0),
+		"unknown flags": badFlags,
+		"tag only":      {cardRecordBinary},
+	} {
+		_, err := decodeCardRecord(v, "cards/u", []byte("c"))
+		if err == nil || !strings.Contains(err.Error(), `cards/u: decode record "c"`) {
+			t.Errorf("%s: err = %v, want an error naming the bucket and key", name, err)
+		}
+	}
 }

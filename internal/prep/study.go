@@ -29,21 +29,30 @@ func (c *conv) todayCounts() (newCards, reviews int, err error) {
 	if t := c.u.Today; t.Start.Equal(start) {
 		return t.New, t.Reviews, nil
 	}
+	tally := DailyTally{Start: start}
 	for r, err := range c.tx.Reviews(c.u.Key, start) {
 		if err != nil {
 			return 0, 0, err
 		}
-		if _, ok := c.e.lib.Card(r.CardID); !ok {
-			continue // exercises have no daily limit
-		}
-		if r.Before.FSRS.State == fsrs.New {
-			newCards++
-		} else {
-			reviews++
+		if n := c.tallied(&tally, r); n != nil {
+			*n++
 		}
 	}
-	c.u.Today = DailyTally{Start: start, New: newCards, Reviews: reviews}
-	return newCards, reviews, nil
+	c.u.Today = tally
+	return tally.New, tally.Reviews, nil
+}
+
+// tallied returns the count of t that the review counts in: New for a
+// card's first review, Reviews for a seen card's; nil for an exercise or a
+// card no longer in the decks, which have no daily limit.
+func (c *conv) tallied(t *DailyTally, r Review) *int {
+	if _, ok := c.e.lib.Card(r.CardID); !ok {
+		return nil
+	}
+	if r.Before.FSRS.State == fsrs.New {
+		return &t.New
+	}
+	return &t.Reviews
 }
 
 // countToday keeps the cached DailyTally in step with a review about to be
@@ -54,13 +63,11 @@ func (c *conv) countToday(r Review, delta int) error {
 	if _, _, err := c.todayCounts(); err != nil {
 		return err
 	}
-	if _, ok := c.e.lib.Card(r.CardID); !ok || r.Time.Before(c.u.Today.Start) {
+	if r.Time.Before(c.u.Today.Start) {
 		return nil
 	}
-	if r.Before.FSRS.State == fsrs.New {
-		c.u.Today.New = max(0, c.u.Today.New+delta)
-	} else {
-		c.u.Today.Reviews = max(0, c.u.Today.Reviews+delta)
+	if n := c.tallied(&c.u.Today, r); n != nil {
+		*n = max(0, *n+delta)
 	}
 	return nil
 }
