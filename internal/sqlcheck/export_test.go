@@ -41,10 +41,3 @@ func literal(v value) string {
 	}
 	return quoteString(v.s)
 }
-
-// HeapLimited reports whether SQLite enforces its heap limit in this
-// process, which the memory tests need.
-func HeapLimited() bool {
-	e, err := sqliteEngine()
-	return err == nil && e.heapLimited
-}
