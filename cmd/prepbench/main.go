@@ -16,7 +16,8 @@
 //
 //	updates  1,000 simulated users study through a fake Bot API against the
 //	         real engine, store (bbolt, fsync on) and Telegram adapter:
-//	         updates/s, handling latency, and the disk's own commit rate.
+//	         updates/s when saturated, handling latency at offered
+//	         -rates, and the disk's own commit rate.
 //	fanout   a daily push to 10,000 users through schedule.PushJob and the
 //	         adapter, under rate limits the fake enforces with 429s.
 //	duescan  the cron tick (Engine.Due, nobody waking) and one user's due
@@ -71,6 +72,7 @@ type config struct {
 	userCards int
 	userDue   int
 	deck      string
+	rates     []float64
 
 	// fanout
 	fanoutUsers int
@@ -105,6 +107,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.DurationVar(&c.warmup, "warmup", 3*time.Second, "updates: load before measuring starts")
 	fs.IntVar(&c.userCards, "user-cards", 200, "updates: card states each user starts with")
 	fs.IntVar(&c.userDue, "user-due", 40, "updates: of those, due at the start (the rest later)")
+	rates := fs.String("rates", "500,1000,2000", "updates: offered updates/s of the paced runs after the saturated one, comma-separated (\"\": none)")
 	fs.StringVar(&c.deck, "deck", "bench", "updates: bench (the shipped decks + 240 generated cards) or shipped (the embedded decks alone: 43 cards)")
 
 	fs.IntVar(&c.fanoutUsers, "fanout-users", 10000, "fanout: users whose daily push is due")
@@ -135,6 +138,16 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 		default:
 			return c, fmt.Errorf("unknown scenario %q; want %s or all", s, strings.Join(allScenarios, ", "))
 		}
+	}
+	for _, s := range strings.Split(*rates, ",") {
+		if s = strings.TrimSpace(s); s == "" {
+			continue
+		}
+		var r float64
+		if _, err := fmt.Sscan(s, &r); err != nil || r <= 0 {
+			return c, fmt.Errorf("-rates: %q is not a positive number of updates/s", s)
+		}
+		c.rates = append(c.rates, r)
 	}
 	for _, s := range strings.Split(*cards, ",") {
 		var n int

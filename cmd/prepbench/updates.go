@@ -22,11 +22,17 @@ import (
 )
 
 // runUpdates has cfg.users simulated users study at once through the fake
-// Bot API: /ask, Show answer, a rating, the next card, as fast as the bot
-// answers (a closed loop: each user waits for the bot's reply before the
-// next tap). The bot is the real one — engine, bbolt store on a file with
-// fsync, Telegram adapter with its polling loop and send queue — with the
-// adapter's rate limits raised out of the way.
+// Bot API: /ask, Show answer, a rating, the next card. It runs twice. First
+// as fast as the bot answers (a closed loop: each user waits for the bot's
+// reply before the next tap), which finds the most the bot sustains; there
+// the bot is saturated by definition, so its latency is mostly the queue
+// the load generator keeps full. Then paced, once for each of cfg.rates: each
+// user thinks for a random (exponential) time before each tap, averaging
+// cfg.users/rate, so that the offered load is about rate updates/s:
+// the latency a user meets when the bot carries that load. The bot is the
+// real one — engine, bbolt store on a file with fsync, Telegram adapter
+// with its polling loop and send queue — with the adapter's rate limits
+// raised out of the way.
 func runUpdates(ctx context.Context, cfg config, out io.Writer) error {
 	d, err := loadDeck(cfg.dir, cfg.deck)
 	if err != nil {
@@ -36,6 +42,24 @@ func runUpdates(ctx context.Context, cfg config, out io.Writer) error {
 	if err != nil {
 		return err
 	}
+	fmt.Fprintf(out, "-- saturated: every user taps again as soon as the bot answers\n")
+	if err := updatesRun(ctx, cfg, out, d, src, 0); err != nil {
+		return err
+	}
+	for _, rate := range cfg.rates {
+		think := time.Duration(float64(cfg.users) / rate * float64(time.Second))
+		fmt.Fprintf(out, "\n-- paced: each user thinks %v on average (exponential) before each tap: about %.0f updates/s offered\n", think, rate)
+		if err := updatesRun(ctx, cfg, out, d, src, think); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// updatesRun runs the bot on a copy of the data set src under the users'
+// load, for the warm-up and then the measured time, and prints what it
+// measured. think is each user's mean pause before a tap; 0 taps at once.
+func updatesRun(ctx context.Context, cfg config, out io.Writer, d deck, src string, think time.Duration) error {
 	work, err := os.MkdirTemp(cfg.workDir, "updates-")
 	if err != nil {
 		return err
@@ -89,12 +113,13 @@ func runUpdates(ctx context.Context, cfg config, out io.Writer) error {
 	var wg sync.WaitGroup
 	var sim simStats
 	for i := range cfg.users {
-		u := &simUser{id: chatID(i), srv: srv, sig: obs.watch(chatID(i)), rng: rand.New(rand.NewPCG(uint64(i), 2))}
+		u := &simUser{id: chatID(i), srv: srv, sig: obs.watch(chatID(i)), rng: rand.New(rand.NewPCG(uint64(i), 2)), think: think}
 		wg.Go(func() { u.run(usersCtx, &sim) })
 	}
 
 	sleep(ctx, cfg.warmup)
 	handled0, eng0, ad0 := coach.handled.Load(), engineStore.updates.Load(), adapterStore.updates.Load()
+	pages0, pageSize, _ := store.WriteStats()
 	cpu0, wall0 := cpuTime(), time.Now()
 	coach.measuring.Store(true)
 	sleep(ctx, cfg.duration)
@@ -102,6 +127,8 @@ func runUpdates(ctx context.Context, cfg config, out io.Writer) error {
 	wall := time.Since(wall0)
 	cpu := cpuTime() - cpu0
 	handled, engCommits, adCommits := coach.handled.Load()-handled0, engineStore.updates.Load()-eng0, adapterStore.updates.Load()-ad0
+	pages1, _, _ := store.WriteStats()
+	pages := pages1 - pages0
 
 	stopUsers()
 	wg.Wait()
@@ -139,6 +166,8 @@ func runUpdates(ctx context.Context, cfg config, out io.Writer) error {
 	fmt.Fprintf(out, "engine commits over the run: %.2f ms each on average, of which %.2f ms running the events' functions and %.2f ms committing (write + fsync)\n",
 		float64(engineStore.total.Load())/1e6/float64(engineStore.updates.Load()), float64(engineStore.inFn.Load())/1e6/float64(engineStore.updates.Load()),
 		float64(engineStore.total.Load()-engineStore.inFn.Load())/1e6/float64(engineStore.updates.Load()))
+	fmt.Fprintf(out, "pages written: %.1f per commit (%d-byte pages), %.1f MiB/s to the file\n",
+		float64(pages)/max(1, float64(engCommits+adCommits)), pageSize, float64(pages)*float64(pageSize)/(1<<20)/wall.Seconds())
 	fmt.Fprintf(out, "raw bbolt commit rate (sequential Update, one small write, fsync), 3 s before: %v\n", rawBefore)
 	fmt.Fprintf(out, "                                                            3 s after:  %v\n", rawAfter)
 	fmt.Fprintf(out, "=> group commit shares each fsync among %.1f updates: the load needs %.0f commits/s, %.0f%% of the disk's sequential rate; one commit per update would need %.0f/s (%.0f%%)\n",
@@ -146,8 +175,11 @@ func runUpdates(ctx context.Context, cfg config, out io.Writer) error {
 	fmt.Fprintf(out, "CPU: %.2f of %d cores busy (bot, fake API and simulated users together)\n", cpu.Seconds()/wall.Seconds(), numCPU())
 	fmt.Fprintf(out, "users: %d sessions finished, %d users ran out of cards, %d stalls (no answer in 10 s)\n",
 		sim.sessions.Load(), sim.done.Load(), sim.stalls.Load())
-	fmt.Fprintf(out, "targets: >= 2,000 updates/s: %s; p99 handling <= 5 ms: %s\n",
-		verdict(rate >= 2000), verdict(percentile(all, 99) <= 5*time.Millisecond))
+	if think == 0 {
+		fmt.Fprintf(out, "target: >= 2,000 updates/s: %s\n", verdict(rate >= 2000))
+	} else {
+		fmt.Fprintf(out, "target: p99 handling <= 5 ms at %.0f updates/s: %s\n", rate, verdict(percentile(all, 99) <= 5*time.Millisecond))
+	}
 	return nil
 }
 
@@ -298,10 +330,19 @@ type simStats struct {
 
 // simUser is one person studying in their private chat with the bot.
 type simUser struct {
-	id  int64
-	srv *telegramtest.Server
-	sig <-chan struct{}
-	rng *rand.Rand
+	id    int64
+	srv   *telegramtest.Server
+	sig   <-chan struct{}
+	rng   *rand.Rand
+	think time.Duration // mean pause before a tap; 0: none
+}
+
+// pause is the user's thinking before a tap: exponential with mean think,
+// so that the users' taps together arrive as a Poisson stream.
+func (u *simUser) pause(ctx context.Context) {
+	if u.think > 0 {
+		sleep(ctx, time.Duration(u.rng.ExpFloat64()*float64(u.think)))
+	}
 }
 
 // stallAfter is how long a user waits for the bot before starting over.
@@ -313,6 +354,7 @@ const stallAfter = 10 * time.Second
 func (u *simUser) run(ctx context.Context, st *simStats) {
 	for ctx.Err() == nil {
 		since := u.newest()
+		u.pause(ctx)
 		u.srv.SendText(u.id, "/ask")
 		m, ok := u.wait(ctx, func(msgs []telegramtest.Message) (telegramtest.Message, bool) {
 			last := msgs[len(msgs)-1]
@@ -338,6 +380,7 @@ func (u *simUser) run(ctx context.Context, st *simStats) {
 // the bot stopped answering (or ctx ended) first.
 func (u *simUser) session(ctx context.Context, q telegramtest.Message) bool {
 	for {
+		u.pause(ctx)
 		u.srv.PressButton(u.id, q.ID, buttonData(q, "a"))
 		a, ok := u.wait(ctx, func(msgs []telegramtest.Message) (telegramtest.Message, bool) {
 			for _, m := range slices.Backward(msgs) {
@@ -350,6 +393,7 @@ func (u *simUser) session(ctx context.Context, q telegramtest.Message) bool {
 		if !ok {
 			return false
 		}
+		u.pause(ctx)
 		u.srv.PressButton(u.id, a.ID, ratingData(a, u.rating()))
 		// The card turns into its summary; then comes the next card, or
 		// the session's summary.

@@ -2,6 +2,7 @@ package boltstore
 
 import (
 	"fmt"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -26,4 +27,14 @@ func (s *Store) ViewIndexReads(fn func(prep.Tx) error) (visited int, err error) 
 		err = fmt.Errorf("boltstore: view %s: %w", s.path, err)
 	}
 	return visited, err
+}
+
+// WriteStats is what bbolt has written since Open: pages written to the file
+// by commits (each a full page of the file's page size) and the time spent
+// writing them, fsync excluded. It is a measurement hook for cmd/prepbench,
+// which divides it by the commits it counted: a commit's cost follows the
+// pages it dirties.
+func (s *Store) WriteStats() (pages int64, pageSize int, took time.Duration) {
+	st := s.db.Stats().TxStats
+	return st.GetWrite(), s.db.Info().PageSize, st.GetWriteTime()
 }

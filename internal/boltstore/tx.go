@@ -29,6 +29,20 @@ type tx struct {
 	// indexVisited counts the index entries Due and Waking have read, so
 	// that tests and benchmarks can show their scans stop at the bound.
 	indexVisited int
+	// storedWake is the WakeAt of each user record this transaction has
+	// read or written, as it now stands in the file. A turn reads its user
+	// and writes it back: with the old wake time at hand, PutUser neither
+	// decodes the old record again nor touches the wake index when the time
+	// has not changed (it does not, between the ratings of a session).
+	storedWake map[prep.UserKey]time.Time
+}
+
+// knowWake records the wake time user's stored record now holds.
+func (t *tx) knowWake(user prep.UserKey, at time.Time) {
+	if t.storedWake == nil {
+		t.storedWake = make(map[prep.UserKey]time.Time)
+	}
+	t.storedWake[user] = at
 }
 
 func (t *tx) end() { t.done = true }
@@ -109,6 +123,7 @@ func (t *tx) User(key prep.UserKey) (prep.User, error) {
 	if err := decode(v, &u, "users", []byte(key)); err != nil {
 		return prep.User{}, fmt.Errorf("boltstore: user %q: %w", key, err)
 	}
+	t.knowWake(key, u.WakeAt)
 	return u, nil
 }
 
@@ -133,16 +148,27 @@ func (t *tx) putUser(u prep.User) error {
 		return errors.New("empty user key")
 	}
 	key := []byte(u.Key)
-	if err := unindexWake(wake, key, b.Get(key)); err != nil {
+	v, err := json.Marshal(u)
+	if err != nil {
 		return err
 	}
-	v, err := json.Marshal(u)
+	old, known := t.storedWake[u.Key]
+	if known && old.Equal(u.WakeAt) {
+		return b.Put(key, v)
+	}
+	switch {
+	case !known:
+		err = unindexWake(wake, key, b.Get(key))
+	case !old.IsZero():
+		err = wake.Delete(wakeKey(old, u.Key))
+	}
 	if err != nil {
 		return err
 	}
 	if err := b.Put(key, v); err != nil {
 		return err
 	}
+	t.knowWake(u.Key, u.WakeAt)
 	if u.WakeAt.IsZero() {
 		return nil
 	}
@@ -267,7 +293,10 @@ func (t *tx) CardState(user prep.UserKey, cardID string) (prep.CardState, error)
 }
 
 // CardStateIDs lists the IDs of the user's card states in ID order, reading
-// keys only.
+// keys only. It reads them all in one cursor pass before yielding the
+// first: the IDs are copied anyway, and a pass that cannot be disturbed by
+// writes between yields spares the re-seek after every key that each does
+// in a write transaction (a fifth of a rating's CPU with 200 states).
 func (t *tx) CardStateIDs(user prep.UserKey) iter.Seq2[string, error] {
 	return func(yield func(string, error) bool) {
 		b, err := t.userBucket(bucketCards, user, false)
@@ -278,7 +307,16 @@ func (t *tx) CardStateIDs(user prep.UserKey) iter.Seq2[string, error] {
 		if b == nil {
 			return
 		}
-		t.each(b, nil, func(k, _ []byte) bool { return yield(string(k), nil) })
+		var ids []string
+		c := b.Cursor()
+		for k, _ := c.First(); k != nil; k, _ = c.Next() {
+			ids = append(ids, string(k))
+		}
+		for _, id := range ids {
+			if !yield(id, nil) || t.done {
+				return
+			}
+		}
 	}
 }
 

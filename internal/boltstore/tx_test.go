@@ -3,6 +3,8 @@ package boltstore_test
 import (
 	"encoding/json"
 	"errors"
+	"maps"
+	"math/rand/v2"
 	"slices"
 	"testing"
 	"time"
@@ -691,4 +693,93 @@ func TestWaking(t *testing.T) {
 			return nil
 		})
 	})
+}
+
+// TestWakeIndexFollowsUsers writes users at random through transactions
+// that read them first or not, change their wake-up or keep it, write them
+// twice, and sometimes roll back: after each transaction the wake index must
+// hold one entry per user with a wake-up, at that user's time, and nothing
+// else. PutUser takes the old time from the read when it can, so this
+// checks that shortcut against the file.
+func TestWakeIndexFollowsUsers(t *testing.T) {
+	s := MustOpenTemp(t)
+	rng := rand.New(rand.NewPCG(8, 22))
+	users := []prep.UserKey{"telegram:1", "telegram:2", "telegram:3", "slack:4"}
+	model := map[prep.UserKey]time.Time{} // committed wake-ups; zero: none
+	errRollback := errors.New("roll back")
+	for step := range 400 {
+		next := maps.Clone(model)
+		rollback := rng.IntN(8) == 0
+		err := s.Update(func(tx prep.Tx) error {
+			for range 1 + rng.IntN(4) {
+				k := users[rng.IntN(len(users))]
+				u := prep.User{Key: k}
+				if _, stored := next[k]; stored && rng.IntN(3) > 0 {
+					var err error
+					if u, err = tx.User(k); err != nil {
+						return err
+					}
+				}
+				switch rng.IntN(4) {
+				case 0:
+					u.WakeAt = time.Time{}
+				case 1: // kept as read (or none, for a user written blind)
+				default:
+					u.WakeAt = t0.Add(time.Duration(rng.IntN(6)) * time.Hour)
+				}
+				if err := tx.PutUser(u); err != nil {
+					return err
+				}
+				next[k] = u.WakeAt
+			}
+			if rollback {
+				return errRollback
+			}
+			return nil
+		})
+		switch {
+		case rollback && errors.Is(err, errRollback):
+		case err != nil:
+			t.Fatalf("step %d: %v", step, err)
+		default:
+			model = next
+		}
+
+		var got []prep.User
+		MustView(t, s, func(tx prep.Tx) (err error) {
+			got, err = collect(tx.Waking(t0.Add(24 * time.Hour)))
+			return err
+		})
+		want := 0
+		for _, at := range model {
+			if !at.IsZero() {
+				want++
+			}
+		}
+		seen := map[prep.UserKey]bool{}
+		for i, u := range got {
+			if seen[u.Key] || !u.WakeAt.Equal(model[u.Key]) || (i > 0 && u.WakeAt.Before(got[i-1].WakeAt)) {
+				t.Fatalf("step %d: the wake index yields %s at %v (entry %d), want each user once at its time: model %v", step, u.Key, u.WakeAt, i, model)
+			}
+			seen[u.Key] = true
+		}
+		if len(got) != want {
+			t.Fatalf("step %d: the wake index has %d entries, want %d: model %v", step, len(got), want, model)
+		}
+		// An entry at a stale time shows as a wrong count before some hour.
+		for h := range 6 {
+			bound, want := t0.Add(time.Duration(h)*time.Hour), 0
+			for _, at := range model {
+				if !at.IsZero() && !at.After(bound) {
+					want++
+				}
+			}
+			MustView(t, s, func(tx prep.Tx) error {
+				if n := count(tx.Waking(bound)); n != want {
+					t.Fatalf("step %d: %d users waking by %v, want %d: model %v", step, n, bound, want, model)
+				}
+				return nil
+			})
+		}
+	}
 }
