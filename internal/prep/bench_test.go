@@ -90,6 +90,7 @@ func benchRatings(b *testing.B, path string, cards, states int) {
 	replies := handle(prep.Event{User: user, Text: "/ask"})
 	ratings := []prep.Rating{prep.Good, prep.Good, prep.Hard, prep.Good, prep.Easy, prep.Good, prep.Again, prep.Good}
 	i := 0
+	var pages int64 // written by the ratings' commits alone
 	b.ReportAllocs()
 	for b.Loop() {
 		b.StopTimer()
@@ -107,9 +108,16 @@ func benchRatings(b *testing.B, path string, cards, states int) {
 		}
 		rate = rate[:len(rate)-1] + fmt.Sprint(int(ratings[i%len(ratings)]))
 		i++
+		before, _, _ := store.WriteStats()
 		b.StartTimer()
 		replies = handle(prep.Event{User: user, Button: rate})
+		b.StopTimer()
+		after, _, _ := store.WriteStats()
+		pages += after - before
+		b.StartTimer()
 	}
+	// A commit's fsync costs more with each page it writes.
+	b.ReportMetric(float64(pages)/float64(b.N), "pages/op")
 }
 
 // benchLibrary is a deck of n cards in topics of 30.
