@@ -175,7 +175,7 @@ func (b *Bot) setCommands(ctx context.Context) {
 }
 
 // Run receives and handles updates until ctx ends or the token is
-// rejected. On cancellation it finishes the update in hand, stores the
+// rejected. On cancellation it finishes the updates in hand, stores the
 // offset, keeps sending queued messages for up to Options.DrainTimeout,
 // and returns nil. A Bot runs once.
 func (b *Bot) Run(ctx context.Context) error {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -884,5 +885,98 @@ func TestGroupMigratedToSupergroup(t *testing.T) {
 	h.srv.SendGroupText(-5, 42, "/start")
 	if m := h.srv.WaitForMessages(-100999, 1)[0]; m.Plain() != "echo: /start" {
 		t.Errorf("message in the supergroup = %q", m.Plain())
+	}
+}
+
+// TestSlowUpdateHoldsUpOnlyItsSender: while one user's update is in hand
+// (say, an attempt being graded), polling goes on and other users' new
+// updates are handled; the slow one stays unconfirmed at Telegram until
+// it is done, and no update is handled twice although polls hand over
+// again those above it.
+func TestSlowUpdateHoldsUpOnlyItsSender(t *testing.T) {
+	reached, release := make(chan struct{}), make(chan struct{})
+	coach := newCoach(func(ev prep.Event) []prep.Reply {
+		if ev.Text == "slow" {
+			close(reached)
+			<-release
+		}
+		return echo(ev)
+	})
+	srv := telegramtest.NewServer(t)
+	store := newMemStore()
+	start(t, srv, coach, store, nil)
+	slow := srv.SendText(1, "slow")
+	<-reached
+	for i := range 5 {
+		srv.SendText(int64(2+i), fmt.Sprintf("fast %d", i))
+		srv.WaitForMessages(int64(2+i), 1)
+	}
+	// Polls went on meanwhile; the slow update must still be Telegram's.
+	polls := srv.Calls("getUpdates")
+	srv.SendText(7, "fast 5")
+	srv.WaitForMessages(7, 1)
+	if srv.Calls("getUpdates") <= polls {
+		t.Fatal("no getUpdates while the slow update was in hand")
+	}
+	if srv.Pending() == 0 {
+		t.Fatal("the slow update was confirmed to Telegram before it was handled")
+	}
+	if off := store.cursor(telegram.OffsetCursor); off > int64(slow) {
+		t.Errorf("stored offset %d passes the slow update %d still in hand", off, slow)
+	}
+	close(release)
+	srv.WaitForMessages(1, 1)
+	srv.WaitForConfirmed()
+	evs := coach.Events()
+	if len(evs) != 7 {
+		t.Errorf("the coach saw %d events, want 7 (each update once):", len(evs))
+		for _, ev := range evs {
+			t.Logf("%s %q", ev.Delivery, ev.Text)
+		}
+	}
+}
+
+// TestSenderOrderAcrossPolls: a user's update that arrives in a later poll
+// waits for their earlier one still in hand.
+func TestSenderOrderAcrossPolls(t *testing.T) {
+	reached, release := make(chan struct{}), make(chan struct{})
+	coach := newCoach(func(ev prep.Event) []prep.Reply {
+		if ev.Text == "first" {
+			close(reached)
+			<-release
+		}
+		return echo(ev)
+	})
+	srv := telegramtest.NewServer(t)
+	start(t, srv, coach, newMemStore(), nil)
+	srv.SendText(1, "first")
+	<-reached
+	const more = 30
+	for i := range more {
+		srv.SendText(1, fmt.Sprintf("next %d", i))
+	}
+	// Another user's update, sent after those: once it is handled, they
+	// have been handed over too.
+	srv.SendText(2, "other")
+	srv.WaitForMessages(2, 1)
+	for _, ev := range coach.Events() {
+		if strings.HasPrefix(ev.Text, "next") {
+			t.Fatal("a later update of the user was handled before their first was done")
+		}
+	}
+	close(release)
+	srv.WaitForMessages(1, 1+more)
+	var got []string
+	for _, ev := range coach.Events() {
+		if ev.User == "telegram:1" {
+			got = append(got, ev.Text)
+		}
+	}
+	want := []string{"first"}
+	for i := range more {
+		want = append(want, fmt.Sprintf("next %d", i))
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("the user's updates reached the coach in the order %q, want %q", got, want)
 	}
 }

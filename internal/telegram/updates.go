@@ -12,7 +12,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
@@ -53,9 +52,17 @@ func (b *Bot) poll(ctx context.Context) error {
 		return err
 	}
 	b.log.Info("telegram: polling for updates", "offset", offset)
+	in := newIntake(offset, func(u tgbotapi.Update) { b.handle(ctx, u) })
+	defer func() {
+		// Finish what is in hand, then store how far it got.
+		in.wait()
+		if off := in.offset(); off != offset {
+			b.saveOffset(off)
+		}
+	}()
 	bo := backoff{initial: b.opts.Retry.Initial, max: b.opts.Retry.Max}
 	for ctx.Err() == nil {
-		updates, err := b.getUpdates(ctx, offset)
+		updates, err := b.getUpdates(ctx, in.offset())
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil
@@ -84,26 +91,30 @@ func (b *Bot) poll(ctx context.Context) error {
 		bo.reset()
 		b.lastPoll.Store(b.opts.Now().UnixNano())
 		b.lastGood.Store(b.opts.Now().UnixNano())
-		b.handleBatch(ctx, updates)
-		// The offset moves once the whole batch is handled (and each
-		// update's effect committed). An update below the offset is one
-		// Telegram redelivered; it was handled again (harmlessly) but must
-		// not move the offset back.
-		moved := false
-		for _, u := range updates {
-			if next := int64(u.UpdateID) + 1; next > offset {
-				offset, moved = next, true
-			}
+		if in.take(updates) == 0 && in.busy() {
+			// Telegram answers at once while it holds updates not yet
+			// confirmed, and those in hand are: wait for one to be done
+			// rather than ask again and again. Not for long, though: a
+			// slow update (an attempt being graded) must not hold up other
+			// users' new ones.
+			wctx, cancel := context.WithTimeout(ctx, intakeRecheck)
+			in.waitDone(wctx)
+			cancel()
 		}
-		if moved {
-			b.saveOffset(offset)
-		}
-		if ctx.Err() != nil {
-			return nil
+		// The offset is a hint for the next start: Telegram keeps what is
+		// unconfirmed, and a lost offset only means handing over again
+		// updates the engine recognises.
+		if off := in.offset(); off != offset {
+			offset = off
+			b.saveOffset(off)
 		}
 	}
 	return nil
 }
+
+// intakeRecheck is how long polling waits for an update in hand to finish
+// before asking Telegram for new ones anyway.
+const intakeRecheck = 100 * time.Millisecond
 
 // laneCount is how many users' updates may be in hand at once.
 const laneCount = 64
@@ -120,33 +131,6 @@ func sender(u tgbotapi.Update) int64 {
 		return u.MyChatMember.Chat.ID
 	}
 	return int64(u.UpdateID)
-}
-
-// handleBatch handles one getUpdates batch: each sender's updates in order,
-// different senders' at the same time, so a slow event (an exercise being
-// graded) holds up only its own user, and the engine can commit many
-// users' events in one transaction. It returns when all are handled.
-func (b *Bot) handleBatch(ctx context.Context, updates []tgbotapi.Update) {
-	bySender := map[int64][]tgbotapi.Update{}
-	var order []int64
-	for _, u := range updates {
-		s := sender(u)
-		if _, ok := bySender[s]; !ok {
-			order = append(order, s)
-		}
-		bySender[s] = append(bySender[s], u)
-	}
-	var wg sync.WaitGroup
-	for _, s := range order {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for _, u := range bySender[s] {
-				b.handle(ctx, u)
-			}
-		}()
-	}
-	wg.Wait()
 }
 
 func (b *Bot) getUpdates(ctx context.Context, offset int64) ([]tgbotapi.Update, error) {
@@ -210,8 +194,9 @@ func (b *Bot) loadOffset() (int64, error) {
 	return off, nil
 }
 
-// saveOffset stores the offset after each update. On failure the update
-// will come again after a restart; the engine de-duplicates it.
+// saveOffset stores the offset polling has moved to. On failure the
+// updates below it may come again after a restart; the engine
+// de-duplicates them.
 func (b *Bot) saveOffset(off int64) {
 	err := b.opts.Store.Update(func(tx prep.Tx) error { return tx.SetCursor(OffsetCursor, off) })
 	if err != nil {
