@@ -4,6 +4,8 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -22,6 +24,7 @@ var (
 	bucketCursors       = []byte("cursors")
 	bucketWake          = []byte("wake")
 	bucketLinks         = []byte("links")
+	bucketDueMinutes    = []byte("due_minutes")
 )
 
 // keySchemaVersion in the meta bucket holds how many migrations the file has
@@ -83,6 +86,36 @@ var migrations = []func(tx *bolt.Tx) error{
 	// keeps an older build, which cannot read that form, from opening the
 	// file.
 	func(tx *bolt.Tx) error { return nil },
+
+	// 5: the due histogram (minute → how many due-index entries fall in
+	// it), built from every user's due index in one pass, so that counting
+	// what is due reads a few pages instead of every user's index.
+	func(tx *bolt.Tx) error {
+		counts, err := recountDueMinutes(tx, false)
+		if err != nil {
+			return err
+		}
+		// Built from scratch: whatever a bucket of that name held would
+		// be counted twice.
+		if tx.Bucket(bucketDueMinutes) != nil {
+			if err := tx.DeleteBucket(bucketDueMinutes); err != nil {
+				return fmt.Errorf("delete bucket %s: %w", bucketDueMinutes, err)
+			}
+		}
+		minutes, err := tx.CreateBucket(bucketDueMinutes)
+		if err != nil {
+			return fmt.Errorf("create bucket %s: %w", bucketDueMinutes, err)
+		}
+		// In key order, bbolt fills each page before starting the next.
+		minutes.FillPercent = 1
+		keys := slices.Sorted(maps.Keys(counts))
+		for _, k := range keys {
+			if err := minutes.Put([]byte(k), binary.BigEndian.AppendUint64(nil, counts[k])); err != nil {
+				return err
+			}
+		}
+		return nil
+	},
 }
 
 // schemaVersion is the schema version this build writes; Open refuses files
