@@ -220,6 +220,12 @@ func TestMigrateBuildsDueHistogram(t *testing.T) {
 	if n, err := s.DueCount(before); err != nil || n != want {
 		t.Errorf("DueCount an hour in = %d, %v; want %d", n, err, want)
 	}
+	// The store, reopened after migrating, takes writes.
+	MustUpdate(t, s, func(tx prep.Tx) error { return tx.PutCardState("telegram:0", state("c1", before)) })
+	model["telegram:0"]["c1"] = before
+	if got, err := boltstore.DueHistogram(s); err != nil || !maps.Equal(got, histogramOf(model)) {
+		t.Errorf("histogram after a write = %v, %v; want %v", got, err, histogramOf(model))
+	}
 	if err := s.Check(); err != nil {
 		t.Errorf("Check after migration: %v", err)
 	}

@@ -122,40 +122,41 @@ var migrations = []func(tx *bolt.Tx) error{
 // with a higher one.
 func schemaVersion() uint64 { return uint64(len(migrations)) }
 
-// migrate applies the pending migrations and records the new version. A file
-// with buckets but no meta bucket was written by some other program: it is
-// refused rather than adopted, so that prepbot never writes into it.
-func migrate(tx *bolt.Tx, path string) error {
+// migrate applies the pending migrations, records the new version and
+// returns the version the file had (0 for a new file). A file with buckets
+// but no meta bucket was written by some other program: it is refused rather
+// than adopted, so that prepbot never writes into it.
+func migrate(tx *bolt.Tx, path string) (from uint64, err error) {
 	meta := tx.Bucket(bucketMeta)
 	if meta == nil {
 		if k, _ := tx.Cursor().First(); k != nil {
-			return damagedError(path, fmt.Errorf("it is a bbolt file without prepbot's %q bucket", bucketMeta))
+			return 0, damagedError(path, fmt.Errorf("it is a bbolt file without prepbot's %q bucket", bucketMeta))
 		}
 		var err error
 		if meta, err = tx.CreateBucket(bucketMeta); err != nil {
-			return fmt.Errorf("boltstore: %s: create meta bucket: %w", path, err)
+			return 0, fmt.Errorf("boltstore: %s: create meta bucket: %w", path, err)
 		}
 	}
 	var version uint64
 	if v := meta.Get(keySchemaVersion); v != nil {
 		if len(v) != 8 {
-			return damagedError(path, fmt.Errorf("schema version is %d bytes, want 8", len(v)))
+			return 0, damagedError(path, fmt.Errorf("schema version is %d bytes, want 8", len(v)))
 		}
 		version = binary.BigEndian.Uint64(v)
 	}
 	if version > schemaVersion() {
-		return newerSchemaError(path, version)
+		return version, newerSchemaError(path, version)
 	}
 	if version == schemaVersion() {
-		return nil
+		return version, nil
 	}
 	for i := version; i < schemaVersion(); i++ {
 		if err := migrations[i](tx); err != nil {
-			return fmt.Errorf("boltstore: %s: migrate to schema version %d: %w", path, i+1, err)
+			return version, fmt.Errorf("boltstore: %s: migrate to schema version %d: %w", path, i+1, err)
 		}
 	}
 	if err := meta.Put(keySchemaVersion, binary.BigEndian.AppendUint64(nil, schemaVersion())); err != nil {
-		return fmt.Errorf("boltstore: %s: record schema version: %w", path, err)
+		return version, fmt.Errorf("boltstore: %s: record schema version: %w", path, err)
 	}
-	return nil
+	return version, nil
 }
