@@ -101,8 +101,9 @@ func runChat(ctx context.Context, cfg config.Config, env IO, log *slog.Logger, s
 			return nil
 		}
 	}
-	// Counting due cards walks every user's due index (and maps those
-	// pages): once a minute at most, however often Prometheus scrapes.
+	// Counting due cards sums the store's due histogram by minute: cheap,
+	// but a count by the minute changes at most once a minute, so it is
+	// taken once a minute at most, however often Prometheus scrapes.
 	var dueMu sync.Mutex
 	var dueAt time.Time
 	var dueN int

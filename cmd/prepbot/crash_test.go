@@ -177,7 +177,7 @@ func TestCrashSafetyUnderSIGKILL(t *testing.T) {
 	}
 	defer s.Close()
 	if err := s.Check(); err != nil {
-		t.Fatalf("database fails bbolt's check: %v", err)
+		t.Fatalf("database fails its check (bbolt's pages, the due histogram): %v", err)
 	}
 	totalPressed, totalConfirmed, totalStored := 0, 0, 0
 	for u := range users {
