@@ -27,9 +27,11 @@ import (
 // nobody to wake and nothing due: the state of a restart between pushes.
 var t0 = time.Date(2030, 1, 14, 12, 0, 0, 0, time.UTC)
 
-// dataVersion changes whenever the data sets' contents change, so that
-// stale cached files are not reused.
-const dataVersion = "v2"
+// dataVersion changes whenever the data sets' contents or the store's file
+// format change, so that stale cached files are not reused (nor migrated in
+// place by the first scenario to open them). v3: schema version 5, the due
+// histogram.
+const dataVersion = "v3"
 
 // benchCards is how many cards the generated deck adds to the embedded
 // decks: enough for the largest card-state count per user.

@@ -101,8 +101,10 @@ func runChat(ctx context.Context, cfg config.Config, env IO, log *slog.Logger, s
 			return nil
 		}
 	}
-	// Counting due cards walks every user's due index (and maps those
-	// pages): once a minute at most, however often Prometheus scrapes.
+	// Counting due cards sums the store's due histogram up to now's minute,
+	// a few pages however many users there are. It is still taken once a
+	// minute at most, however often Prometheus scrapes: counting by the
+	// minute, DueCount is no finer than that anyway.
 	var dueMu sync.Mutex
 	var dueAt time.Time
 	var dueN int

@@ -33,6 +33,12 @@
 //	                         "last_review", "remaining_steps", "suspended"},
 //	                         still read, and binary once written again
 //	due/<user key>/          time(Due) ‖ card ID → empty: the due index
+//	due_minutes              time(minute) → 8-byte big-endian uint64: the due
+//	                         histogram (schema version 5), how many entries of
+//	                         all users' due indexes have a due time in that
+//	                         minute (time(Due) rounded down to a whole minute
+//	                         since 1970; due times clamped to 1678 share the
+//	                         earliest key); a minute with none has no entry
 //	reviews/<user key>/      time(Review.Time) ‖ 8-byte big-endian Seq → JSON
 //	                         review {"seq", "user", "card_id", "time",
 //	                         "rating", "before", "after"}, where before and
@@ -46,5 +52,8 @@
 // The due index holds exactly one entry per card state, and the wake index
 // one per user with a WakeAt; each moves with its record in the same
 // transaction, so Due and Waking read only the entries they return (plus the
-// one that ends the scan), however many cards or users there are.
+// one that ends the scan), however many cards or users there are. The due
+// histogram moves with the due index, in the same transaction too, so that
+// DueCount reads one entry per minute in which something is due rather than
+// every user's index; Check recounts it.
 package boltstore

@@ -19,3 +19,37 @@ func ViewCounting(s *Store, fn func(prep.Tx) error) (visited int, err error) {
 	})
 	return visited, err
 }
+
+// DueHistogram returns the due histogram (bucket due_minutes) as counts by
+// the start of each minute in unix nanoseconds, so that tests can compare
+// it with what they stored.
+func DueHistogram(s *Store) (map[int64]uint64, error) {
+	out := map[int64]uint64{}
+	err := s.db.View(func(btx *bolt.Tx) error {
+		b, err := rootBucket(btx, bucketDueMinutes)
+		if err != nil {
+			return err
+		}
+		return b.ForEach(func(k, v []byte) error {
+			n, err := decodeMinuteCount(k, v)
+			if err != nil {
+				return err
+			}
+			out[minuteTime(k).UnixNano()] = n
+			return nil
+		})
+	})
+	return out, err
+}
+
+// PutRawCardState stores v as the user's card state record as is, leaving
+// the due index alone: the way damage to the record would leave the file.
+func PutRawCardState(s *Store, user prep.UserKey, cardID string, v []byte) error {
+	return s.db.Update(func(btx *bolt.Tx) error {
+		b, err := btx.Bucket(bucketCards).CreateBucketIfNotExists([]byte(user))
+		if err != nil {
+			return err
+		}
+		return b.Put([]byte(cardID), v)
+	})
+}

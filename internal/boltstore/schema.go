@@ -4,6 +4,8 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -22,6 +24,7 @@ var (
 	bucketCursors       = []byte("cursors")
 	bucketWake          = []byte("wake")
 	bucketLinks         = []byte("links")
+	bucketDueMinutes    = []byte("due_minutes")
 )
 
 // keySchemaVersion in the meta bucket holds how many migrations the file has
@@ -83,46 +86,77 @@ var migrations = []func(tx *bolt.Tx) error{
 	// keeps an older build, which cannot read that form, from opening the
 	// file.
 	func(tx *bolt.Tx) error { return nil },
+
+	// 5: the due histogram (minute → how many due-index entries fall in
+	// it), built from every user's due index in one pass, so that counting
+	// what is due reads a few pages instead of every user's index.
+	func(tx *bolt.Tx) error {
+		counts, err := recountDueMinutes(tx, false)
+		if err != nil {
+			return err
+		}
+		// Built from scratch: whatever a bucket of that name held would
+		// be counted twice.
+		if tx.Bucket(bucketDueMinutes) != nil {
+			if err := tx.DeleteBucket(bucketDueMinutes); err != nil {
+				return fmt.Errorf("delete bucket %s: %w", bucketDueMinutes, err)
+			}
+		}
+		minutes, err := tx.CreateBucket(bucketDueMinutes)
+		if err != nil {
+			return fmt.Errorf("create bucket %s: %w", bucketDueMinutes, err)
+		}
+		// In key order, bbolt fills each page before starting the next.
+		minutes.FillPercent = 1
+		keys := slices.Sorted(maps.Keys(counts))
+		for _, k := range keys {
+			if err := minutes.Put([]byte(k), binary.BigEndian.AppendUint64(nil, counts[k])); err != nil {
+				return err
+			}
+		}
+		return nil
+	},
 }
 
 // schemaVersion is the schema version this build writes; Open refuses files
 // with a higher one.
 func schemaVersion() uint64 { return uint64(len(migrations)) }
 
-// migrate applies the pending migrations and records the new version. A file
-// with buckets but no meta bucket was written by some other program: it is
-// refused rather than adopted, so that prepbot never writes into it.
-func migrate(tx *bolt.Tx, path string) error {
+// migrate applies the pending migrations, records the new version and
+// returns the version the file had (0 for a new file). A file with buckets
+// but no meta bucket was written by some other program: it is refused rather
+// than adopted, so that prepbot never writes into it.
+func migrate(tx *bolt.Tx, path string) (from uint64, err error) {
 	meta := tx.Bucket(bucketMeta)
 	if meta == nil {
 		if k, _ := tx.Cursor().First(); k != nil {
-			return damagedError(path, fmt.Errorf("it is a bbolt file without prepbot's %q bucket", bucketMeta))
+			return 0, damagedError(path, fmt.Errorf("it is a bbolt file without prepbot's %q bucket", bucketMeta))
 		}
 		var err error
 		if meta, err = tx.CreateBucket(bucketMeta); err != nil {
-			return fmt.Errorf("boltstore: %s: create meta bucket: %w", path, err)
+			return 0, fmt.Errorf("boltstore: %s: create meta bucket: %w", path, err)
 		}
 	}
 	var version uint64
 	if v := meta.Get(keySchemaVersion); v != nil {
 		if len(v) != 8 {
-			return damagedError(path, fmt.Errorf("schema version is %d bytes, want 8", len(v)))
+			return 0, damagedError(path, fmt.Errorf("schema version is %d bytes, want 8", len(v)))
 		}
 		version = binary.BigEndian.Uint64(v)
 	}
 	if version > schemaVersion() {
-		return newerSchemaError(path, version)
+		return version, newerSchemaError(path, version)
 	}
 	if version == schemaVersion() {
-		return nil
+		return version, nil
 	}
 	for i := version; i < schemaVersion(); i++ {
 		if err := migrations[i](tx); err != nil {
-			return fmt.Errorf("boltstore: %s: migrate to schema version %d: %w", path, i+1, err)
+			return version, fmt.Errorf("boltstore: %s: migrate to schema version %d: %w", path, i+1, err)
 		}
 	}
 	if err := meta.Put(keySchemaVersion, binary.BigEndian.AppendUint64(nil, schemaVersion())); err != nil {
-		return fmt.Errorf("boltstore: %s: record schema version: %w", path, err)
+		return version, fmt.Errorf("boltstore: %s: record schema version: %w", path, err)
 	}
-	return nil
+	return version, nil
 }

@@ -549,11 +549,14 @@ func TestMigrateFromSchema1(t *testing.T) {
 		t.Fatal(err)
 	}
 	withBolt(t, path, func(tx *bolt.Tx) error {
-		if v := tx.Bucket([]byte("meta")).Get([]byte("schema_version")); binary.BigEndian.Uint64(v) != 4 {
-			t.Errorf("schema_version after migration = %x, want 4 (every migration applied)", v)
+		if v := tx.Bucket([]byte("meta")).Get([]byte("schema_version")); binary.BigEndian.Uint64(v) != 5 {
+			t.Errorf("schema_version after migration = %x, want 5 (every migration applied)", v)
 		}
 		if tx.Bucket([]byte("links")) == nil {
 			t.Error("migration 3 did not create the links bucket")
+		}
+		if tx.Bucket([]byte("due_minutes")) == nil {
+			t.Error("migration 5 did not create the due_minutes bucket")
 		}
 		return nil
 	})

@@ -201,25 +201,27 @@ func unindexWake(wake *bolt.Bucket, user, old []byte) error {
 		}
 		return wake.Delete(wakeKey(rec.WakeAt, prep.UserKey(user)))
 	}
-	return deleteBySuffix(wake, user)
-}
-
-// deleteBySuffix deletes the index entries time ‖ suffix: the slow way to
-// find a record's entry when the record that says its time is damaged.
-func deleteBySuffix(index *bolt.Bucket, suffix []byte) error {
-	var stale [][]byte
-	c := index.Cursor()
-	for k, _ := c.First(); k != nil; k, _ = c.Next() {
-		if len(k) >= timeKeyLen && bytes.Equal(k[timeKeyLen:], suffix) {
-			stale = append(stale, bytes.Clone(k))
-		}
-	}
-	for _, k := range stale {
-		if err := index.Delete(k); err != nil {
+	for _, k := range keysBySuffix(wake, user) {
+		if err := wake.Delete(k); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// keysBySuffix lists the index entries time ‖ suffix: the slow way to find a
+// record's entry when the record that says its time is damaged. It collects
+// before the caller deletes, since deleting under a bbolt cursor can skip
+// keys.
+func keysBySuffix(index *bolt.Bucket, suffix []byte) [][]byte {
+	var found [][]byte
+	c := index.Cursor()
+	for k, _ := c.First(); k != nil; k, _ = c.Next() {
+		if len(k) >= timeKeyLen && bytes.Equal(k[timeKeyLen:], suffix) {
+			found = append(found, bytes.Clone(k))
+		}
+	}
+	return found
 }
 
 // Users lists every user in key order. A damaged record yields an error
@@ -356,7 +358,7 @@ func (t *tx) putCardState(user prep.UserKey, st prep.CardState) error {
 	if err != nil {
 		return err
 	}
-	due, err := t.userBucket(bucketDue, user, true)
+	due, err := t.dueIndex(user)
 	if err != nil {
 		return err
 	}
@@ -372,21 +374,27 @@ func (t *tx) putCardState(user prep.UserKey, st prep.CardState) error {
 	if err := cards.Put(id, v); err != nil {
 		return err
 	}
-	return due.Put(dueKey(rec.Due, st.CardID), []byte{})
+	return due.add(dueKey(rec.Due, st.CardID))
 }
 
 // unindexDue removes a card's due-index entry, found from its stored state
 // old (nil when there is none). When old cannot be decoded, it finds the
 // entry by scanning the user's index, so that a damaged state can still be
-// overwritten or deleted.
-func unindexDue(due *bolt.Bucket, id, old []byte) error {
+// overwritten or deleted; the histogram then loses the entry at the time in
+// the key found, the only due time left to trust.
+func unindexDue(due dueIndex, id, old []byte) error {
 	if old == nil {
 		return nil
 	}
 	if rec, err := decodeCardRecord(old, "", id); err == nil {
-		return due.Delete(dueKey(rec.Due, string(id)))
+		return due.remove(dueKey(rec.Due, string(id)))
 	}
-	return deleteBySuffix(due, id)
+	for _, k := range keysBySuffix(due.entries, id) {
+		if err := due.remove(k); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // DeleteCardState removes a card state and its due-index entry, or returns
@@ -411,7 +419,7 @@ func (t *tx) deleteCardState(user prep.UserKey, cardID string) error {
 	if old == nil {
 		return prep.ErrNotFound
 	}
-	due, err := t.userBucket(bucketDue, user, true)
+	due, err := t.dueIndex(user)
 	if err != nil {
 		return err
 	}
