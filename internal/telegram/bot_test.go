@@ -450,7 +450,7 @@ func TestStrangerRefusedPolitelyOncePerMinute(t *testing.T) {
 	srv := telegramtest.NewServer(t)
 	srv.SetUser(tgbotapi.User{ID: 7, FirstName: "Friend", UserName: "Friend"})
 	coach := newCoach(nil)
-	start(t, srv, coach, newMemStore(), func(o *telegram.Options) {
+	h := start(t, srv, coach, newMemStore(), func(o *telegram.Options) {
 		o.Allowed = []string{"42", "@friend"}
 		o.Now = clk.Now
 	})
@@ -460,12 +460,13 @@ func TestStrangerRefusedPolitelyOncePerMinute(t *testing.T) {
 	srv.SendText(42, "owner here")
 	srv.SendText(7, "friend here")
 	srv.WaitForMessages(7, 1)
+	// The refusal goes out through the send queue, on its own time.
+	msgs := srv.WaitForMessages(99, 1)
 	srv.WaitForConfirmed()
 
-	msgs := srv.Chat(99)
 	want := "This is a private prepbot. Ask its owner to add your id 99 to PREPBOT_ALLOWED_USERS."
-	if len(msgs) != 1 || msgs[0].Plain() != want {
-		t.Fatalf("stranger got %+v, want one refusal %q", msgs, want)
+	if msgs[0].Plain() != want {
+		t.Fatalf("stranger got %q, want the refusal %q", msgs[0].Plain(), want)
 	}
 	for _, ev := range coach.Events() {
 		if ev.User == "telegram:99" {
@@ -478,6 +479,18 @@ func TestStrangerRefusedPolitelyOncePerMinute(t *testing.T) {
 	clk.Advance(61 * time.Second)
 	srv.SendText(99, "again")
 	srv.WaitForMessages(99, 2)
+	srv.WaitForConfirmed()
+	// Stopping drains the send queue: whatever else was queued for the
+	// stranger has arrived by now.
+	if err := h.stop(); err != nil {
+		t.Fatal(err)
+	}
+	if msgs := srv.Chat(99); len(msgs) != 2 || msgs[1].Plain() != want {
+		t.Errorf("the stranger got %d messages, want one refusal a minute (2):", len(msgs))
+		for _, m := range msgs {
+			t.Logf("%q", m.Plain())
+		}
+	}
 }
 
 func TestNonTextAndOverlongMessagesAnsweredWithoutCoach(t *testing.T) {
