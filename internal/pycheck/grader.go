@@ -95,9 +95,10 @@ type Options struct {
 	// CacheDir does not hold it yet. Each holds one function's compiler
 	// state, and they finish together in bursts of garbage: more workers
 	// compile sooner (1.7 s with 2, 3.2 s with 1 on the project's machine)
-	// but raise the process's peak memory on a first start (figures in
+	// but raise the compiling process's peak memory (figures in
 	// docs/PERFORMANCE.md). Default 1: compiling happens in the background
-	// and only once per cache, while the peak stays with the process.
+	// and only once per cache, and the peak adds to the memory the
+	// machine needs, whether it is this process's or CompileCommand's.
 	CompileWorkers int
 }
 
@@ -246,6 +247,8 @@ func compileInterpreter(ctx context.Context, rt wazero.Runtime, wasm []byte, opt
 	return mod, nil
 }
 
+// compile makes the interpreter ready: with a cold CacheDir it first has
+// CompileCommand fill it, then compiles or, mostly, loads in-process.
 func (g *Grader) compile(ctx context.Context, wasm []byte) {
 	defer close(g.ready)
 	log := g.opts.Logger
