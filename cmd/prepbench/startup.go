@@ -15,21 +15,38 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 )
 
 // settle is how long a started bot runs before its memory is read again:
-// long enough for the start-up push and the Python interpreter's
-// compilation, which both run in the background after the first poll.
+// long enough for the start-up push, which runs in the background after
+// the first poll. With Python on, the reading also waits for the
+// interpreter to be ready (pythonReady in the log), up to pythonWait.
 const settle = 3 * time.Second
+
+// pythonReady and pythonOff are what the bot logs once the Python
+// interpreter is compiled or loaded, or could not be.
+const (
+	pythonReady = "pycheck: the Python interpreter is ready"
+	pythonOff   = "pycheck: Python exercises are off"
+	pythonWait  = 2 * time.Minute
+)
+
+// childPoll is how often the bot's child processes (prepbot python-cache,
+// on a first start) are looked for and their memory read.
+const childPoll = 5 * time.Millisecond
 
 // runStartup builds the real binary and starts it on the largest duescan
 // data set, with Telegram pointed at a fake Bot API, and measures the time
 // until the fake sees the first getUpdates (config, content, store open and
 // migration check, getMe, the command menu, deleteWebhook, the stored
-// offset) and the process's resident memory: at that moment, once settled,
-// and after one Prometheus scrape of /metrics.
+// offset) and the process's resident memory: at that moment, once settled
+// (and the Python interpreter ready), and after one Prometheus scrape of
+// /metrics. A first start compiles the interpreter in a child process
+// (prepbot python-cache): its peak is read and reported apart, with the
+// most the bot and it held together.
 //
 // With the Python interpreter present (scripts/fetch-python-wasm, as the
 // image ships it), the runs are: the first start ever (the interpreter
@@ -119,6 +136,8 @@ func startups(ctx context.Context, out io.Writer, b bot, name string, cold, pyth
 	var marks [3][]time.Duration
 	var ready, settled, scraped int64
 	var readyStatus, settledStatus, scrapedStatus procStatus
+	var pyReady []time.Duration
+	var children children
 	for i := range runs {
 		if ctx.Err() != nil {
 			return ctx.Err()
@@ -146,6 +165,10 @@ func startups(ctx context.Context, out io.Writer, b bot, name string, cold, pyth
 		if r.scraped.hwm >= scraped {
 			scraped, scrapedStatus = r.scraped.hwm, r.scraped
 		}
+		if r.pyReady > 0 {
+			pyReady = append(pyReady, r.pyReady)
+		}
+		children.merge(r.children)
 	}
 	sorted := slices.Clone(starts)
 	slices.Sort(sorted)
@@ -157,8 +180,21 @@ func startups(ctx context.Context, out io.Writer, b bot, name string, cold, pyth
 	}
 	fmt.Fprintf(out, "   medians from the bot's log (ms resolution): %s to %q (config, content, store, graders), %s to getMe answered, %s to %q\n",
 		ms(percentile(marks[0], 50)), startMarks[0], ms(percentile(marks[1], 50)), ms(percentile(marks[2], 50)), startMarks[2])
-	fmt.Fprintf(out, "   peak RSS (VmHWM, worst run): at first getUpdates %.1f MiB; %v later %.1f MiB; after one /metrics scrape %.1f MiB\n",
-		mib(ready), settle, mib(settled), mib(scraped))
+	if len(pyReady) > 0 {
+		slices.Sort(pyReady)
+		fmt.Fprintf(out, "   Python interpreter ready (from the bot's log): median %s, max %s after the start\n",
+			ms(percentile(pyReady, 50)), ms(pyReady[len(pyReady)-1]))
+	}
+	settledWhen := fmt.Sprintf("%v later", settle)
+	if python {
+		settledWhen = fmt.Sprintf("%v later and Python ready", settle)
+	}
+	fmt.Fprintf(out, "   peak RSS of the bot (VmHWM, worst run): at first getUpdates %.1f MiB; %s %.1f MiB; after one /metrics scrape %.1f MiB\n",
+		mib(ready), settledWhen, mib(settled), mib(scraped))
+	if children.count > 0 {
+		fmt.Fprintf(out, "   child processes (prepbot python-cache, which exits when done): %d in %d run(s); peak RSS (VmHWM, worst, polled every %v) %.1f MiB; bot and child resident together at most %.1f MiB (VmRSS summed)\n",
+			children.count, runs, childPoll, mib(children.hwm), mib(children.together))
+	}
 	fmt.Fprintf(out, "   resident then (anonymous + file-backed): %.1f + %.1f; %.1f + %.1f; %.1f + %.1f MiB\n",
 		mib(readyStatus.anon), mib(readyStatus.file), mib(settledStatus.anon), mib(settledStatus.file), mib(scrapedStatus.anon), mib(scrapedStatus.file))
 	fmt.Fprintf(out, "   targets: start-up <= 300 ms: %s; peak RSS <= 150 MB until settled: %s; after a /metrics scrape: %s\n",
@@ -191,12 +227,105 @@ type startResult struct {
 	ready                     time.Duration
 	phases                    [3]time.Duration // see phases
 	atReady, settled, scraped procStatus
+	pyReady                   time.Duration // when the log said pythonReady; 0 if it did not
+	children                  children
+}
+
+// children is the memory of a bot's child processes, read from /proc
+// while they run: the kernel's own peak (wait4's ru_maxrss) is not used,
+// see startOnce.
+type children struct {
+	count    int   // child processes seen
+	hwm      int64 // the highest VmHWM of any of them
+	together int64 // the highest VmRSS of the bot plus its children at one moment
+}
+
+func (c *children) merge(o children) {
+	c.count += o.count
+	c.hwm = max(c.hwm, o.hwm)
+	c.together = max(c.together, o.together)
+}
+
+// watchChildren reads, every childPoll until stop is closed, the memory of
+// every child process of pid (each thread's children: a Go program forks
+// from whichever thread runs the goroutine). VmHWM only grows, so the last
+// reading before a child exits is its peak but for the last few
+// milliseconds.
+func watchChildren(pid int, stop <-chan struct{}) children {
+	var c children
+	seen := map[int]bool{}
+	tick := time.NewTicker(childPoll)
+	defer tick.Stop()
+	for {
+		var sum int64
+		tasks, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/children", pid))
+		for _, t := range tasks {
+			b, _ := os.ReadFile(t)
+			for _, f := range strings.Fields(string(b)) {
+				var child int
+				if _, err := fmt.Sscan(f, &child); err != nil {
+					continue
+				}
+				st := readStatus(child)
+				if st.hwm == 0 {
+					continue // gone, or not yet exec'd into its own memory
+				}
+				if !seen[child] {
+					seen[child] = true
+					c.count++
+				}
+				c.hwm = max(c.hwm, st.hwm)
+				sum += st.rss
+			}
+		}
+		if sum > 0 {
+			c.together = max(c.together, sum+readStatus(pid).rss)
+		}
+		select {
+		case <-stop:
+			return c
+		case <-tick.C:
+		}
+	}
 }
 
 // startMarks are the log lines that split a start-up into phases: up to
 // the first, config, content, store and exercise graders; then getMe; then
 // the command menu, deleteWebhook and the stored offset, up to the poll.
 var startMarks = [3]string{"telegram: connecting", "telegram: connected", "telegram: polling for updates"}
+
+// logTime is when the first line of log holding msg was logged, relative
+// to start; 0 if none.
+func logTime(log, msg string, start time.Time) time.Duration {
+	for _, line := range strings.Split(log, "\n") {
+		ts, rest, ok := strings.Cut(strings.TrimPrefix(line, "time="), " ")
+		if !ok || !strings.Contains(rest, msg) {
+			continue
+		}
+		if at, err := time.Parse(time.RFC3339Nano, ts); err == nil {
+			return at.Sub(start)
+		}
+	}
+	return 0
+}
+
+// lockedBuffer is the bot's log, read while os/exec still copies into it.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
 
 // phases reads the bot's log for when each of startMarks was logged,
 // relative to start; a mark not found stays 0. The log's times are in
@@ -242,7 +371,7 @@ func (b bot) startOnce(ctx context.Context, python bool) (startResult, error) {
 		"PREPBOT_HTTP_ADDR=" + addr, "PREPBOT_BACKUP_DIR=off", "PREPBOT_LOG_LEVEL=info", "PREPBOT_LOG_FORMAT=text",
 		"PREPBOT_PYTHON_WASM=" + wasm, "PREPBOT_PYTHON_CACHE=" + b.pyCache,
 	}
-	var stderr bytes.Buffer
+	var stderr lockedBuffer
 	cmd.Stdout, cmd.Stderr = io.Discard, &stderr
 	start := time.Now()
 	if err := cmd.Start(); err != nil {
@@ -250,6 +379,17 @@ func (b bot) startOnce(ctx context.Context, python bool) (startResult, error) {
 	}
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
+	stopWatch, watched := make(chan struct{}), make(chan children, 1)
+	go func() { watched <- watchChildren(cmd.Process.Pid, stopWatch) }()
+	stopChildren := func() children {
+		if stopWatch == nil {
+			return children{}
+		}
+		close(stopWatch)
+		stopWatch = nil
+		return <-watched
+	}
+	defer stopChildren()
 	kill := func() {
 		_ = cmd.Process.Kill()
 		<-exited
@@ -271,7 +411,19 @@ func (b bot) startOnce(ctx context.Context, python bool) (startResult, error) {
 	pid := cmd.Process.Pid
 	r.atReady = readStatus(pid)
 	sleep(ctx, settle)
+	if python {
+		for !strings.Contains(stderr.String(), pythonReady) && !strings.Contains(stderr.String(), pythonOff) {
+			if time.Since(start) > pythonWait || ctx.Err() != nil {
+				stopChildren()
+				kill()
+				return r, fmt.Errorf("the Python interpreter was not ready within %v: %s", pythonWait, stderr.String())
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		r.pyReady = logTime(stderr.String(), pythonReady, start)
+	}
 	r.settled = readStatus(pid)
+	r.children = stopChildren()
 	if err := scrape("http://" + addr + "/metrics"); err != nil {
 		kill()
 		return r, err
@@ -287,12 +439,10 @@ func (b bot) startOnce(ctx context.Context, python bool) (startResult, error) {
 		kill()
 		return r, errors.New("prepbot did not stop within 30 s of SIGTERM")
 	}
-	// Read only now: os/exec copies the log into stderr from a goroutine
-	// of its own until the process has exited.
 	r.phases = phases(stderr.String(), start)
-	// wait4's ru_maxrss is not used: os/exec starts the child with
-	// CLONE_VM, and Linux keeps the high-water mark of the mm the child
-	// left at exec, which is this process's.
+	// wait4's ru_maxrss is not used, for the bot nor for its own children:
+	// os/exec starts a child with CLONE_VM, and Linux keeps the high-water
+	// mark of the mm the child left at exec, which is its parent's.
 	return r, tb.close()
 }
 

@@ -8,6 +8,7 @@
 //	prepbot lint [DIR]             check a content folder (default: the embedded decks)
 //	prepbot export [--format json|csv] [--user KEY] [--out FILE]
 //	prepbot config                 print the effective configuration
+//	prepbot python-cache [flags]   compile the Python interpreter into PREPBOT_PYTHON_CACHE
 //	prepbot version
 //
 // Every flag has a PREPBOT_* environment variable; see the README.
@@ -47,7 +48,10 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := Main(ctx, os.Args[1:], IO{In: os.Stdin, Out: os.Stdout, Err: os.Stderr, Getenv: os.Getenv})
+	// Without its own path, the bot compiles the Python interpreter
+	// in-process on a first start instead of in a child.
+	self, _ := os.Executable()
+	code := Main(ctx, os.Args[1:], IO{In: os.Stdin, Out: os.Stdout, Err: os.Stderr, Getenv: os.Getenv, Executable: self})
 	stop()
 	os.Exit(code)
 }
@@ -64,6 +68,12 @@ type IO struct {
 	// PushSpec is the cron spec of the push job; "" means every minute.
 	// Tests tick faster.
 	PushSpec string
+	// Executable is this program's path: run starts it as
+	// "python-cache" to compile the Python interpreter into a cold cache,
+	// so that the compiler's memory is a short-lived child's. "" means
+	// run compiles in its own process (tests running Main in-process,
+	// whose own binary is a test binary).
+	Executable string
 }
 
 func (e IO) now() func() time.Time {
@@ -100,6 +110,8 @@ func Main(ctx context.Context, args []string, env IO) int {
 		err = backup(args, env)
 	case "restore":
 		err = restore(args, env)
+	case "python-cache":
+		err = pythonCache(ctx, args, env)
 	case "version":
 		fmt.Fprintln(env.Out, "prepbot", version())
 	case "help", "-h", "--help":
@@ -125,6 +137,10 @@ const usage = `Usage:
   prepbot backup [PATH]     copy the database (to PATH, or into PREPBOT_BACKUP_DIR)
   prepbot restore PATH      replace the database with a backup (the bot must be stopped)
   prepbot config [flags]    print the effective configuration
+  prepbot python-cache [flags]
+                            compile the Python interpreter into PREPBOT_PYTHON_CACHE
+                            (run does it in a child process on a first start;
+                            an image build runs it to ship a warm cache)
   prepbot version
 
 Run "prepbot run -h" for the flags; each has a PREPBOT_* variable (see README.md).
@@ -210,9 +226,13 @@ func newLogger(cfg config.Config, w io.Writer, quiet bool) *slog.Logger {
 }
 
 func run(ctx context.Context, args []string, env IO) error {
-	cfg, _, err := config.Load("prepbot run", args, env.Getenv, env.Err)
+	cfg, fs, err := config.Load("prepbot run", args, env.Getenv, env.Err)
 	if err != nil {
 		return err
+	}
+	flags := args[:len(args)-fs.NArg()]
+	if n := len(flags); n > 0 && flags[n-1] == "--" {
+		flags = flags[:n-1]
 	}
 	terminalMode := !cfg.ChatMode()
 	log := newLogger(cfg, env.Err, terminalMode)
@@ -227,7 +247,7 @@ func run(ctx context.Context, args []string, env IO) error {
 	defer store.Close()
 	graders := map[prep.ExerciseKind]prep.Grader{prep.SQLExercise: sqlcheck.NewGrader(sqlcheck.Options{})}
 	// The interpreter compiles in the background; the bot starts at once.
-	py, err := pycheck.New(ctx, pycheck.Options{WasmPath: cfg.PythonWasm, CacheDir: cfg.PythonCache})
+	py, err := pycheck.New(ctx, pythonOptions(cfg, flags, env, log))
 	switch {
 	case errors.Is(err, pycheck.ErrNotInstalled):
 		log.Info("Python exercises are off: the interpreter is not installed (scripts/fetch-python-wasm)", "path", cfg.PythonWasm)
@@ -260,6 +280,37 @@ func run(ctx context.Context, args []string, env IO) error {
 		return runTerminal(ctx, cfg, env, log, engine, router)
 	}
 	return runChat(ctx, cfg, env, log, store, engine, metrics, router)
+}
+
+// pythonOptions are the Python grader's options for run. A cold cache is
+// filled by this program's python-cache in a child process, given run's
+// own flags (so that it reads, and accepts, the configuration run read)
+// and then the paths run resolved, which win.
+func pythonOptions(cfg config.Config, flags []string, env IO, log *slog.Logger) pycheck.Options {
+	opts := pycheck.Options{WasmPath: cfg.PythonWasm, CacheDir: cfg.PythonCache, Logger: log}
+	if env.Executable != "" {
+		opts.CompileCommand = append(append([]string{env.Executable, "python-cache"}, flags...),
+			"--python-wasm="+cfg.PythonWasm, "--python-cache="+cfg.PythonCache)
+	}
+	return opts
+}
+
+// pythonCache compiles the Python interpreter into the configured cache,
+// so that the bot's first start only loads it.
+func pythonCache(ctx context.Context, args []string, env IO) error {
+	cfg, fs, err := config.Load("prepbot python-cache", args, env.Getenv, env.Err)
+	if err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("python-cache takes no arguments, got %q; set the interpreter and the cache with --python-wasm and --python-cache", fs.Args())
+	}
+	start := time.Now()
+	if err := pycheck.FillCache(ctx, pycheck.Options{WasmPath: cfg.PythonWasm, CacheDir: cfg.PythonCache}); err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Out, "the Python interpreter %s is compiled into %s (%s)\n", cfg.PythonWasm, cfg.PythonCache, time.Since(start).Round(10*time.Millisecond))
+	return nil
 }
 
 func runTerminal(ctx context.Context, cfg config.Config, env IO, log *slog.Logger, engine *prep.Engine, router *deliverers) error {

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	fsrs "github.com/open-spaced-repetition/go-fsrs/v4"
+
+	"github.com/prepbot/prepbot/internal/pycheck"
 )
 
 // binary is the real prepbot, built once for these end-to-end tests.
@@ -366,7 +368,10 @@ func TestSQLExerciseThroughTheTerminal(t *testing.T) {
 	}
 }
 
-func TestPythonExerciseThroughTheTerminal(t *testing.T) {
+// requirePython returns the interpreter's path, or skips the test when it
+// is missing (fails it in CI).
+func requirePython(t *testing.T) string {
+	t.Helper()
 	wasm, err := filepath.Abs("../../.cache/python/python.wasm")
 	if err != nil {
 		t.Fatal(err)
@@ -377,6 +382,54 @@ func TestPythonExerciseThroughTheTerminal(t *testing.T) {
 		}
 		t.Skipf("Python interpreter not installed at %s; run scripts/fetch-python-wasm", wasm)
 	}
+	return wasm
+}
+
+// dedupeSession opens the first Python exercise and solves it.
+const dedupeSession = "/py\n" +
+	"```python\ndef dedupe(items):\n    seen = set()\n    out = []\n    for x in items:\n        if x not in seen:\n            seen.add(x)\n            out.append(x)\n    return out\n```\n"
+
+// TestFirstStartCompilesPythonInAChildProcess checks that a bot started
+// with a cold interpreter cache has "prepbot python-cache" compile it in a
+// child process, loads it from the cache, and grades; that the next start
+// finds it there; and that python-cache says what it did or what is wrong.
+func TestFirstStartCompilesPythonInAChildProcess(t *testing.T) {
+	wasm := requirePython(t)
+	dir := t.TempDir()
+	cache := filepath.Join(dir, "wazero")
+	env := []string{"PREPBOT_DB=" + filepath.Join(dir, "prepbot.db"), "PREPBOT_USER=ada", "PREPBOT_LOG_LEVEL=debug",
+		"PREPBOT_PYTHON_WASM=" + wasm, "PREPBOT_PYTHON_CACHE=" + cache}
+	r := prepbot(t, dedupeSession, env)
+	if r.code != 0 || !strings.Contains(r.stdout, "✅ Correct!") {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
+	}
+	if !strings.Contains(r.stderr, `how="compiled by a child process`) || strings.Contains(r.stderr, "level=WARN") {
+		t.Errorf("the first start did not compile in a child process:\n%s", r.stderr)
+	}
+	if !pycheck.Cached(cache) {
+		t.Fatalf("%s is not marked filled", cache)
+	}
+
+	// Another user's database, for the same first exercise.
+	env[0] = "PREPBOT_DB=" + filepath.Join(dir, "second.db")
+	r = prepbot(t, dedupeSession, env)
+	if !strings.Contains(r.stdout, "✅ Correct!") || !strings.Contains(r.stderr, `how="loaded from the cache"`) {
+		t.Errorf("the second start:\nstdout:\n%s\nstderr:\n%s", r.stdout, r.stderr)
+	}
+
+	r = prepbot(t, "", nil, "python-cache", "--python-wasm", wasm, "--python-cache", cache)
+	if r.code != 0 || !strings.Contains(r.stdout, cache) {
+		t.Errorf("python-cache on a warm cache (exit %d):\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	missing := filepath.Join(dir, "nope.wasm")
+	r = prepbot(t, "", []string{"PREPBOT_PYTHON_WASM=" + missing}, "python-cache")
+	if r.code != 1 || !strings.Contains(r.stderr, "scripts/fetch-python-wasm") || !strings.Contains(r.stderr, missing) {
+		t.Errorf("python-cache without an interpreter (exit %d):\n%s%s", r.code, r.stdout, r.stderr)
+	}
+}
+
+func TestPythonExerciseThroughTheTerminal(t *testing.T) {
+	wasm := requirePython(t)
 	db := filepath.Join(t.TempDir(), "prepbot.db")
 	env := []string{"PREPBOT_DB=" + db, "PREPBOT_USER=ada", "PREPBOT_PYTHON_WASM=" + wasm}
 	script := "/py\n" +

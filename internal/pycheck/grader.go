@@ -25,6 +25,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"os"
 	"runtime"
 	"sync"
@@ -58,6 +59,21 @@ type Options struct {
 	// runs of the bot: start-up then takes a fraction of a second instead
 	// of seconds. Empty: no cache, compile at every start.
 	CacheDir string
+	// CompileCommand, when CacheDir does not hold the interpreter yet
+	// (Cached), is run first to fill it in a process of its own (the
+	// program and its arguments, e.g. prepbot python-cache with the same
+	// interpreter and cache; it inherits this process's environment). The
+	// grader then loads the compiled interpreter from the cache: the
+	// compiler's memory, some 200 MB at its peak, is held by that short-
+	// lived process and returned to the system when it exits, instead of
+	// raising this process's peak for good. If the command fails, the
+	// grader compiles in-process as it would without one, and logs why.
+	// Empty, or no CacheDir: compile in-process.
+	CompileCommand []string
+	// Logger receives what the background compilation has to say: when
+	// the interpreter is ready, and why compiling failed or fell back to
+	// this process. Nil: nothing is logged.
+	Logger *slog.Logger
 	// TimeLimit bounds an attempt: starting the interpreter, loading the
 	// code and running every test. Default 5s.
 	TimeLimit time.Duration
@@ -79,9 +95,10 @@ type Options struct {
 	// CacheDir does not hold it yet. Each holds one function's compiler
 	// state, and they finish together in bursts of garbage: more workers
 	// compile sooner (1.7 s with 2, 3.2 s with 1 on the project's machine)
-	// but raise the process's peak memory on a first start (figures in
+	// but raise the compiling process's peak memory (figures in
 	// docs/PERFORMANCE.md). Default 1: compiling happens in the background
-	// and only once per cache, while the peak stays with the process.
+	// and only once per cache, and the peak adds to the memory the
+	// machine needs, whether it is this process's or CompileCommand's.
 	CompileWorkers int
 }
 
@@ -123,7 +140,18 @@ func (o Options) withDefaults() Options {
 	if o.CompileWorkers <= 0 {
 		o.CompileWorkers = 1
 	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
 	return o
+}
+
+func (o Options) checkMemoryLimit() error {
+	if o.MemoryLimit < minMemory || o.MemoryLimit > maxMemory {
+		return fmt.Errorf("pycheck: memory limit %s: the interpreter needs between %s and %s",
+			sizeString(o.MemoryLimit), sizeString(minMemory), sizeString(maxMemory))
+	}
+	return nil
 }
 
 // Grader grades Python attempts. It is safe for concurrent use.
@@ -150,31 +178,18 @@ var _ prep.Grader = (*Grader)(nil)
 // or the error wraps ErrNotInstalled) and returns a grader at once, leaving
 // the interpreter compiling in the background: seconds the first time,
 // well under one with a warm CacheDir. Grade waits for it; so does Ready.
-// ctx bounds only the compilation. Close the grader when done.
+// ctx bounds only the compilation (and Options.CompileCommand, which it
+// kills when it ends). Close the grader when done.
 func New(ctx context.Context, opts Options) (*Grader, error) {
 	opts = opts.withDefaults()
-	if opts.MemoryLimit < minMemory || opts.MemoryLimit > maxMemory {
-		return nil, fmt.Errorf("pycheck: memory limit %s: the interpreter needs between %s and %s",
-			sizeString(opts.MemoryLimit), sizeString(minMemory), sizeString(maxMemory))
+	if err := opts.checkMemoryLimit(); err != nil {
+		return nil, err
 	}
-	wasm, err := os.ReadFile(opts.WasmPath)
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		return nil, fmt.Errorf("%w (no file at %s)", ErrNotInstalled, opts.WasmPath)
-	case err != nil:
-		return nil, fmt.Errorf("pycheck: read the interpreter: %w", err)
+	wasm, err := readInterpreter(opts.WasmPath)
+	if err != nil {
+		return nil, err
 	}
-	if sum := sha256.Sum256(wasm); hex.EncodeToString(sum[:]) != InterpreterSHA256 {
-		return nil, fmt.Errorf("%w (%s has SHA-256 %x, not the pinned %s)", ErrNotInstalled, opts.WasmPath, sum, InterpreterSHA256)
-	}
-
-	cfg := wazero.NewRuntimeConfig().
-		// Without these two, a runaway loop would run past its deadline:
-		// closing on ctx inserts checks in loops and calls, and DWARF
-		// parsing delays the close by seconds.
-		WithCloseOnContextDone(true).
-		WithDebugInfoEnabled(false).
-		WithMemoryLimitPages(uint32(opts.MemoryLimit / pageSize))
+	cfg := runtimeConfig(opts)
 	g := &Grader{opts: opts, sem: make(chan struct{}, opts.Concurrency),
 		ready: make(chan struct{}), done: make(chan struct{})}
 	if opts.CacheDir != "" {
@@ -190,23 +205,93 @@ func New(ctx context.Context, opts Options) (*Grader, error) {
 	return g, nil
 }
 
-func (g *Grader) compile(ctx context.Context, wasm []byte) {
-	defer close(g.ready)
-	start := time.Now()
-	if _, err := wasi_snapshot_preview1.Instantiate(ctx, g.rt); err != nil {
-		g.err = fmt.Errorf("pycheck: set up WASI: %w", err)
-		return
+// readInterpreter reads the interpreter and checks that it is the pinned
+// one.
+func readInterpreter(path string) ([]byte, error) {
+	wasm, err := os.ReadFile(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, fmt.Errorf("%w (no file at %s)", ErrNotInstalled, path)
+	case err != nil:
+		return nil, fmt.Errorf("pycheck: read the interpreter: %w", err)
 	}
-	mod, err := g.rt.CompileModule(experimental.WithCompilationWorkers(ctx, g.opts.CompileWorkers), wasm)
+	if sum := sha256.Sum256(wasm); hex.EncodeToString(sum[:]) != InterpreterSHA256 {
+		return nil, fmt.Errorf("%w (%s has SHA-256 %x, not the pinned %s)", ErrNotInstalled, path, sum, InterpreterSHA256)
+	}
+	return wasm, nil
+}
+
+// runtimeConfig is the configuration New and FillCache share: wazero keys
+// its cache by some of it (closing on ctx changes the code), so what
+// FillCache puts in the cache must be compiled exactly as New would.
+func runtimeConfig(opts Options) wazero.RuntimeConfig {
+	// Without the first two, a runaway loop would run past its deadline:
+	// closing on ctx inserts checks in loops and calls, and DWARF parsing
+	// delays the close by seconds.
+	return wazero.NewRuntimeConfig().
+		WithCloseOnContextDone(true).
+		WithDebugInfoEnabled(false).
+		WithMemoryLimitPages(uint32(opts.MemoryLimit / pageSize))
+}
+
+// compileInterpreter compiles wasm (or loads it from the runtime's cache)
+// and checks that it is a WASI command.
+func compileInterpreter(ctx context.Context, rt wazero.Runtime, wasm []byte, opts Options) (wazero.CompiledModule, error) {
+	mod, err := rt.CompileModule(experimental.WithCompilationWorkers(ctx, opts.CompileWorkers), wasm)
 	if err != nil {
-		g.err = fmt.Errorf("pycheck: compile the interpreter: %w", err)
-		return
+		return nil, fmt.Errorf("pycheck: compile the interpreter: %w", err)
 	}
 	if mod.ExportedFunctions()["_start"] == nil {
-		g.err = fmt.Errorf("pycheck: %s is not a WASI command (no _start)", g.opts.WasmPath)
+		return nil, fmt.Errorf("pycheck: %s is not a WASI command (no _start)", opts.WasmPath)
+	}
+	return mod, nil
+}
+
+// compile makes the interpreter ready: with a cold CacheDir it first has
+// CompileCommand fill it, then compiles or, mostly, loads in-process.
+func (g *Grader) compile(ctx context.Context, wasm []byte) {
+	defer close(g.ready)
+	log := g.opts.Logger
+	start := time.Now()
+	how := "compiled in this process"
+	switch {
+	case g.opts.CacheDir == "":
+	case Cached(g.opts.CacheDir):
+		how = "loaded from the cache"
+	case len(g.opts.CompileCommand) > 0:
+		if err := g.runCompileCommand(ctx); err != nil {
+			if ctx.Err() != nil {
+				g.err = err
+				return
+			}
+			log.Warn("pycheck: compiling the Python interpreter in a child process failed; compiling it in this process instead (a higher memory peak, once)",
+				"err", err)
+			break
+		}
+		how = "compiled by a child process, then loaded from the cache"
+	}
+	if _, err := wasi_snapshot_preview1.Instantiate(ctx, g.rt); err != nil {
+		g.err = fmt.Errorf("pycheck: set up WASI: %w", err)
+		log.Error("pycheck: Python exercises are off", "err", g.err)
+		return
+	}
+	mod, err := compileInterpreter(ctx, g.rt, wasm, g.opts)
+	if err != nil {
+		g.err = err
+		if ctx.Err() == nil {
+			log.Error("pycheck: Python exercises are off", "err", err)
+		}
 		return
 	}
 	g.mod, g.took = mod, time.Since(start)
+	if g.opts.CacheDir != "" {
+		// Whoever compiled it, the cache holds it now: the next start
+		// need not run the command.
+		if err := writeMarker(g.opts.CacheDir); err != nil {
+			log.Warn("pycheck: the next start will compile the Python interpreter again", "err", err)
+		}
+	}
+	log.Info("pycheck: the Python interpreter is ready", "how", how, "took", g.took.Round(time.Millisecond))
 }
 
 // Ready waits until the interpreter is compiled, and returns why it could
