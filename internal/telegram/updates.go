@@ -60,6 +60,7 @@ func (b *Bot) poll(ctx context.Context) error {
 			b.saveOffset(off)
 		}
 	}()
+	var savedAt time.Time // when the offset was last stored
 	bo := backoff{initial: b.opts.Retry.Initial, max: b.opts.Retry.Max}
 	for ctx.Err() == nil {
 		updates, err := b.getUpdates(ctx, in.offset())
@@ -103,9 +104,11 @@ func (b *Bot) poll(ctx context.Context) error {
 		}
 		// The offset is a hint for the next start: Telegram keeps what is
 		// unconfirmed, and a lost offset only means handing over again
-		// updates the engine recognises.
-		if off := in.offset(); off != offset {
-			offset = off
+		// updates the engine recognises. So it is stored now and then, not
+		// after every poll, where each store would be one more commit for
+		// the users' events to queue behind.
+		if off := in.offset(); off != offset && time.Since(savedAt) >= offsetSaveEvery {
+			offset, savedAt = off, time.Now()
 			b.saveOffset(off)
 		}
 	}
@@ -115,6 +118,10 @@ func (b *Bot) poll(ctx context.Context) error {
 // intakeRecheck is how long polling waits for an update in hand to finish
 // before asking Telegram for new ones anyway.
 const intakeRecheck = 100 * time.Millisecond
+
+// offsetSaveEvery is how often, at most, polling stores the offset it has
+// moved to (and once more when it stops).
+const offsetSaveEvery = time.Second
 
 // laneCount is how many users' updates may be in hand at once.
 const laneCount = 64
