@@ -6,7 +6,7 @@
 // Usage:
 //
 //	go run ./cmd/prepbench -scenario all
-//	go run ./cmd/prepbench -scenario updates -users 1000 -duration 20s [-rates 500,1000,2000] [-deck shipped] [-work /dev/shm/x]
+//	go run ./cmd/prepbench -scenario updates -users 1000 -duration 20s [-deck shipped] [-work /dev/shm/x]
 //	go run ./cmd/prepbench -scenario fanout -fanout-users 10000 -global 300 -per-chat 10
 //	go run ./cmd/prepbench -scenario duescan -scan-users 10000 -cards 50,200
 //	go run ./cmd/prepbench -scenario startup -runs 5
@@ -14,9 +14,8 @@
 //
 // Scenarios:
 //
-//	updates  1,000 simulated users study through a fake Bot API (both in a
-//	         child process) against the real engine, store (bbolt, fsync
-//	         on) and Telegram adapter:
+//	updates  1,000 simulated users study through a fake Bot API against the
+//	         real engine, store (bbolt, fsync on) and Telegram adapter:
 //	         updates/s when saturated, handling latency at offered
 //	         -rates, and the disk's own commit rate.
 //	fanout   a daily push to 10,000 users through schedule.PushJob and the
@@ -74,8 +73,6 @@ type config struct {
 	userDue   int
 	deck      string
 	rates     []float64
-	loadgen   bool          // this process is the updates scenario's load generator
-	think     time.Duration // the load generator's users' mean pause before a tap
 
 	// fanout
 	fanoutUsers int
@@ -111,8 +108,6 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.IntVar(&c.userCards, "user-cards", 200, "updates: card states each user starts with")
 	fs.IntVar(&c.userDue, "user-due", 40, "updates: of those, due at the start (the rest later)")
 	rates := fs.String("rates", "500,1000,2000", "updates: offered updates/s of the paced runs after the saturated one, comma-separated (\"\": none)")
-	fs.BoolVar(&c.loadgen, "loadgen", false, "internal: be the updates scenario's load generator (fake Bot API and users), driven by the scenario through stdin and stdout")
-	fs.DurationVar(&c.think, "think", 0, "internal, with -loadgen: the users' mean pause before a tap")
 	fs.StringVar(&c.deck, "deck", "bench", "updates: bench (the shipped decks + 240 generated cards) or shipped (the embedded decks alone: 43 cards)")
 
 	fs.IntVar(&c.fanoutUsers, "fanout-users", 10000, "fanout: users whose daily push is due")
@@ -181,9 +176,6 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 			return err
 		}
 		return fmt.Errorf("prepbench: %w", err)
-	}
-	if cfg.loadgen {
-		return runLoadGen(ctx, cfg, os.Stdin, out)
 	}
 	if cfg.workDir == "" {
 		cfg.workDir = cfg.dir

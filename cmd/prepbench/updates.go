@@ -32,8 +32,7 @@ import (
 // the latency a user meets when the bot carries that load. The bot is the
 // real one — engine, bbolt store on a file with fsync, Telegram adapter
 // with its polling loop and send queue — with the adapter's rate limits
-// raised out of the way; the fake Bot API and the users run in a child
-// process (loadgen.go).
+// raised out of the way.
 func runUpdates(ctx context.Context, cfg config, out io.Writer) error {
 	d, err := loadDeck(cfg.dir, cfg.deck)
 	if err != nil {
@@ -92,25 +91,31 @@ func updatesRun(ctx context.Context, cfg config, out io.Writer, d deck, src stri
 	if err != nil {
 		return err
 	}
-	lg, err := startLoadGen(ctx, cfg.users, think)
-	if err != nil {
-		return err
-	}
+	srv, tb := newFake()
+	defer tb.close()
+	obs := newObserver()
 	coach := &timedCoach{coach: eng}
 	bot, err := telegram.New(ctx, telegram.Options{
-		Token: lg.token, APIBase: lg.url, Store: adapterStore,
-		HTTPClient: &http.Client{Transport: &http.Transport{MaxIdleConns: 256, MaxIdleConnsPerHost: 256, IdleConnTimeout: time.Minute}},
+		Token: srv.Token, APIBase: srv.URL, Store: adapterStore,
+		HTTPClient: &http.Client{Transport: obs},
 		// Limits raised so that the API is not what is measured.
 		GlobalRate: 100_000, PerChatRate: 1_000, PerChatBurst: 1_000,
 		PollTimeout: 5 * time.Second,
 	}, coach)
 	if err != nil {
-		lg.stop()
 		return err
 	}
 	botCtx, stopBot := context.WithCancel(ctx)
 	botDone := make(chan error, 1)
 	go func() { botDone <- bot.Run(botCtx) }()
+
+	usersCtx, stopUsers := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	var sim simStats
+	for i := range cfg.users {
+		u := &simUser{id: chatID(i), srv: srv, sig: obs.watch(chatID(i)), rng: rand.New(rand.NewPCG(uint64(i), 2)), think: think}
+		wg.Go(func() { u.run(usersCtx, &sim) })
+	}
 
 	sleep(ctx, cfg.warmup)
 	handled0, eng0, ad0 := coach.handled.Load(), engineStore.updates.Load(), adapterStore.updates.Load()
@@ -125,19 +130,20 @@ func updatesRun(ctx context.Context, cfg config, out io.Writer, d deck, src stri
 	pages1, _, _ := store.WriteStats()
 	pages := pages1 - pages0
 
-	sim, lgCPU, lgErr := lg.stop()
+	stopUsers()
+	wg.Wait()
 	stopBot()
 	if err := <-botDone; err != nil {
 		return err
-	}
-	if lgErr != nil {
-		return lgErr
 	}
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
 	rawAfter, err := rawCommits(filepath.Join(work, "raw.db"), 3*time.Second)
 	if err != nil {
+		return err
+	}
+	if err := tb.close(); err != nil {
 		return err
 	}
 
@@ -166,10 +172,9 @@ func updatesRun(ctx context.Context, cfg config, out io.Writer, d deck, src stri
 	fmt.Fprintf(out, "                                                            3 s after:  %v\n", rawAfter)
 	fmt.Fprintf(out, "=> group commit shares each fsync among %.1f updates: the load needs %.0f commits/s, %.0f%% of the disk's sequential rate; one commit per update would need %.0f/s (%.0f%%)\n",
 		float64(handled)/max(1, float64(engCommits)), commits, 100*commits/raw, rate, 100*rate/raw)
-	fmt.Fprintf(out, "CPU: the bot's process %.2f of %d cores while measured; the load generator (fake Bot API, its proxy, the users: another process) %.2f on average over its life\n",
-		cpu.Seconds()/wall.Seconds(), numCPU(), lgCPU.Seconds()/(cfg.warmup+wall).Seconds())
+	fmt.Fprintf(out, "CPU: %.2f of %d cores busy (bot, fake API and simulated users together)\n", cpu.Seconds()/wall.Seconds(), numCPU())
 	fmt.Fprintf(out, "users: %d sessions finished, %d users ran out of cards, %d stalls (no answer in 10 s)\n",
-		sim.sessions, sim.done, sim.stalls)
+		sim.sessions.Load(), sim.done.Load(), sim.stalls.Load())
 	if think == 0 {
 		fmt.Fprintf(out, "target: >= 2,000 updates/s: %s\n", verdict(rate >= 2000))
 	} else {
