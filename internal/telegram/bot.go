@@ -175,9 +175,11 @@ func (b *Bot) setCommands(ctx context.Context) {
 }
 
 // Run receives and handles updates until ctx ends or the token is
-// rejected. On cancellation it finishes the updates in hand, stores the
-// offset, keeps sending queued messages for up to Options.DrainTimeout,
-// and returns nil. A Bot runs once.
+// rejected. On cancellation it finishes the updates it has begun (one per
+// user at most; those not begun are left to Telegram, which hands them
+// over again at the next start), stores the offset, keeps sending queued
+// messages for up to Options.DrainTimeout, and returns nil. A Bot runs
+// once.
 func (b *Bot) Run(ctx context.Context) error {
 	if b.closed.Load() || !b.running.CompareAndSwap(false, true) {
 		return errors.New("telegram: Run called twice")

@@ -21,6 +21,9 @@ import (
 // oldest one in hand; intake remembers those and skips them.
 type intake struct {
 	handle func(tgbotapi.Update)
+	// polling ends when the bot is told to stop: from then on no update
+	// starts (see stop).
+	polling context.Context
 
 	mu      sync.Mutex
 	next    int64                       // the offset once everything in hand is done
@@ -28,12 +31,13 @@ type intake struct {
 	inHand  map[int]bool                // ids given to a sender's queue and not yet done
 	done    map[int]bool                // ids done but still at or above the offset last polled with
 	queues  map[int64][]tgbotapi.Update // per sender with updates in hand: those not yet started
+	halted  bool                        // stop was called: no update starts any more
 	running sync.WaitGroup
 	changed chan struct{} // a token when an update is done
 }
 
-func newIntake(offset int64, handle func(tgbotapi.Update)) *intake {
-	return &intake{handle: handle, next: offset, polled: offset, inHand: map[int]bool{}, done: map[int]bool{},
+func newIntake(polling context.Context, offset int64, handle func(tgbotapi.Update)) *intake {
+	return &intake{handle: handle, polling: polling, next: offset, polled: offset, inHand: map[int]bool{}, done: map[int]bool{},
 		queues: map[int64][]tgbotapi.Update{}, changed: make(chan struct{}, 1)}
 }
 
@@ -67,6 +71,9 @@ func (in *intake) take(updates []tgbotapi.Update) int {
 	started := 0
 	in.mu.Lock()
 	defer in.mu.Unlock()
+	if in.halted || in.polling.Err() != nil {
+		return 0
+	}
 	for _, u := range updates {
 		if in.inHand[u.UpdateID] || in.done[u.UpdateID] {
 			continue
@@ -91,7 +98,9 @@ func (in *intake) drain(s int64) {
 	for {
 		in.mu.Lock()
 		q := in.queues[s]
-		if len(q) == 0 {
+		if len(q) == 0 || in.halted || in.polling.Err() != nil {
+			// Updates left in the queue stay in hand, so the offset stays
+			// below them: Telegram hands them over again after a restart.
 			delete(in.queues, s)
 			in.mu.Unlock()
 			return
@@ -128,5 +137,13 @@ func (in *intake) waitDone(ctx context.Context) {
 	}
 }
 
-// wait waits until every update in hand is done.
-func (in *intake) wait() { in.running.Wait() }
+// stop lets the updates running finish and starts no other: a stopping
+// bot finishes what it has in hand, and leaves what it has not begun to
+// Telegram, which keeps it until the next start. It returns when the
+// running ones are done.
+func (in *intake) stop() {
+	in.mu.Lock()
+	in.halted = true
+	in.mu.Unlock()
+	in.running.Wait()
+}

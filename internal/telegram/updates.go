@@ -52,10 +52,10 @@ func (b *Bot) poll(ctx context.Context) error {
 		return err
 	}
 	b.log.Info("telegram: polling for updates", "offset", offset)
-	in := newIntake(offset, func(u tgbotapi.Update) { b.handle(ctx, u) })
+	in := newIntake(ctx, offset, func(u tgbotapi.Update) { b.handle(ctx, u) })
 	defer func() {
-		// Finish what is in hand, then store how far it got.
-		in.wait()
+		// Finish the updates running, then store how far they got.
+		in.stop()
 		if off := in.offset(); off != offset {
 			b.saveOffset(off)
 		}
