@@ -251,6 +251,10 @@ func run(ctx context.Context, args []string, env IO) error {
 	switch {
 	case errors.Is(err, pycheck.ErrNotInstalled):
 		log.Info("Python exercises are off: the interpreter is not installed (scripts/fetch-python-wasm)", "path", cfg.PythonWasm)
+	case errors.Is(err, pycheck.ErrNoExecutableMemory):
+		// Everything else works; the learner gets the SQL exercises and
+		// the cards, the operator the reason.
+		log.Error("Python exercises are off", "err", err)
 	case err != nil:
 		return err
 	default:
@@ -390,6 +394,8 @@ func lint(args []string, env IO) error {
 		py, err := pycheck.New(context.Background(), pycheck.Options{WasmPath: cfg.PythonWasm, CacheDir: cfg.PythonCache})
 		if errors.Is(err, pycheck.ErrNotInstalled) {
 			fmt.Fprintln(env.Err, "prepbot: Python reference solutions not checked: the interpreter is not installed (scripts/fetch-python-wasm)")
+		} else if errors.Is(err, pycheck.ErrNoExecutableMemory) {
+			fmt.Fprintln(env.Err, "prepbot: Python reference solutions not checked:", err)
 		} else if err != nil {
 			return err
 		} else {

@@ -21,7 +21,16 @@ import (
 // binary is the real prepbot, built once for these end-to-end tests.
 var binary string
 
+// testRoles are what this test binary does instead of testing when a test
+// runs it again with the role's name as its first argument.
+var testRoles = map[string]func(args []string) int{}
+
 func TestMain(m *testing.M) {
+	if len(os.Args) > 1 {
+		if role, ok := testRoles[os.Args[1]]; ok {
+			os.Exit(role(os.Args[2:]))
+		}
+	}
 	dir, err := os.MkdirTemp("", "prepbot-e2e")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

@@ -39,6 +39,11 @@ func FillCache(ctx context.Context, opts Options) error {
 	if err != nil {
 		return err
 	}
+	if err := executableMemory(); err != nil {
+		// wazero would interpret instead, cache nothing, and the marker
+		// would claim a warm cache.
+		return fmt.Errorf("%w (%v)", ErrNoExecutableMemory, err)
+	}
 	cache, err := wazero.NewCompilationCacheWithDir(opts.CacheDir)
 	if err != nil {
 		return fmt.Errorf("pycheck: compilation cache %s: %w", opts.CacheDir, err)

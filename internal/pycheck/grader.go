@@ -51,6 +51,12 @@ const DefaultWasmPath = ".cache/python/python.wasm"
 // pinned one. Python exercises cannot be graded until it is fetched.
 var ErrNotInstalled = errors.New("pycheck: the Python interpreter is not installed: run scripts/fetch-python-wasm (it needs npm), or set PREPBOT_PYTHON_WASM to where python.wasm is")
 
+// ErrNoExecutableMemory means this process may not run code it generates
+// (systemd's MemoryDenyWriteExecute=yes, or another W^X policy). wazero
+// would then interpret the interpreter, many times slower, and learners'
+// correct answers would hit the time limit: Python exercises stay off.
+var ErrNoExecutableMemory = errors.New("pycheck: this process may not map memory executable, so the Python interpreter cannot be compiled to machine code and would run many times slower than attempts allow; lift the restriction (systemd: drop MemoryDenyWriteExecute=yes)")
+
 // Options configure the grader. Zero values take the defaults.
 type Options struct {
 	// WasmPath is the interpreter, python.wasm. Default DefaultWasmPath.
@@ -175,7 +181,9 @@ type Grader struct {
 var _ prep.Grader = (*Grader)(nil)
 
 // New checks the interpreter file (it must be there with the pinned hash,
-// or the error wraps ErrNotInstalled) and returns a grader at once, leaving
+// or the error wraps ErrNotInstalled) and that the process may run the
+// code it compiles (or the error wraps ErrNoExecutableMemory), and returns
+// a grader at once, leaving
 // the interpreter compiling in the background: seconds the first time,
 // well under one with a warm CacheDir. Grade waits for it; so does Ready.
 // ctx bounds only the compilation (and Options.CompileCommand, which it
@@ -188,6 +196,9 @@ func New(ctx context.Context, opts Options) (*Grader, error) {
 	wasm, err := readInterpreter(opts.WasmPath)
 	if err != nil {
 		return nil, err
+	}
+	if err := executableMemory(); err != nil {
+		return nil, fmt.Errorf("%w (%v)", ErrNoExecutableMemory, err)
 	}
 	cfg := runtimeConfig(opts)
 	g := &Grader{opts: opts, sem: make(chan struct{}, opts.Concurrency),
