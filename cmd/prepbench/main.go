@@ -73,6 +73,7 @@ type config struct {
 	userDue   int
 	deck      string
 	rates     []float64
+	saturated bool
 
 	// fanout
 	fanoutUsers int
@@ -107,6 +108,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.DurationVar(&c.warmup, "warmup", 3*time.Second, "updates: load before measuring starts")
 	fs.IntVar(&c.userCards, "user-cards", 200, "updates: card states each user starts with")
 	fs.IntVar(&c.userDue, "user-due", 40, "updates: of those, due at the start (the rest later)")
+	fs.BoolVar(&c.saturated, "saturated", true, "updates: run the saturated load before the paced ones")
 	rates := fs.String("rates", "500,1000,2000", "updates: offered updates/s of the paced runs after the saturated one, comma-separated (\"\": none)")
 	fs.StringVar(&c.deck, "deck", "bench", "updates: bench (the shipped decks + 240 generated cards) or shipped (the embedded decks alone: 43 cards)")
 

@@ -42,9 +42,11 @@ func runUpdates(ctx context.Context, cfg config, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "-- saturated: every user taps again as soon as the bot answers\n")
-	if err := updatesRun(ctx, cfg, out, d, src, 0); err != nil {
-		return err
+	if cfg.saturated {
+		fmt.Fprintf(out, "-- saturated: every user taps again as soon as the bot answers\n")
+		if err := updatesRun(ctx, cfg, out, d, src, 0); err != nil {
+			return err
+		}
 	}
 	for _, rate := range cfg.rates {
 		think := time.Duration(float64(cfg.users) / rate * float64(time.Second))
@@ -81,12 +83,14 @@ func updatesRun(ctx context.Context, cfg config, out io.Writer, d deck, src stri
 	}
 	defer store.Close()
 	engineStore, adapterStore := &countingStore{Store: store}, &countingStore{Store: store}
+	commitLog := &commitLog{}
 	began := time.Now()
 	eng, err := prep.NewEngine(prep.EngineConfig{
 		Store: engineStore, Library: d.lib,
 		// The data set's "now" is t0; time then runs at its real pace, so
 		// learning steps (1m, 10m) fall due as they would.
-		Now: func() time.Time { return t0.Add(time.Since(began)) },
+		Now:      func() time.Time { return t0.Add(time.Since(began)) },
+		OnCommit: commitLog.add,
 	})
 	if err != nil {
 		return err
@@ -121,9 +125,11 @@ func updatesRun(ctx context.Context, cfg config, out io.Writer, d deck, src stri
 	handled0, eng0, ad0 := coach.handled.Load(), engineStore.updates.Load(), adapterStore.updates.Load()
 	pages0, pageSize, _ := store.WriteStats()
 	cpu0, wall0 := cpuTime(), time.Now()
+	commitLog.start()
 	coach.measuring.Store(true)
 	sleep(ctx, cfg.duration)
 	coach.measuring.Store(false)
+	commitTimes := commitLog.stop()
 	wall := time.Since(wall0)
 	cpu := cpuTime() - cpu0
 	handled, engCommits, adCommits := coach.handled.Load()-handled0, engineStore.updates.Load()-eng0, adapterStore.updates.Load()-ad0
@@ -166,6 +172,11 @@ func updatesRun(ctx context.Context, cfg config, out io.Writer, d deck, src stri
 	fmt.Fprintf(out, "engine commits over the run: %.2f ms each on average, of which %.2f ms running the events' functions and %.2f ms committing (write + fsync)\n",
 		float64(engineStore.total.Load())/1e6/float64(engineStore.updates.Load()), float64(engineStore.inFn.Load())/1e6/float64(engineStore.updates.Load()),
 		float64(engineStore.total.Load()-engineStore.inFn.Load())/1e6/float64(engineStore.updates.Load()))
+	fmt.Fprintf(out, "where an event's time in the store goes, per engine transaction (p50 / p99 / max): waiting for the commit in progress %s / %s / %s (per event);\n",
+		ms(percentile(commitTimes.wait, 50)), ms(percentile(commitTimes.wait, 99)), ms(percentile(commitTimes.wait, 100)))
+	fmt.Fprintf(out, "       the transaction's turns %s / %s / %s; its commit (writer lock, write, fsync) %s / %s / %s\n",
+		ms(percentile(commitTimes.turns, 50)), ms(percentile(commitTimes.turns, 99)), ms(percentile(commitTimes.turns, 100)),
+		ms(percentile(commitTimes.commit, 50)), ms(percentile(commitTimes.commit, 99)), ms(percentile(commitTimes.commit, 100)))
 	fmt.Fprintf(out, "pages written: %.1f per commit (%d-byte pages), %.1f MiB/s to the file\n",
 		float64(pages)/max(1, float64(engCommits+adCommits)), pageSize, float64(pages)*float64(pageSize)/(1<<20)/wall.Seconds())
 	fmt.Fprintf(out, "raw bbolt commit rate (sequential Update, one small write, fsync), 3 s before: %v\n", rawBefore)
@@ -231,6 +242,53 @@ func (s *countingStore) Update(fn func(prep.Tx) error) error {
 	s.total.Add(int64(time.Since(start)))
 	s.inFn.Add(int64(took))
 	return err
+}
+
+// commitLog keeps what the engine's group commit reports of each
+// transaction (prep.EngineConfig.OnCommit) while the load is measured.
+type commitLog struct {
+	mu        sync.Mutex
+	measuring bool
+	commits   []prep.CommitTiming
+}
+
+func (l *commitLog) add(c prep.CommitTiming) {
+	l.mu.Lock()
+	if l.measuring {
+		l.commits = append(l.commits, c)
+	}
+	l.mu.Unlock()
+}
+
+func (l *commitLog) start() {
+	l.mu.Lock()
+	l.measuring, l.commits = true, nil
+	l.mu.Unlock()
+}
+
+// stop ends the measurement and returns the transactions reported since
+// start.
+func (l *commitLog) stop() commitFigures {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.measuring = false
+	var f commitFigures
+	for _, c := range l.commits {
+		f.commit = append(f.commit, c.Commit)
+		f.turns = append(f.turns, c.Turns)
+		f.wait = append(f.wait, c.Waits...)
+	}
+	for _, d := range [][]time.Duration{f.commit, f.turns, f.wait} {
+		slices.Sort(d)
+	}
+	return f
+}
+
+// commitFigures sum up the group commit's transactions: each one's commit
+// (writer lock, write, fsync) and turns, and each event's wait for the
+// commit in progress, sorted for percentiles.
+type commitFigures struct {
+	commit, turns, wait []time.Duration
 }
 
 // timedCoach times the engine's Handle as cmd/prepbot's measured decorator

@@ -273,6 +273,7 @@ func run(ctx context.Context, args []string, env IO) error {
 		Store: store, Library: lib, Defaults: cfg.UserDefaults(), Now: env.now(),
 		TerminalZone: cfg.TerminalZone(env.Getenv), Logger: log,
 		OnReviews: func(n int) { metrics.Reviews.Add(float64(n)) },
+		OnCommit:  func(c prep.CommitTiming) { observeCommit(metrics, c) },
 		Graders:   graders,
 		Charts:    charts{},
 		Deliver:   deliverLater,

@@ -35,3 +35,14 @@ func (m measured) Handle(ctx context.Context, ev prep.Event) []prep.Reply {
 	m.events.Inc()
 	return r
 }
+
+// observeCommit records one store transaction of the engine's group commit:
+// with the handling latency, these say whether a slow event waited for the
+// disk (commit and wait) or for the engine.
+func observeCommit(m *ops.Metrics, c prep.CommitTiming) {
+	m.CommitEvents.Observe(float64(c.Events))
+	m.CommitSeconds.Observe(c.Commit.Seconds())
+	for _, w := range c.Waits {
+		m.CommitWaitSeconds.Observe(w.Seconds())
+	}
+}

@@ -514,6 +514,16 @@ func TestOpsEndpointsReportHealthReadinessAndMetrics(t *testing.T) {
 			t.Errorf("/metrics lacks %q", want)
 		}
 	}
+	// Each of the three events ran in a store transaction of the group
+	// commit, which reports its commit, its size and each event's wait.
+	for _, name := range []string{"prepbot_store_commit_seconds_count", "prepbot_store_commit_wait_seconds_count", "prepbot_store_commit_events_sum"} {
+		m := regexp.MustCompile(`(?m)^` + name + ` (\d+)$`).FindStringSubmatch(metrics)
+		if m == nil {
+			t.Errorf("/metrics lacks %s", name)
+		} else if n, _ := strconv.Atoi(m[1]); n < 3 {
+			t.Errorf("%s = %d, want at least 3 (one per event)", name, n)
+		}
+	}
 	if strings.Contains(metrics, w.srv.Token) || strings.Contains(w.logs.String(), w.srv.Token) {
 		t.Error("the bot token leaked into metrics or logs")
 	}

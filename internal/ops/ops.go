@@ -33,6 +33,14 @@ type Metrics struct {
 	Reviews prometheus.Counter
 	// Pushes counts scheduled pushes and reminders handed to the adapters.
 	Pushes *prometheus.CounterVec
+	// CommitSeconds is each shared store transaction's commit: bbolt's
+	// writer lock, page writes and fsync, the events' turns excluded.
+	CommitSeconds prometheus.Histogram
+	// CommitWaitSeconds is each event's wait for the commit in progress
+	// before its own transaction began.
+	CommitWaitSeconds prometheus.Histogram
+	// CommitEvents is how many events each transaction carried.
+	CommitEvents prometheus.Histogram
 }
 
 // NewMetrics creates and registers the metrics, with Go runtime and process
@@ -54,11 +62,27 @@ func NewMetrics() *Metrics {
 		Pushes: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "prepbot_pushes_total", Help: "Daily quizzes, nudges and reminders handed to an adapter, by platform.",
 		}, []string{"platform"}),
+		CommitSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "prepbot_store_commit_seconds", Help: "Time to commit one shared store transaction (writer lock, page writes, fsync), the events' turns excluded.",
+			Buckets: commitBuckets,
+		}),
+		CommitWaitSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "prepbot_store_commit_wait_seconds", Help: "Time an event waited for the commit in progress before its own transaction began.",
+			Buckets: commitBuckets,
+		}),
+		CommitEvents: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "prepbot_store_commit_events", Help: "Events (and push wake-ups) carried by one store transaction.",
+			Buckets: []float64{1, 2, 4, 8, 16, 32, 64, 128},
+		}),
 	}
-	reg.MustRegister(m.Events, m.HandleSeconds, m.Reviews, m.Pushes,
+	reg.MustRegister(m.Events, m.HandleSeconds, m.Reviews, m.Pushes, m.CommitSeconds, m.CommitWaitSeconds, m.CommitEvents,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
+
+// commitBuckets resolve a commit's fsync, a fraction of a millisecond on a
+// good disk, up to the stalls of a bad one.
+var commitBuckets = []float64{.0001, .00025, .0005, .001, .002, .005, .01, .025, .05, .1, .25, 1}
 
 // SenderStats are an adapter's outgoing-message counters.
 type SenderStats struct {

@@ -3,7 +3,32 @@ package prep
 import (
 	"errors"
 	"sync"
+	"time"
 )
+
+// CommitTiming is how long one shared store transaction took, split the way
+// an event's wait in the store splits: the group commit reports one per
+// transaction it commits, for metrics and benchmarks. Durations are real
+// (monotonic) time, not the engine's clock.
+type CommitTiming struct {
+	// Events is how many callers' functions the transaction ran.
+	Events int
+	// Waits holds, for each of those callers, the time from its arrival to
+	// the start of the transaction: the commit in progress that it queued
+	// behind.
+	Waits []time.Duration
+	// Turns is the time spent running the functions, inside the
+	// transaction (the events' conversation turns, in turn).
+	Turns time.Duration
+	// Commit is the rest of the store's Update: waiting for bbolt's writer
+	// lock (held by writes outside the group, such as the adapters'
+	// offsets), writing the pages and fsyncing them.
+	Commit time.Duration
+	// Failed is set when the transaction was rolled back: a function or
+	// the commit failed. After a shared transaction fails, its callers are
+	// run again one by one, each reported as a transaction of its own.
+	Failed bool
+}
 
 // groupCommit merges concurrent write transactions into one, so that many
 // users' events share one fsync (bbolt has one writer and syncs every
@@ -22,7 +47,11 @@ import (
 // Functions must therefore be safe to run twice: they start by resetting
 // whatever they report.
 type groupCommit struct {
-	store   Store
+	store Store
+	// observe, when set, is told about each transaction; clock (default
+	// time.Now) times them, and tests replace it.
+	observe func(CommitTiming)
+	clock   func() time.Time
 	mu      sync.Mutex
 	pending []*commitRequest
 	leading bool
@@ -31,6 +60,8 @@ type groupCommit struct {
 type commitRequest struct {
 	fn   func(Tx) error
 	done chan error
+	// arrived is when the caller queued; set only while observed.
+	arrived time.Time
 	// lead is closed to hand this caller the lead while it waits.
 	lead chan struct{}
 }
@@ -43,6 +74,9 @@ var errGroupFailed = errors.New("prep: a function in the commit group failed")
 // committed (or fn's own error).
 func (g *groupCommit) update(fn func(Tx) error) error {
 	r := &commitRequest{fn: fn, done: make(chan error, 1), lead: make(chan struct{})}
+	if g.observe != nil {
+		r.arrived = g.now()
+	}
 	g.mu.Lock()
 	g.pending = append(g.pending, r)
 	if !g.leading {
@@ -79,10 +113,10 @@ func (g *groupCommit) lead(r *commitRequest) error {
 
 func (g *groupCommit) commit(batch []*commitRequest) {
 	if len(batch) == 1 {
-		batch[0].done <- g.store.Update(batch[0].fn)
+		batch[0].done <- g.timedUpdate(batch, batch[0].fn)
 		return
 	}
-	err := g.store.Update(func(tx Tx) error {
+	err := g.timedUpdate(batch, func(tx Tx) error {
 		for _, r := range batch {
 			if err := r.fn(tx); err != nil {
 				return errGroupFailed
@@ -97,6 +131,38 @@ func (g *groupCommit) commit(batch []*commitRequest) {
 		return
 	}
 	for _, r := range batch {
-		r.done <- g.store.Update(r.fn)
+		r.done <- g.timedUpdate([]*commitRequest{r}, r.fn)
 	}
+}
+
+// timedUpdate is the store's Update of fn, which runs the functions of
+// batch, reported to observe when it is set.
+func (g *groupCommit) timedUpdate(batch []*commitRequest, fn func(Tx) error) error {
+	if g.observe == nil {
+		return g.store.Update(fn)
+	}
+	start := g.now()
+	var turns time.Duration
+	err := g.store.Update(func(tx Tx) error {
+		began := g.now()
+		err := fn(tx)
+		turns += g.now().Sub(began)
+		return err
+	})
+	t := CommitTiming{Events: len(batch), Turns: turns, Commit: g.now().Sub(start) - turns, Failed: err != nil}
+	t.Waits = make([]time.Duration, len(batch))
+	for i, r := range batch {
+		// A caller run again after its group failed waited for that
+		// group too.
+		t.Waits[i] = max(0, start.Sub(r.arrived))
+	}
+	g.observe(t)
+	return err
+}
+
+func (g *groupCommit) now() time.Time {
+	if g.clock != nil {
+		return g.clock()
+	}
+	return time.Now()
 }

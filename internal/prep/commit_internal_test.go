@@ -2,6 +2,7 @@ package prep
 
 import (
 	"errors"
+	"reflect"
 	"sync"
 	"testing"
 	"time"
@@ -184,5 +185,126 @@ func TestGroupCommitLeaderReturnsAfterItsOwnGroup(t *testing.T) {
 	}
 	if store.commits != 2 {
 		t.Fatalf("%d commits, want 2: the leader's and the followers' together", store.commits)
+	}
+}
+
+// fakeMonotonic is a clock that moves only when told to.
+type fakeMonotonic struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *fakeMonotonic) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *fakeMonotonic) advance(d time.Duration) {
+	c.mu.Lock()
+	c.now = c.now.Add(d)
+	c.mu.Unlock()
+}
+
+// clockedStore is stagedStore on a fake clock: each commit takes 2 ms of it.
+type clockedStore struct {
+	stagedStore
+	clock *fakeMonotonic
+}
+
+func (s *clockedStore) Update(fn func(Tx) error) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var writes []string
+	if err := fn(stagedTx{writes: &writes}); err != nil {
+		return err
+	}
+	s.clock.advance(2 * time.Millisecond)
+	s.committed = append(s.committed, writes...)
+	s.commits++
+	return nil
+}
+
+// TestGroupCommitReportsEachTransaction: the observer hears of every
+// transaction with its size, the time its functions took, the commit's time
+// and each caller's wait; a failed group is reported, then each caller run
+// again alone.
+func TestGroupCommitReportsEachTransaction(t *testing.T) {
+	for _, failing := range []int{-1, 3} {
+		clock := &fakeMonotonic{now: time.Unix(1000, 0)}
+		store := &clockedStore{clock: clock}
+		var seen []CommitTiming
+		g := &groupCommit{store: store, clock: clock.Now, observe: func(c CommitTiming) { seen = append(seen, c) }}
+		// Each function takes 1 ms of the fake clock.
+		step := func(name string, fail bool) func(Tx) error {
+			return func(tx Tx) error {
+				clock.advance(time.Millisecond)
+				if fail {
+					return errors.New("disk says no")
+				}
+				return write(name)(tx)
+			}
+		}
+		inside, release := make(chan struct{}), make(chan struct{})
+		var wg sync.WaitGroup
+		wg.Go(func() {
+			g.update(func(tx Tx) error {
+				close(inside)
+				<-release
+				return step("first", false)(tx)
+			})
+		})
+		<-inside
+		// Queued one at a time, so that the group holds them in order.
+		const queued = 5
+		for i := range queued {
+			wg.Go(func() { g.update(step("w", i == failing)) })
+			for {
+				g.mu.Lock()
+				n := len(g.pending)
+				g.mu.Unlock()
+				if n == i+1 {
+					break
+				}
+				time.Sleep(time.Millisecond)
+			}
+		}
+		close(release)
+		wg.Wait()
+
+		// The first caller alone: no wait, 1 ms turn, 2 ms commit. The
+		// queued ones waited for it: 3 ms.
+		want := []CommitTiming{{Events: 1, Waits: []time.Duration{0}, Turns: time.Millisecond, Commit: 2 * time.Millisecond}}
+		waits := make([]time.Duration, queued)
+		for i := range waits {
+			waits[i] = 3 * time.Millisecond
+		}
+		if failing < 0 {
+			want = append(want, CommitTiming{Events: queued, Waits: waits, Turns: queued * time.Millisecond, Commit: 2 * time.Millisecond})
+		} else {
+			// The group stops at the failing function (its 4th), rolls
+			// back, and each caller runs alone: the failing one fails
+			// again and commits nothing.
+			want = append(want, CommitTiming{Events: queued, Waits: waits, Turns: time.Duration(failing+1) * time.Millisecond, Failed: true})
+			at := 3*time.Millisecond + time.Duration(failing+1)*time.Millisecond
+			for i := range queued {
+				c := CommitTiming{Events: 1, Waits: []time.Duration{at}, Turns: time.Millisecond, Commit: 2 * time.Millisecond}
+				if i == failing {
+					c.Commit, c.Failed = 0, true
+					at += time.Millisecond
+				} else {
+					at += 3 * time.Millisecond
+				}
+				want = append(want, c)
+			}
+		}
+		if len(seen) != len(want) {
+			t.Fatalf("failing %d: %d transactions reported, want %d: %+v", failing, len(seen), len(want), seen)
+		}
+		for i := range want {
+			if !reflect.DeepEqual(seen[i], want[i]) {
+				t.Errorf("failing %d: transaction %d reported as %+v, want %+v", failing, i, seen[i], want[i])
+			}
+		}
 	}
 }

@@ -37,6 +37,11 @@ type EngineConfig struct {
 	// OnReviews, if set, is told how many ratings each committed
 	// transaction recorded (for metrics).
 	OnReviews func(n int)
+	// OnCommit, if set, is told how each store transaction of the engine's
+	// group commit split its time (for metrics): every event's turn, and the
+	// pushes' wake-ups, run in one of them. It is called by the committing
+	// goroutine, before the callers return, and must be quick.
+	OnCommit func(CommitTiming)
 }
 
 // Engine is the transport-agnostic coach: Handle turns one Event into the
@@ -78,7 +83,7 @@ func NewEngine(cfg EngineConfig) (*Engine, error) {
 	if cfg.GradeWait <= 0 {
 		cfg.GradeWait = defaultGradeWait
 	}
-	return &Engine{store: cfg.Store, commits: &groupCommit{store: cfg.Store}, lib: cfg.Library, now: cfg.Now, defaults: cfg.Defaults, termZone: cfg.TerminalZone, log: cfg.Logger,
+	return &Engine{store: cfg.Store, commits: &groupCommit{store: cfg.Store, observe: cfg.OnCommit}, lib: cfg.Library, now: cfg.Now, defaults: cfg.Defaults, termZone: cfg.TerminalZone, log: cfg.Logger,
 		graders: cfg.Graders, deliver: cfg.Deliver, gradeWait: cfg.GradeWait, charts: cfg.Charts, onReviews: cfg.OnReviews}, nil
 }
 
