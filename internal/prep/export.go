@@ -39,8 +39,9 @@ type Export struct {
 }
 
 // BuildExport reads card states and reviews of one user, or of every user
-// when user is empty. Cards removed from the decks are exported too, with an
-// empty topic and question, since their history is still the user's.
+// when user is empty. An exercise's question is its title. Cards removed from
+// the content are exported too, with an empty topic and question, since
+// their history is still the user's.
 func BuildExport(store Store, lib *Library, user UserKey) (Export, error) {
 	out := Export{Cards: []ExportCard{}, Reviews: []ExportReview{}}
 	err := store.View(func(tx Tx) error {
@@ -63,8 +64,8 @@ func BuildExport(store Store, lib *Library, user UserKey) (Export, error) {
 				if err != nil {
 					return err
 				}
-				card, _ := lib.Card(st.CardID)
-				ec := ExportCard{User: k, Card: st.CardID, Topic: card.Topic, Question: card.Question,
+				topic, question := lib.describe(st.CardID)
+				ec := ExportCard{User: k, Card: st.CardID, Topic: topic, Question: question,
 					State: StateName(st.FSRS.State), Due: st.FSRS.Due.UTC(), Stability: st.FSRS.Stability,
 					Difficulty: st.FSRS.Difficulty, Reps: st.FSRS.Reps, Lapses: st.FSRS.Lapses}
 				if !st.FSRS.LastReview.IsZero() {
@@ -83,6 +84,19 @@ func BuildExport(store Store, lib *Library, user UserKey) (Export, error) {
 		return nil
 	})
 	return out, err
+}
+
+// describe names a card state's item for an export: a flashcard's topic and
+// question, or an exercise's topic and title; empty for an item no longer in
+// the content.
+func (l *Library) describe(id string) (topic, question string) {
+	if c, ok := l.Card(id); ok {
+		return c.Topic, c.Question
+	}
+	if ex, ok := l.Exercise(id); ok {
+		return ex.Topic, ex.Title
+	}
+	return "", ""
 }
 
 // WriteJSON writes the export as one indented JSON object.
