@@ -4,8 +4,9 @@ package main_test
 // Telegram users through the in-process fake Bot API while it is killed
 // with SIGKILL at random moments and restarted. Afterwards every rating the
 // bot confirmed is in the store exactly once, no rating is there that was
-// never pressed, the database passes its check (bbolt's pages and the due
-// histogram against the due indexes), and every user can go on studying.
+// never pressed, the database passes its check (bbolt's pages; every card
+// state and user decodes; the due indexes, the due histogram and the wake
+// index agree with them), and every user can go on studying.
 
 import (
 	"bytes"
@@ -177,7 +178,7 @@ func TestCrashSafetyUnderSIGKILL(t *testing.T) {
 	}
 	defer s.Close()
 	if err := s.Check(); err != nil {
-		t.Fatalf("database fails its check (bbolt's pages, the due histogram): %v", err)
+		t.Fatalf("database fails its check (pages, records, due and wake indexes, due histogram): %v", err)
 	}
 	totalPressed, totalConfirmed, totalStored := 0, 0, 0
 	for u := range users {

@@ -7,6 +7,9 @@
 //	prepbot [run] [flags]          run the coach (terminal mode without a Telegram token)
 //	prepbot lint [DIR]             check a content folder (default: the embedded decks)
 //	prepbot export [--format json|csv] [--user KEY] [--out FILE]
+//	prepbot backup [PATH]          copy the database
+//	prepbot restore PATH           replace the database with a backup
+//	prepbot check [--repair]       verify the database; --repair rebuilds its indexes
 //	prepbot config                 print the effective configuration
 //	prepbot python-cache [flags]   compile the Python interpreter into PREPBOT_PYTHON_CACHE
 //	prepbot version
@@ -110,6 +113,8 @@ func Main(ctx context.Context, args []string, env IO) int {
 		err = backup(args, env)
 	case "restore":
 		err = restore(args, env)
+	case "check":
+		err = check(args, env)
 	case "python-cache":
 		err = pythonCache(ctx, args, env)
 	case "version":
@@ -136,6 +141,9 @@ const usage = `Usage:
                             write card states and the review log
   prepbot backup [PATH]     copy the database (to PATH, or into PREPBOT_BACKUP_DIR)
   prepbot restore PATH      replace the database with a backup (the bot must be stopped)
+  prepbot check [--repair]  verify the database: pages, records and indexes;
+                            --repair first rebuilds the indexes (due times,
+                            wake-ups) from the records (the bot must be stopped)
   prepbot config [flags]    print the effective configuration
   prepbot python-cache [flags]
                             compile the Python interpreter into PREPBOT_PYTHON_CACHE

@@ -3,6 +3,7 @@ package boltstore
 import (
 	"bytes"
 	"fmt"
+	"os"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -41,4 +42,60 @@ func (s *Store) DueCount(before time.Time) (int, error) {
 		return 0, fmt.Errorf("boltstore: count due cards: %w", err)
 	}
 	return n, nil
+}
+
+// Counts is how much a database holds, for an operator's summary.
+type Counts struct {
+	Users, CardStates, Reviews int
+	// Bytes is the size of the file, which bbolt grows ahead of the data
+	// and never shrinks.
+	Bytes int64
+}
+
+// Count counts the users, card states and reviews stored. It reads keys
+// only, never decoding a record: cheap next to Check, which it follows in
+// "prepbot check".
+func (s *Store) Count() (Counts, error) {
+	var n Counts
+	err := s.db.View(func(btx *bolt.Tx) error {
+		users, err := rootBucket(btx, bucketUsers)
+		if err != nil {
+			return err
+		}
+		n.Users = countKeys(users)
+		for _, root := range []struct {
+			name []byte
+			n    *int
+		}{{bucketCards, &n.CardStates}, {bucketReviews, &n.Reviews}} {
+			b, err := rootBucket(btx, root.name)
+			if err != nil {
+				return err
+			}
+			if err := b.ForEachBucket(func(user []byte) error {
+				*root.n += countKeys(b.Bucket(user))
+				return nil
+			}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return Counts{}, fmt.Errorf("boltstore: count the records of %s: %w", s.path, err)
+	}
+	st, err := os.Stat(s.path)
+	if err != nil {
+		return Counts{}, fmt.Errorf("boltstore: %w", err)
+	}
+	n.Bytes = st.Size()
+	return n, nil
+}
+
+func countKeys(b *bolt.Bucket) int {
+	n := 0
+	c := b.Cursor()
+	for k, _ := c.First(); k != nil; k, _ = c.Next() {
+		n++
+	}
+	return n
 }

@@ -4,9 +4,11 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"os"
 	"testing"
 	"time"
 
+	"github.com/prepbot/prepbot/internal/boltstore"
 	"github.com/prepbot/prepbot/internal/prep"
 )
 
@@ -121,5 +123,31 @@ func TestDueCountMatchesIndexes(t *testing.T) {
 				t.Errorf("DueCount(%v) = %d, %v; the due indexes hold %d due by %v", before, n, err, want, end)
 			}
 		}
+	}
+}
+
+// TestCount: Count says how many users, card states and reviews the file
+// holds, over every user, and how big it is.
+func TestCount(t *testing.T) {
+	path := mustRepairFixture(t) // 3 users, 4 card states of 2 users, 4 reviews
+	s := MustOpen(t, path)
+	MustUpdate(t, s, func(tx prep.Tx) error {
+		if err := tx.DeleteCardState(alice, "b"); err != nil {
+			return err
+		}
+		_, err := tx.AppendReview(prep.Review{User: carol, CardID: "a", Time: t0, Rating: prep.Easy})
+		return err
+	})
+	got, err := s.Count()
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := boltstore.Counts{Users: 3, CardStates: 3, Reviews: 5, Bytes: st.Size()}
+	if got != want {
+		t.Errorf("Count = %+v, want %+v", got, want)
 	}
 }

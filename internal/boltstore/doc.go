@@ -55,5 +55,13 @@
 // one that ends the scan), however many cards or users there are. The due
 // histogram moves with the due index, in the same transaction too, so that
 // DueCount reads one entry per minute in which something is due rather than
-// every user's index; Check recounts it.
+// every user's index.
+//
+// The card states and users are the primary records; the due indexes, the
+// due histogram and the wake index are derived from them and say nothing
+// they do not. Check compares each derived index with the records (and
+// decodes every card state and user), and RepairIndexes, which
+// "prepbot check --repair" runs, rebuilds whatever differs in one
+// transaction. Damage to the pages or to a primary record has no such
+// remedy: Check says to restore a backup.
 package boltstore

@@ -5,7 +5,6 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
-	"slices"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -146,10 +145,10 @@ func (d dueIndex) count(key []byte, delta int) error {
 }
 
 // recountDueMinutes counts every user's due-index entries by minute, the
-// histogram as it should be. With strict set, a key too short to hold a
-// time is an error (Check); without, it is skipped (migration 5, which must
-// not lock everyone out over one damaged entry).
-func recountDueMinutes(btx *bolt.Tx, strict bool) (map[string]uint64, error) {
+// histogram as it should be, for migration 5. A key too short to hold a
+// time is skipped: the migration must not lock everyone out over one
+// damaged entry, which Check reports.
+func recountDueMinutes(btx *bolt.Tx) (map[string]uint64, error) {
 	due, err := rootBucket(btx, bucketDue)
 	if err != nil {
 		return nil, err
@@ -161,9 +160,6 @@ func recountDueMinutes(btx *bolt.Tx, strict bool) (map[string]uint64, error) {
 		var lastKey string
 		for k, _ := c.First(); k != nil; k, _ = c.Next() {
 			if len(k) < timeKeyLen {
-				if strict {
-					return fmt.Errorf("due index of %q has the key %q, shorter than a time", user, k)
-				}
 				continue
 			}
 			if last == nil || !bytes.Equal(k[:timeKeyLen], last) {
@@ -175,61 +171,4 @@ func recountDueMinutes(btx *bolt.Tx, strict bool) (map[string]uint64, error) {
 		return nil
 	})
 	return counts, err
-}
-
-// checkDueMinutes compares the due histogram with a recount of the due
-// indexes and describes the first minute (in time order) where they
-// disagree, with how many more do, or returns "" when they agree.
-func checkDueMinutes(btx *bolt.Tx) (string, error) {
-	want, err := recountDueMinutes(btx, true)
-	if err != nil {
-		return "", err
-	}
-	minutes, err := rootBucket(btx, bucketDueMinutes)
-	if err != nil {
-		return "", err
-	}
-	got := map[string]uint64{}
-	var first string
-	bad := 0
-	report := func(msg string) {
-		if bad == 0 {
-			first = msg
-		}
-		bad++
-	}
-	keys := make([]string, 0, len(want))
-	for k := range want {
-		keys = append(keys, k)
-	}
-	err = minutes.ForEach(func(k, v []byte) error {
-		if _, ok := want[string(k)]; !ok {
-			keys = append(keys, string(k))
-		}
-		n, err := decodeMinuteCount(k, v)
-		if err != nil || len(k) != timeKeyLen {
-			// An unreadable count still disagrees; max marks it.
-			n = math.MaxUint64
-		}
-		got[string(k)] = n
-		return nil
-	})
-	if err != nil {
-		return "", err
-	}
-	slices.Sort(keys)
-	for _, k := range keys {
-		g, w := got[k], want[k]
-		switch {
-		case g == w:
-		case g == math.MaxUint64:
-			report(fmt.Sprintf("the due histogram's entry for %s cannot be read (%d card states are due in that minute)", formatMinute([]byte(k)), w))
-		default:
-			report(fmt.Sprintf("the due histogram counts %d card states due in the minute %s, the due indexes hold %d", g, formatMinute([]byte(k)), w))
-		}
-	}
-	if bad > 1 {
-		first += fmt.Sprintf(" (and %d more minutes disagree)", bad-1)
-	}
-	return first, nil
 }

@@ -148,8 +148,21 @@ func TestDueHistogramFollowsEveryWrite(t *testing.T) {
 		if want := histogramOf(model); !maps.Equal(got, want) {
 			t.Fatalf("step %d, after %s: histogram %v, want %v", step, what, got, want)
 		}
-		if err := s.Check(); err != nil {
+		// A damaged state is primary damage, which Check reports as such;
+		// its due entry, at the last time it was known, is not one more
+		// problem. Without damage, the indexes must be right.
+		err = s.Check()
+		switch n := len(damaged); {
+		case n == 0 && err != nil:
 			t.Fatalf("step %d, after %s: Check: %v", step, what, err)
+		case n == 0:
+		case !errors.Is(err, boltstore.ErrDamaged) || errors.Is(err, boltstore.ErrStaleIndex) ||
+			!strings.Contains(err.Error(), "cannot be decoded") || !strings.Contains(err.Error(), "restore a backup"):
+			t.Fatalf("step %d, after %s: Check = %v; want the damaged state reported", step, what, err)
+		case n == 1 && strings.Contains(err.Error(), "more problem"):
+			t.Fatalf("step %d, after %s: Check = %v; want only the damaged state reported", step, what, err)
+		case n > 1 && !strings.Contains(err.Error(), fmt.Sprintf("(and %d more problem", n-1)):
+			t.Fatalf("step %d, after %s: Check = %v; want %d damaged states reported", step, what, err, n)
 		}
 	}
 	if repaired < 10 {
@@ -299,7 +312,7 @@ func TestCheckFindsDueHistogramDrift(t *testing.T) {
 				return err
 			}
 			return h.Put(key, count(1))
-		}, []string{"08:26 UTC", "and 1 more minutes disagree"}},
+		}, []string{"08:26 UTC", "(and 1 more problem)", "--repair"}},
 		{"unreadable count", func(h *bolt.Bucket) error { return h.Put(key, []byte{2}) },
 			[]string{"08:26 UTC", "cannot be read"}},
 	} {

@@ -53,3 +53,36 @@ func PutRawCardState(s *Store, user prep.UserKey, cardID string, v []byte) error
 		return b.Put([]byte(cardID), v)
 	})
 }
+
+// DumpBuckets flattens the named top-level buckets into path → value, the
+// path being the bucket names and the key joined by "/", so that tests can
+// compare what a file holds before and after an operation byte for byte.
+// Nested buckets appear only through their entries.
+func DumpBuckets(s *Store, names ...string) (map[string]string, error) {
+	out := map[string]string{}
+	var walk func(prefix string, b *bolt.Bucket) error
+	walk = func(prefix string, b *bolt.Bucket) error {
+		return b.ForEach(func(k, v []byte) error {
+			if v == nil {
+				if nested := b.Bucket(k); nested != nil {
+					return walk(prefix+string(k)+"/", nested)
+				}
+			}
+			out[prefix+string(k)] = string(v)
+			return nil
+		})
+	}
+	err := s.db.View(func(btx *bolt.Tx) error {
+		for _, name := range names {
+			b, err := rootBucket(btx, []byte(name))
+			if err != nil {
+				return err
+			}
+			if err := walk(name+"/", b); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return out, err
+}

@@ -91,7 +91,7 @@ var migrations = []func(tx *bolt.Tx) error{
 	// it), built from every user's due index in one pass, so that counting
 	// what is due reads a few pages instead of every user's index.
 	func(tx *bolt.Tx) error {
-		counts, err := recountDueMinutes(tx, false)
+		counts, err := recountDueMinutes(tx)
 		if err != nil {
 			return err
 		}

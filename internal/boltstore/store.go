@@ -17,16 +17,21 @@ import (
 	"github.com/prepbot/prepbot/internal/prep"
 )
 
-// Errors Open and Check return (wrapped); callers compare with errors.Is. A
-// file held by another process is reported as prep.ErrLocked, and a missing
-// record as prep.ErrNotFound.
+// Errors Open, Check and RepairIndexes return (wrapped); callers compare
+// with errors.Is. A file held by another process is reported as
+// prep.ErrLocked, and a missing record as prep.ErrNotFound.
 var (
-	// ErrDamaged: the file is not a prepbot database, or its pages are
-	// damaged.
+	// ErrDamaged: the file is not a prepbot database, or its pages, its
+	// records or its indexes are damaged.
 	ErrDamaged = errors.New("boltstore: not a prepbot database or damaged")
 	// ErrNewerSchema: the file was written by a newer prepbot, whose format
 	// this build cannot read without losing data.
 	ErrNewerSchema = errors.New("boltstore: database written by a newer prepbot")
+	// ErrStaleIndex: a derived index (a due index, the due histogram or
+	// the wake index) disagrees with the card states and users it is built
+	// from. Check wraps it together with ErrDamaged; RepairIndexes
+	// rebuilds the index without losing anything.
+	ErrStaleIndex = errors.New("boltstore: an index disagrees with the records it is built from")
 )
 
 // DefaultLockTimeout is how long Open waits for another process to release
@@ -284,51 +289,68 @@ func (s *Store) run(writable bool, fn func(prep.Tx) error) error {
 	}
 }
 
-// Check verifies the file's page structure (bbolt's consistency check), then
-// that the due histogram agrees with a recount of every user's due index, and
-// returns the first problem found, wrapping ErrDamaged, or nil. It reads every
-// page, so it suits a maintenance command or a test rather than each start.
-// bbolt runs the check in a goroutine of its own, where a panic on a badly
-// damaged page cannot be recovered: Open, which recovers, catches most damage
-// first.
+// Check verifies the file's page structure (bbolt's consistency check), that
+// every card state and user decodes, and that the derived indexes agree with
+// them: each user's due index holds exactly one entry per card state, at its
+// due time, and nothing else; the due histogram counts the due indexes'
+// entries by minute; the wake index holds one entry per user with a WakeAt,
+// at that time, and nothing else. It returns the first problem found (with
+// how many more there are), wrapping ErrDamaged, or nil. The problems that
+// only a backup undoes (pages, undecodable records) come first and say
+// "restore a backup"; a problem in a derived index also wraps
+// ErrStaleIndex and says that "prepbot check --repair" (RepairIndexes)
+// rebuilds it.
 //
-// The histogram is recounted here because nothing else would notice it
-// drift: it only feeds a gauge. Checking it after crash tests proves that
-// every write path keeps it in step, in the same transaction.
+// It reads every page, and then each record and index entry once, so it
+// suits a maintenance command or a test rather than each start. bbolt runs
+// the page check in a goroutine of its own, where a panic on a badly
+// damaged page cannot be recovered: Open, which recovers, catches most
+// damage first.
+//
+// The indexes are compared here because nothing else would notice them
+// drift: Due and Waking read only what they return, and the histogram only
+// feeds a gauge. Checking them after crash tests proves that every write
+// path keeps them in step, in the same transaction.
 func (s *Store) Check() error {
 	return s.db.View(func(btx *bolt.Tx) error {
-		var first error
-		more := 0
-		// Drain the channel: the checker goroutine blocks on every problem
-		// it finds and reads the transaction until it is done.
-		for err := range btx.Check() {
-			if first == nil {
-				first = err
-			} else {
-				more++
-			}
+		if err := s.checkPages(btx); err != nil {
+			return err
 		}
-		if first != nil {
-			msg := fmt.Sprintf("boltstore: %s is damaged: %v", s.path, first)
-			if more > 0 {
-				msg += fmt.Sprintf(" (and %d more problems)", more)
-			}
-			return &sentenceError{msg: msg + "; restore a backup", errs: []error{ErrDamaged, first}}
+		scan, err := scanIndexes(btx)
+		var minutes []minuteFault
+		if err == nil {
+			minutes, err = diffDueMinutes(btx, scan.minutesNow)
 		}
-		problem, err := checkDueMinutes(btx)
 		if err != nil {
 			return &sentenceError{
 				msg:  fmt.Sprintf("boltstore: %s is damaged: %v; restore a backup", s.path, err),
 				errs: []error{ErrDamaged, err},
 			}
 		}
-		if problem != "" {
+		problems := len(scan.damaged) + len(scan.due) + len(minutes) + len(scan.wake)
+		if problems == 0 {
+			return nil
+		}
+		if len(scan.damaged) > 0 {
 			return &sentenceError{
-				msg:  fmt.Sprintf("boltstore: %s is damaged: %s; restore a backup", s.path, problem),
+				msg:  fmt.Sprintf("boltstore: %s is damaged: %s%s; restore a backup", s.path, scan.damaged[0], andMore(problems-1)),
 				errs: []error{ErrDamaged},
 			}
 		}
-		return nil
+		var first string
+		switch {
+		case len(scan.due) > 0:
+			first = scan.due[0].msg
+		case len(minutes) > 0:
+			first = minutes[0].String()
+		default:
+			first = scan.wake[0].msg
+		}
+		return &sentenceError{
+			msg: fmt.Sprintf("boltstore: %s is damaged: %s%s; prepbot check --repair rebuilds the indexes from the card states and users",
+				s.path, first, andMore(problems-1)),
+			errs: []error{ErrDamaged, ErrStaleIndex},
+		}
 	})
 }
 
