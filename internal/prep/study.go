@@ -417,6 +417,7 @@ func (c *conv) record(id string, r Rating, at time.Time) (time.Duration, error) 
 	if err := c.tx.PutCardState(c.u.Key, after); err != nil {
 		return 0, err
 	}
+	delete(c.u.Attempts, id) // an exercise's record ends with its rating
 	s.Stage = StageNone
 	s.Reviewed++
 	c.recorded++
@@ -493,6 +494,10 @@ func (c *conv) undo() error {
 		}
 	}
 	if isEx {
+		// The exercise comes back as it stood before its rating, attempts
+		// included, as far as the rating tells them.
+		a, was := c.attemptsAt(ex.ID), attemptsBefore(last.Rating)
+		c.setAttempts(ex.ID, ExerciseAttempts{Hints: max(a.Hints, was.Hints), Wrong: max(a.Wrong, was.Wrong)})
 		c.send(RichText{}.Plain(fmt.Sprintf("↩️ Undid the %s result of ", RatingName(last.Rating))).Italic(ex.Title).Plain(". Here it is again:"))
 		c.u.Session.Total = max(c.u.Session.Total, c.u.Session.Reviewed+1)
 		c.presentExercise(ex)
