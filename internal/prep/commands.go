@@ -120,7 +120,7 @@ func (c *conv) start() error {
 
 // welcomeBack greets a returning user with what is waiting for them.
 func (c *conv) welcomeBack(name string) error {
-	q, err := c.buildQueue("")
+	q, err := c.buildQueue(scope{})
 	if err != nil {
 		return err
 	}
@@ -131,7 +131,7 @@ func (c *conv) welcomeBack(name string) error {
 	text = text.
 		Plain(fmt.Sprintf(" %d %s due, %d new for today.", q.dueTotal, plural(q.dueTotal, "review", "reviews"), len(q.newCards)))
 	if q.size() == 0 {
-		if next, err := c.nextDue(""); err != nil {
+		if next, err := c.nextDue(scope{}); err != nil {
 			return err
 		} else if !next.IsZero() {
 			text = text.Plain(" Next review " + c.when(next) + ".")
@@ -326,7 +326,7 @@ func (c *conv) topics() error {
 }
 
 func (c *conv) due() error {
-	q, err := c.buildQueue("")
+	q, err := c.buildQueue(scope{})
 	if err != nil {
 		return err
 	}
@@ -361,7 +361,7 @@ func (c *conv) due() error {
 	}
 	text = text.Plain(fmt.Sprintf("Daily limits: %d new (%d left), %d reviews (%d left).", c.u.Settings.NewPerDay, q.newLeft, c.u.Settings.ReviewsPerDay, q.revLeft))
 	if q.dueTotal == 0 {
-		next, err := c.nextDue("")
+		next, err := c.nextDue(scope{})
 		if err != nil {
 			return err
 		}

@@ -416,3 +416,106 @@ func TestAWrongVerdictForAnExerciseLeftWhileGradingCounts(t *testing.T) {
 		})
 	}
 }
+
+// TestDueIsTheSameWhateverIsOpen checks that /due counts everything the
+// user has, whether nothing, an exercise of a run limited to one kind, or a
+// card is on screen.
+func TestDueIsTheSameWhateverIsOpen(t *testing.T) {
+	h := exerciseHarness(t, withPython(t))
+	// Something of each kind falls due: a card and an SQL exercise.
+	h.text("/ask sql")
+	h.press(button(t, h.last, "Show answer").Data)
+	h.press(button(t, h.last, "Good").Data)
+	h.text("/sql window")
+	h.text("SELECT 2")
+	h.text("/stop")
+	h.clock.Advance(30 * 24 * time.Hour)
+	want := dump(h.text("/due"))
+	for _, s := range []string{"2 reviews, 4 new for today", "• SQL: 1 due, 1 new", "• Python: 0 due, 1 new", "• SQL exercises: 1 due"} {
+		if !strings.Contains(want, s) {
+			t.Fatalf("/due with nothing open lacks %q:\n%s", s, want)
+		}
+	}
+	var question []prep.Reply
+	steps := []struct {
+		name string
+		do   func()
+	}{
+		{"an SQL exercise", func() { h.text("/sql joins") }},
+		{"an SQL exercise after a wrong answer", func() { h.text("SELECT 0") }},
+		{"a Python exercise", func() { h.text("/py") }},
+		{"a Python exercise of a topic", func() { h.text("/py data") }},
+		{"a card", func() { question = h.text("/ask python") }},
+		{"a card's answer", func() { h.press(button(t, question, "Show answer").Data) }},
+		{"nothing, after /stop", func() { h.text("/stop") }},
+	}
+	for _, st := range steps {
+		st.do()
+		if got := dump(h.text("/due")); got != want {
+			t.Errorf("/due with %s open:\n%s\nwant, as with nothing open:\n%s", st.name, got, want)
+		}
+	}
+}
+
+// TestDailyQuizCountsEverythingWhileAnExerciseIsOpen checks the daily
+// quiz's figures when the user left a /py exercise on screen the day before.
+func TestDailyQuizCountsEverythingWhileAnExerciseIsOpen(t *testing.T) {
+	h := exerciseHarness(t, withPython(t))
+	h.clock.t = time.Date(2026, 11, 2, 20, 0, 0, 0, time.UTC)
+	onboard(t, h, "UTC", "09:00")
+	h.text("/py")
+	h.clock.t = time.Date(2026, 11, 3, 9, 0, 0, 0, time.UTC)
+	p := h.due(t)
+	if len(p) != 1 || !contains(p[0].Replies, prep.Send, "☀️ Your daily quiz: 0 reviews due, 5 new.") {
+		t.Fatalf("want a quiz with the 5 new cards, got %+v", p)
+	}
+}
+
+// TestCaughtUpSaysWhenTheScopeIsNextDue checks the "all caught up" message
+// of a run limited to a topic or a kind: it says when the next item of that
+// run is due, and never that nothing has been scheduled when something is.
+func TestCaughtUpSaysWhenTheScopeIsNextDue(t *testing.T) {
+	cases := []struct {
+		name  string
+		steps []string // typed; "show" and "easy" press those buttons
+		again string   // the command sent once the run is done
+		want  []string
+	}{
+		{"/py of a topic", []string{"/py data", "def dedupe(xs): ..."}, "/py data",
+			[]string{"🎉 All caught up in Data cleaning!", "Next in Data cleaning: in 10m."}},
+		{"/sql of a topic", []string{"/sql window", "SELECT 2"}, "/sql window",
+			[]string{"🎉 All caught up in Window functions!", "Next in Window functions: in 10m."}},
+		{"/sql of every topic", []string{"/sql", "SELECT 1", "SELECT 2"}, "/sql",
+			[]string{"🎉 All caught up!", "Next SQL exercise due in 10m."}},
+		{"/ask of a topic", []string{"/ask python", "show", "easy"}, "/ask python",
+			[]string{"🎉 All caught up in Python!", "Next in Python: on "}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			h := exerciseHarness(t, withPython(t))
+			for _, s := range tc.steps {
+				switch s {
+				case "show":
+					h.press(button(t, h.last, "Show answer").Data)
+				case "easy":
+					h.press(button(t, h.last, "Easy").Data)
+				default:
+					h.text(s)
+				}
+			}
+			// The run that just ended says it too.
+			if !contains(h.last, prep.Send, "Session complete") || !contains(h.last, prep.Send, tc.want[1]) {
+				t.Fatalf("end of the run lacks %q:\n%s", tc.want[1], dump(h.last))
+			}
+			r := h.text(tc.again)
+			for _, w := range tc.want {
+				if !contains(r, prep.Send, w) {
+					t.Errorf("%s lacks %q:\n%s", tc.again, w, dump(r))
+				}
+			}
+			if contains(r, prep.Send, "Nothing has been scheduled") {
+				t.Errorf("%s says nothing is scheduled:\n%s", tc.again, dump(r))
+			}
+		})
+	}
+}

@@ -234,7 +234,7 @@ func (c *conv) maybeDailyPush(push *Push) error {
 // nothing due it stays silent unless the user asked for "all caught up"
 // messages.
 func (c *conv) dailyPush(late bool) error {
-	q, err := c.buildQueue("")
+	q, err := c.buildQueue(scope{})
 	if err != nil {
 		return err
 	}
@@ -272,7 +272,7 @@ func (c *conv) nudge() error {
 	if c.now.Sub(c.u.LastActive) > nudgeWindow {
 		return nil
 	}
-	q, err := c.buildQueue("")
+	q, err := c.buildQueue(scope{})
 	if err != nil {
 		return err
 	}

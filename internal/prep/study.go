@@ -109,14 +109,34 @@ func (q queue) size() int { return len(q.due) + len(q.newCards) + len(q.dueEx) +
 // inTopic reports whether a card belongs to the topic filter ("" = all).
 func inTopic(card Card, topic string) bool { return topic == "" || card.Topic == topic }
 
-// buildQueue works out what is studyable now. It reads the due index only up
-// to now (plus the learn-ahead window) and the library's cards for new ones.
-//
-// A card run (Session.Mode "") takes due exercises too, after due cards; an
-// exercise run (/sql, /py) takes only exercises of its kind, new ones
-// included, and topic then filters exercise topics.
-func (c *conv) buildQueue(topic string) (queue, error) {
-	mode := c.u.Session.Mode
+// scope is what a queue, or the search for the next due item, covers. A
+// card run (mode "") takes cards of its topic, and due exercises of every
+// kind when it has no topic; an exercise run (/sql, /py) takes only
+// exercises of its kind, new ones included, and its topic is an exercise
+// topic. The zero scope is everything: what /due, the daily quiz and the
+// welcome count, whatever run happens to be open.
+type scope struct {
+	mode  ExerciseKind
+	topic string
+}
+
+// runScope is the scope of the user's current run. It must be read before
+// the run's Session is replaced.
+func (c *conv) runScope() scope { return scope{mode: c.u.Session.Mode, topic: c.u.Session.Topic} }
+
+func (sc scope) hasCard(card Card) bool { return sc.mode == "" && inTopic(card, sc.topic) }
+
+func (sc scope) hasExercise(ex Exercise) bool {
+	if sc.mode == "" {
+		return sc.topic == ""
+	}
+	return ex.Kind == sc.mode && (sc.topic == "" || ex.Topic == sc.topic)
+}
+
+// buildQueue works out what is studyable now within a scope. It reads the
+// due index only up to now (plus the learn-ahead window) and the library's
+// cards for new ones.
+func (c *conv) buildQueue(sc scope) (queue, error) {
 	newToday, revToday, err := c.todayCounts()
 	if err != nil {
 		return queue{}, err
@@ -134,14 +154,14 @@ func (c *conv) buildQueue(topic string) (queue, error) {
 			if c.e.graders[ex.Kind] == nil {
 				continue // cannot be graded here (no interpreter): not asked
 			}
-			if !st.FSRS.Due.After(c.now) && (mode == "" && topic == "" || ex.Kind == mode && (topic == "" || ex.Topic == topic)) {
+			if !st.FSRS.Due.After(c.now) && sc.hasExercise(ex) {
 				q.dueEx = append(q.dueEx, st)
 			}
 			continue
 		}
 		card, ok := c.e.lib.Card(st.CardID)
-		if !ok || !inTopic(card, topic) || mode != "" {
-			continue // removed from the decks: history kept, no longer asked
+		if !ok || !sc.hasCard(card) {
+			continue // removed from the decks (history kept, no longer asked), or out of scope
 		}
 		if st.FSRS.Due.After(c.now) {
 			if q.ahead == nil && (st.FSRS.State == fsrs.Learning || st.FSRS.State == fsrs.Relearning) {
@@ -163,9 +183,9 @@ func (c *conv) buildQueue(topic string) (queue, error) {
 	if err != nil {
 		return queue{}, err
 	}
-	if mode != "" {
+	if sc.mode != "" {
 		for i, ex := range c.e.lib.Exercises {
-			if ex.Kind != mode || topic != "" && ex.Topic != topic || seenExercises[i] {
+			if !sc.hasExercise(ex) || seenExercises[i] {
 				continue
 			}
 			q.newEx = append(q.newEx, ex)
@@ -174,7 +194,7 @@ func (c *conv) buildQueue(topic string) (queue, error) {
 	}
 	var fresh []Card
 	for i, card := range c.e.lib.Cards {
-		if !inTopic(card, topic) || seenCards[i] {
+		if !sc.hasCard(card) || seenCards[i] {
 			continue
 		}
 		q.newTotal++
@@ -187,16 +207,16 @@ func (c *conv) buildQueue(topic string) (queue, error) {
 	return q, nil
 }
 
-// nextDue finds the earliest due time of a card in the topic filter after
-// now, for the "all caught up" message. It scans the user's states, which is
-// fine for this rare message.
-func (c *conv) nextDue(topic string) (time.Time, error) {
+// nextDue finds the earliest due time after now of a card or exercise in
+// the scope, for the "all caught up" message. It scans the user's states,
+// which is fine for this rare message.
+func (c *conv) nextDue(sc scope) (time.Time, error) {
 	var next time.Time
 	for st, err := range c.tx.CardStates(c.u.Key) {
 		if err != nil {
 			return time.Time{}, err
 		}
-		if st.Suspended || !st.FSRS.Due.After(c.now) || !c.inRun(st.CardID, topic) {
+		if st.Suspended || !st.FSRS.Due.After(c.now) || !c.inScope(st.CardID, sc) {
 			continue
 		}
 		if next.IsZero() || st.FSRS.Due.Before(next) {
@@ -206,15 +226,14 @@ func (c *conv) nextDue(topic string) (time.Time, error) {
 	return next, nil
 }
 
-// inRun reports whether a card or exercise belongs to the current run's
-// kind (Session.Mode) and topic filter.
-func (c *conv) inRun(id, topic string) bool {
-	mode := c.u.Session.Mode
+// inScope reports whether a card or exercise belongs to a scope; an
+// exercise only when it can be graded here, as buildQueue counts them.
+func (c *conv) inScope(id string, sc scope) bool {
 	if card, ok := c.e.lib.Card(id); ok {
-		return mode == "" && inTopic(card, topic)
+		return sc.hasCard(card)
 	}
 	if ex, ok := c.e.lib.Exercise(id); ok {
-		return c.e.graders[ex.Kind] != nil && (mode == "" && topic == "" || ex.Kind == mode && (topic == "" || ex.Topic == topic))
+		return c.e.graders[ex.Kind] != nil && sc.hasExercise(ex)
 	}
 	return false
 }
@@ -241,7 +260,7 @@ func (c *conv) ask(args string) error {
 
 // next presents the next card of the run, or ends the run.
 func (c *conv) next(starting bool) error {
-	q, err := c.buildQueue(c.u.Session.Topic)
+	q, err := c.buildQueue(c.runScope())
 	if err != nil {
 		return err
 	}
@@ -430,9 +449,9 @@ func (c *conv) record(id string, r Rating, at time.Time) (time.Duration, error) 
 // finish ends a run: a summary when cards were reviewed, else "all caught
 // up" with when the next card is due and why nothing is shown.
 func (c *conv) finish(q queue, starting bool) error {
-	s := c.u.Session
+	s, sc := c.u.Session, c.runScope()
 	c.u.Session = Session{}
-	next, err := c.nextDue(s.Topic)
+	next, err := c.nextDue(sc)
 	if err != nil {
 		return err
 	}
@@ -453,12 +472,24 @@ func (c *conv) finish(q queue, starting bool) error {
 		text = text.Plain(fmt.Sprintf("\nToday's review limit (%d) is reached; %d reviews wait for tomorrow.", c.u.Settings.ReviewsPerDay, q.dueTotal-len(q.due)))
 	}
 	if !next.IsZero() {
-		text = text.Plain("\nNext card due " + c.when(next) + ".")
+		text = text.Plain("\n" + sc.nextLine(c.when(next)))
 	} else if q.newTotal == 0 && s.Reviewed == 0 && starting {
 		text = text.Plain("\nNothing has been scheduled yet.")
 	}
 	c.send(text, []Button{{Label: "Due", Data: "/due"}, {Label: "Topics", Data: "/topics"}})
 	return nil
+}
+
+// nextLine says when the next item of the scope is due: "Next in Joins:
+// in 10m." for a topic, else "Next card due …" or "Next SQL exercise due …".
+func (sc scope) nextLine(when string) string {
+	switch {
+	case sc.topic != "":
+		return "Next in " + sc.topic + ": " + when + "."
+	case sc.mode != "":
+		return "Next " + exerciseName(sc.mode) + " exercise due " + when + "."
+	}
+	return "Next card due " + when + "."
 }
 
 // undo reverts the user's latest rating to the exact stored state before it
