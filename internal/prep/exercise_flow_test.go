@@ -519,3 +519,64 @@ func TestCaughtUpSaysWhenTheScopeIsNextDue(t *testing.T) {
 		})
 	}
 }
+
+// TestDueWithinTheMinuteIsNotNow checks that what is counted as due and
+// what is called "now" agree: an item due in 30 s is not due yet, so it is
+// "in under a minute", beside "0 reviews"; once due it is counted, and no
+// "next" line contradicts the count.
+func TestDueWithinTheMinuteIsNotNow(t *testing.T) {
+	cases := []struct {
+		name    string
+		steps   func(h *harness) // leaves one item due in a minute
+		command string
+		want    []string
+		not     string
+	}{
+		{"/due, a card's learning step", rateCardAgain, "/due",
+			[]string{"Due now: 0 reviews", "Next review in under a minute."}, "Next review now"},
+		{"welcome, a card's learning step", rateCardAgain, "/start",
+			[]string{"0 reviews due", "Next review in under a minute."}, "Next review now"},
+		{"/sql of a topic, an exercise given up", func(h *harness) {
+			// A card due later, which must not be "next" while the exercise
+			// is due.
+			h.text("/ask")
+			h.press(button(h.tb, h.last, "Show answer").Data)
+			h.press(button(h.tb, h.last, "Easy").Data)
+			h.text("/sql window")
+			h.press(button(h.tb, h.last, "Show solution").Data) // Again: back in 1m
+			h.text("/stop")
+		}, "/sql window", []string{"All caught up in Window functions!", "Next in Window functions: in under a minute."}, "now."},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			h := exerciseHarness(t)
+			h.user = prep.NewUserKey(prep.Terminal, "ada") // onboarded at once: /start welcomes back
+			tc.steps(h)
+			h.clock.Advance(30 * time.Second)
+			r := h.text(tc.command)
+			for _, w := range tc.want {
+				if !contains(r, prep.Send, w) {
+					t.Errorf("%s lacks %q:\n%s", tc.command, w, dump(r))
+				}
+			}
+			if contains(r, prep.Send, tc.not) {
+				t.Errorf("%s says %q:\n%s", tc.command, tc.not, dump(r))
+			}
+			// Half a minute later it is due, and counted.
+			h.clock.Advance(30 * time.Second)
+			if r := h.text("/due"); !contains(r, prep.Send, "Due now: 1 review,") || contains(r, prep.Send, "Next review") {
+				t.Errorf("/due once it is due:\n%s", dump(r))
+			}
+		})
+	}
+}
+
+// rateCardAgain rates a card Again, which brings it back in a minute, and
+// leaves nothing else to study today.
+func rateCardAgain(h *harness) {
+	h.text("/settings new 1")
+	h.text("/ask")
+	h.press(button(h.tb, h.last, "Show answer").Data)
+	h.press(button(h.tb, h.last, "Again").Data)
+	h.text("/stop")
+}

@@ -241,7 +241,7 @@ func (c *conv) dailyPush(late bool) error {
 	if q.size() == 0 {
 		return nil
 	}
-	due := q.dueTotal + len(q.dueEx)
+	due := q.dueNow()
 	intro := RichText{}.Bold("☀️ Your daily quiz").Plain(fmt.Sprintf(": %d %s due, %d new.", due, plural(due, "review", "reviews"), len(q.newCards)))
 	if cd := c.countdown(); cd != "" {
 		intro = intro.Plain(" " + cd + ".")

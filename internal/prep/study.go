@@ -106,6 +106,10 @@ type queue struct {
 
 func (q queue) size() int { return len(q.due) + len(q.newCards) + len(q.dueEx) + len(q.newEx) }
 
+// dueNow counts the cards and exercises due now, regardless of the review
+// limit: what "N reviews due" says.
+func (q queue) dueNow() int { return q.dueTotal + len(q.dueEx) }
+
 // inTopic reports whether a card belongs to the topic filter ("" = all).
 func inTopic(card Card, topic string) bool { return topic == "" || card.Topic == topic }
 
@@ -549,14 +553,19 @@ func (c *conv) undo() error {
 }
 
 // when renders a future instant relative to now in the user's time zone:
-// "in 10m", "in 3h (14:05)", "tomorrow at 09:14", "on Mon 3 Dec".
+// "in under a minute", "in 10m", "in 3h (14:05)", "tomorrow at 09:14", "on
+// Mon 3 Dec". Only an instant already reached is "now": the queue counts
+// as due exactly what is due at now, so a card due in 40 s beside "0
+// reviews" must not read "Next review now".
 func (c *conv) when(t time.Time) string {
 	d := t.Sub(c.now)
 	lt := t.In(c.loc())
 	today := dayStart(c.now, c.loc())
 	switch {
-	case d < time.Minute:
+	case d <= 0:
 		return "now"
+	case d < time.Minute:
+		return "in under a minute"
 	case d < time.Hour:
 		return "in " + FormatInterval(d)
 	case lt.Before(today.AddDate(0, 0, 1)):
