@@ -580,3 +580,34 @@ func rateCardAgain(h *harness) {
 	h.press(button(h.tb, h.last, "Again").Data)
 	h.text("/stop")
 }
+
+// TestAskPointsToExerciseTopics checks /ask with a topic that only
+// exercises have: the user is sent to the command that serves it.
+func TestAskPointsToExerciseTopics(t *testing.T) {
+	cases := []struct {
+		arg  string
+		want string // a line of the reply
+		cmd  string // its button
+	}{
+		{"window", "Window functions has SQL exercises: /sql window", "/sql window"},
+		{"Joins", "Joins has SQL exercises: /sql joins", "/sql joins"},
+		{"cleaning", "Data cleaning has Python exercises: /py cleaning", "/py cleaning"},
+		{"data", "What is idempotency?", ""}, // a card topic comes first
+		{"cobol", "I have no topic \"cobol\".", ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.arg, func(t *testing.T) {
+			h := exerciseHarness(t, withPython(t))
+			r := h.text("/ask " + tc.arg)
+			if !contains(r, prep.Send, tc.want) || tc.cmd != "" && contains(r, prep.Send, "I have no topic") {
+				t.Fatalf("/ask %s:\n%s", tc.arg, dump(r))
+			}
+			if tc.cmd == "" {
+				return
+			}
+			if r := h.press(button(t, r, tc.cmd).Data); !contains(r, prep.Send, "🧩") {
+				t.Fatalf("the %s button must open the exercise:\n%s", tc.cmd, dump(r))
+			}
+		})
+	}
+}

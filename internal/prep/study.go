@@ -249,6 +249,9 @@ func (c *conv) ask(args string) error {
 		matches := c.e.lib.MatchTopic(args)
 		switch len(matches) {
 		case 0:
+			if c.pointToExercises(args) {
+				return nil
+			}
 			c.send(Text(fmt.Sprintf("I have no topic %q. Topics: %s.", args, strings.Join(c.e.lib.Topics(), ", "))), c.topicButtons()...)
 			return nil
 		case 1:
@@ -260,6 +263,38 @@ func (c *conv) ask(args string) error {
 	}
 	c.u.Session = Session{Topic: topic, Started: c.now}
 	return c.next(true)
+}
+
+// exerciseCommands are the commands that serve each kind of exercise.
+var exerciseCommands = []struct {
+	kind ExerciseKind
+	name string
+}{{SQLExercise, "sql"}, {PythonExercise, "py"}}
+
+// pointToExercises answers /ask <query> when no card topic matches but
+// exercise topics do (/stats and /sql list those too, so the user may well
+// try them with /ask): it names the command that serves each, with a button
+// for it. It reports whether it answered.
+func (c *conv) pointToExercises(query string) bool {
+	var lines []string
+	var buttons []Button
+	for _, ec := range exerciseCommands {
+		matches := matchTopic(c.e.lib.ExerciseTopics(ec.kind), query)
+		for _, t := range matches {
+			arg := strings.ToLower(strings.Join(strings.Fields(query), " "))
+			if len(matches) > 1 {
+				arg = strings.ToLower(t) // the query alone would be ambiguous
+			}
+			cmd := "/" + ec.name + " " + arg
+			lines = append(lines, fmt.Sprintf("%s has %s exercises: %s", t, exerciseName(ec.kind), cmd))
+			buttons = append(buttons, Button{Label: cmd, Data: cutBytes(cmd, MaxButtonData)})
+		}
+	}
+	if len(lines) == 0 {
+		return false
+	}
+	c.send(Text(strings.Join(lines, "\n")+"\n/ask is for flashcards; /topics lists theirs."), buttons)
+	return true
 }
 
 // next presents the next card of the run, or ends the run.
