@@ -120,7 +120,7 @@ func (c *conv) start() error {
 
 // welcomeBack greets a returning user with what is waiting for them.
 func (c *conv) welcomeBack(name string) error {
-	q, err := c.buildQueue("")
+	q, err := c.buildQueue(scope{})
 	if err != nil {
 		return err
 	}
@@ -129,9 +129,9 @@ func (c *conv) welcomeBack(name string) error {
 		text = text.Plain(" " + cd + ".")
 	}
 	text = text.
-		Plain(fmt.Sprintf(" %d %s due, %d new for today.", q.dueTotal, plural(q.dueTotal, "review", "reviews"), len(q.newCards)))
-	if q.size() == 0 {
-		if next, err := c.nextDue(""); err != nil {
+		Plain(fmt.Sprintf(" %d %s due, %d new for today.", q.dueNow(), plural(q.dueNow(), "review", "reviews"), len(q.newCards)))
+	if q.dueNow() == 0 { // as /due says it
+		if next, err := c.nextDue(scope{}); err != nil {
 			return err
 		} else if !next.IsZero() {
 			text = text.Plain(" Next review " + c.when(next) + ".")
@@ -326,7 +326,7 @@ func (c *conv) topics() error {
 }
 
 func (c *conv) due() error {
-	q, err := c.buildQueue("")
+	q, err := c.buildQueue(scope{})
 	if err != nil {
 		return err
 	}
@@ -338,7 +338,7 @@ func (c *conv) due() error {
 	for _, card := range q.newCards {
 		newByTopic[card.Topic]++
 	}
-	text := RichText{}.Bold(fmt.Sprintf("📋 Due now: %d %s, %d new for today", q.dueTotal+len(q.dueEx), plural(q.dueTotal+len(q.dueEx), "review", "reviews"), len(q.newCards))).Plain("\n")
+	text := RichText{}.Bold(fmt.Sprintf("📋 Due now: %d %s, %d new for today", q.dueNow(), plural(q.dueNow(), "review", "reviews"), len(q.newCards))).Plain("\n")
 	if cd := c.countdown(); cd != "" {
 		text = text.Italic("🗓 " + cd).Plain("\n")
 	}
@@ -360,8 +360,8 @@ func (c *conv) due() error {
 		}
 	}
 	text = text.Plain(fmt.Sprintf("Daily limits: %d new (%d left), %d reviews (%d left).", c.u.Settings.NewPerDay, q.newLeft, c.u.Settings.ReviewsPerDay, q.revLeft))
-	if q.dueTotal == 0 {
-		next, err := c.nextDue("")
+	if q.dueNow() == 0 {
+		next, err := c.nextDue(scope{})
 		if err != nil {
 			return err
 		}

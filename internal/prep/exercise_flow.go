@@ -20,6 +20,14 @@ import (
 //
 // Attempts that did not run (⚠️ errors, ⏱, 🧠) are not counted as wrong:
 // a typo is not a lapse of memory.
+//
+// The hints and wrong results are kept per exercise (User.Attempts) until
+// the exercise is rated, not per presentation: otherwise sending /sql again,
+// or going to /ask and back, or /stop, would wipe a wrong answer and a
+// correct retry would be rated Good. For the same reason /undo of an
+// exercise's rating brings back the attempts that rating reflected, and a
+// wrong verdict that arrives after its exercise left the screen still
+// counts.
 
 // exerciseNames names an exercise kind for messages.
 func exerciseName(k ExerciseKind) string {
@@ -39,6 +47,56 @@ type attemptJob struct {
 	token  uint32
 	ex     Exercise
 	answer string
+	// reps is the exercise's review count when the attempt was sent: a
+	// verdict that comes back after the exercise left the screen counts
+	// against it only while it has not been rated since.
+	reps uint64
+}
+
+// attemptsAt returns the record of an exercise since its last rating.
+func (c *conv) attemptsAt(id string) ExerciseAttempts { return c.u.Attempts[id] }
+
+// setAttempts stores the record of an exercise. An empty record is dropped,
+// and so are those of exercises no longer in the content, so the map holds
+// at most one entry per exercise with something to remember.
+func (c *conv) setAttempts(id string, a ExerciseAttempts) {
+	for other := range c.u.Attempts {
+		if _, ok := c.e.lib.Exercise(other); !ok {
+			delete(c.u.Attempts, other)
+		}
+	}
+	if a == (ExerciseAttempts{}) {
+		delete(c.u.Attempts, id)
+		return
+	}
+	if c.u.Attempts == nil {
+		c.u.Attempts = map[string]ExerciseAttempts{}
+	}
+	c.u.Attempts[id] = a
+}
+
+// rating is what a correct answer earns after these attempts.
+func (a ExerciseAttempts) rating() Rating {
+	switch {
+	case a.Wrong > 0:
+		return Again
+	case a.Hints > 0:
+		return Hard
+	}
+	return Good
+}
+
+// attemptsBefore is the record an exercise had when it was given rating r,
+// as far as r tells it: /undo brings it back, so that undoing a result and
+// solving the exercise again cannot earn more than the result undone.
+func attemptsBefore(r Rating) ExerciseAttempts {
+	switch r {
+	case Again:
+		return ExerciseAttempts{Wrong: 1} // a wrong result, or the solution shown
+	case Hard:
+		return ExerciseAttempts{Hints: 1}
+	}
+	return ExerciseAttempts{}
 }
 
 // exercises starts an exercise run of one kind (/sql, /py), optionally
@@ -76,27 +134,38 @@ func (c *conv) exercises(kind ExerciseKind, args string) error {
 	return c.next(true)
 }
 
-// presentExercise puts an exercise on screen under a fresh token.
+// presentExercise puts an exercise on screen under a fresh token. An
+// exercise that comes back before it was rated brings its record along:
+// the hints already given are shown again, and the user is told that the
+// earlier attempts still count.
 func (c *conv) presentExercise(ex Exercise) {
 	c.u.NextToken++
 	s := &c.u.Session
 	s.Token = c.u.NextToken
 	s.CardID = ex.ID
 	s.Stage = StageExercise
-	s.Typed, s.Hints, s.Wrong = "", 0, 0
+	s.Typed = ""
 	s.RevealedAt = time.Time{}
 	how := "Reply with your query; a ```sql block is fine."
 	if ex.Kind == PythonExercise {
 		how = "Reply with your code; a ```python block is fine."
 	}
-	text := c.header("🧩 " + exerciseName(ex.Kind) + " · " + ex.Topic).Bold(ex.Title).Plain("\n\n").Append(ex.Prompt).Plain("\n\n").Italic(how)
+	text := c.header("🧩 " + exerciseName(ex.Kind) + " · " + ex.Topic).Bold(ex.Title).Plain("\n\n").Append(ex.Prompt)
+	a := c.attemptsAt(ex.ID)
+	for i := range min(a.Hints, len(ex.Hints)) {
+		text = text.Plain("\n\n").Bold(fmt.Sprintf("💡 Hint %d/%d: ", i+1, len(ex.Hints))).Plain(ex.Hints[i])
+	}
+	if a != (ExerciseAttempts{}) {
+		text = text.Plain("\n\n").Italic(fmt.Sprintf("Your earlier attempts at this one still count: a correct answer now rates %s.", RatingName(a.rating())))
+	}
+	text = text.Plain("\n\n").Italic(how)
 	c.send(text, c.exerciseButtons(ex))
 }
 
 func (c *conv) exerciseButtons(ex Exercise) []Button {
 	tok := tokenString(c.u.Session.Token)
 	var row []Button
-	if c.u.Session.Hints < len(ex.Hints) {
+	if c.attemptsAt(ex.ID).Hints < len(ex.Hints) {
 		row = append(row, Button{Label: "Hint", Data: "h" + tok})
 	}
 	return append(row, Button{Label: "Show solution", Data: "s" + tok})
@@ -124,13 +193,14 @@ func (c *conv) hint(tok uint32) error {
 	if !ok {
 		return nil
 	}
-	s := &c.u.Session
-	if s.Hints >= len(ex.Hints) {
+	a := c.attemptsAt(ex.ID)
+	if a.Hints >= len(ex.Hints) {
 		c.notice("No more hints for this one.")
 		return nil
 	}
-	s.Hints++
-	c.send(RichText{}.Bold(fmt.Sprintf("💡 Hint %d/%d: ", s.Hints, len(ex.Hints))).Plain(ex.Hints[s.Hints-1]), c.exerciseButtons(ex))
+	a.Hints++
+	c.setAttempts(ex.ID, a)
+	c.send(RichText{}.Bold(fmt.Sprintf("💡 Hint %d/%d: ", a.Hints, len(ex.Hints))).Plain(ex.Hints[a.Hints-1]), c.exerciseButtons(ex))
 	return nil
 }
 
@@ -164,7 +234,11 @@ func (c *conv) attempt(answer string) error {
 		c.send(Text("That exercise was removed from the content. Type /sql for the next one."))
 		return nil
 	}
-	c.job = &attemptJob{via: c.via, user: c.u.Key, token: s.Token, ex: ex, answer: answer}
+	st, _, err := c.state(ex.ID)
+	if err != nil {
+		return err
+	}
+	c.job = &attemptJob{via: c.via, user: c.u.Key, token: s.Token, ex: ex, answer: answer, reps: st.FSRS.Reps}
 	return nil
 }
 
@@ -235,20 +309,13 @@ func (e *Engine) gradeAndApply(job *attemptJob) []Reply {
 // its rating and moves on.
 func (c *conv) applyVerdict(job *attemptJob, v Verdict) error {
 	s := &c.u.Session
-	if s.Token != job.token || s.Stage != StageExercise {
-		c.send(Text("(That attempt was for an exercise that is no longer on screen; nothing was recorded.)"))
-		return nil
-	}
 	ex := job.ex
+	if s.Token != job.token || s.Stage != StageExercise {
+		return c.staleVerdict(job, v)
+	}
 	switch v.Outcome {
 	case Correct:
-		rating := Good
-		switch {
-		case s.Wrong > 0:
-			rating = Again
-		case s.Hints > 0:
-			rating = Hard
-		}
+		rating := c.attemptsAt(ex.ID).rating()
 		interval, err := c.record(ex.ID, rating, c.now)
 		if err != nil {
 			return err
@@ -261,7 +328,9 @@ func (c *conv) applyVerdict(job *attemptJob, v Verdict) error {
 		c.send(text)
 		return c.next(false)
 	case Wrong:
-		s.Wrong++
+		a := c.attemptsAt(ex.ID)
+		a.Wrong++
+		c.setAttempts(ex.ID, a)
 		c.send(RichText{}.Bold("❌ Not quite.").Plain("\n").Append(v.Detail).Italic("\nFix it and send it again."), c.exerciseButtons(ex))
 	case TooSlow:
 		c.send(RichText{}.Bold("⏱ Too slow.").Plain("\n").Append(v.Detail), c.exerciseButtons(ex))
@@ -270,5 +339,28 @@ func (c *conv) applyVerdict(job *attemptJob, v Verdict) error {
 	default:
 		c.send(RichText{}.Bold("⚠️ That did not run.").Plain("\n").Append(v.Detail), c.exerciseButtons(ex))
 	}
+	return nil
+}
+
+// staleVerdict answers a verdict for a presentation no longer on screen (the
+// user moved on while it was graded). Nothing is rated from it, but a wrong
+// result still counts against its exercise, unless the exercise was rated
+// in the meantime: otherwise re-opening the exercise while a wrong answer
+// is being graded would launder it.
+func (c *conv) staleVerdict(job *attemptJob, v Verdict) error {
+	if v.Outcome == Wrong {
+		st, _, err := c.state(job.ex.ID)
+		if err != nil {
+			return err
+		}
+		if st.FSRS.Reps == job.reps {
+			a := c.attemptsAt(job.ex.ID)
+			a.Wrong++
+			c.setAttempts(job.ex.ID, a)
+			c.send(RichText{}.Plain("(Your attempt at ").Italic(job.ex.Title).Plain(", no longer on screen, was wrong: it counts when you next solve that exercise.)"))
+			return nil
+		}
+	}
+	c.send(Text("(That attempt was for an exercise that is no longer on screen; nothing was recorded.)"))
 	return nil
 }

@@ -23,6 +23,9 @@ func (g answerGrader) Grade(ctx context.Context, ex prep.Exercise, answer string
 	case "slow":
 		<-g.slow
 		return prep.Verdict{Outcome: prep.Correct}, nil
+	case "slow wrong":
+		<-g.slow
+		return prep.Verdict{Outcome: prep.Wrong, Detail: prep.Text("expected 3 rows, got 2")}, nil
 	case "boom":
 		return prep.Verdict{Outcome: prep.Failed, Detail: prep.Text("near \"boom\": syntax error")}, nil
 	}
@@ -194,5 +197,417 @@ func TestExercisesWithoutAGraderAreNotAsked(t *testing.T) {
 	}
 	if r := h.text("/due"); contains(r, prep.Send, "SQL exercises") {
 		t.Fatalf("/due counts exercises that cannot be graded:\n%s", dump(r))
+	}
+}
+
+// withPython adds a Python exercise, graded like the SQL ones, so that the
+// flow is checked for /py too.
+func withPython(t *testing.T) func(*prep.EngineConfig) {
+	return func(cfg *prep.EngineConfig) {
+		err := cfg.Library.AddExercises([]prep.Exercise{
+			{ID: "py-dedupe", Kind: prep.PythonExercise, Title: "De-duplicate", Topic: "Data cleaning", Prompt: prep.Text("Write dedupe(items)."), Hints: []string{"A set remembers what you saw."}, Solution: "def dedupe(xs): ..."},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg.Graders[prep.PythonExercise] = answerGrader{}
+	}
+}
+
+// attempts returns the user's stored record of an exercise's attempts.
+func (h *harness) attempts(id string) prep.ExerciseAttempts {
+	h.tb.Helper()
+	var u prep.User
+	if err := h.store.View(func(tx prep.Tx) (err error) { u, err = tx.User(h.user); return err }); err != nil {
+		h.tb.Fatal(err)
+	}
+	return u.Attempts[id]
+}
+
+// TestLeavingAnExerciseKeepsItsAttempts checks that a wrong answer or a hint
+// counts in the exercise's rating however the user leaves the exercise and
+// comes back to it before solving it: re-sending the command, studying
+// cards in between, /stop, or /undo of its rating.
+func TestLeavingAnExerciseKeepsItsAttempts(t *testing.T) {
+	wrong := func(t *testing.T, h *harness, answer string) {
+		t.Helper()
+		if r := h.text(answer); !contains(r, prep.Send, "❌ Not quite.") {
+			t.Fatalf("%s must be wrong:\n%s", answer, dump(r))
+		}
+	}
+	hint := func(t *testing.T, h *harness) {
+		t.Helper()
+		if r := h.press(button(t, h.last, "Hint").Data); !contains(r, prep.Send, "💡 Hint 1/1") {
+			t.Fatalf("hint:\n%s", dump(r))
+		}
+	}
+	reopen := func(t *testing.T, h *harness, cmd, title string) {
+		t.Helper()
+		if r := h.text(cmd); !contains(r, prep.Send, title) || !contains(r, prep.Send, "still count") {
+			t.Fatalf("%s must bring %q back with its attempts:\n%s", cmd, title, dump(r))
+		}
+	}
+	cases := []struct {
+		name   string
+		open   string // the command that opens the exercise
+		id     string
+		steps  func(t *testing.T, h *harness)
+		answer string
+		rating prep.Rating
+	}{
+		{"wrong, /sql again", "/sql joins", "sql-joins", func(t *testing.T, h *harness) {
+			wrong(t, h, "SELECT 0")
+			reopen(t, h, "/sql joins", "Labels per annotator")
+		}, "SELECT 1", prep.Again},
+		{"hint, /sql again", "/sql joins", "sql-joins", func(t *testing.T, h *harness) {
+			hint(t, h)
+			h.text("/sql joins")
+			// The hint given is shown again, and it was the only one.
+			if !contains(h.last, prep.Send, "💡 Hint 1/1: GROUP BY") || !contains(h.last, prep.Send, "a correct answer now rates Hard") {
+				t.Fatalf("the hint must come back with the exercise:\n%s", dump(h.last))
+			}
+			if _, ok := findButton(h.last, "Hint"); ok {
+				t.Fatalf("no hint is left to offer:\n%s", dump(h.last))
+			}
+		}, "SELECT 1", prep.Hard},
+		{"wrong, hint, /sql again", "/sql joins", "sql-joins", func(t *testing.T, h *harness) {
+			wrong(t, h, "SELECT 0")
+			hint(t, h)
+			reopen(t, h, "/sql", "Labels per annotator")
+		}, "SELECT 1", prep.Again},
+		{"wrong, cards in between", "/sql joins", "sql-joins", func(t *testing.T, h *harness) {
+			wrong(t, h, "SELECT 0")
+			if r := h.text("/ask sql"); !contains(r, prep.Send, "What is a CTE?") {
+				t.Fatalf("/ask:\n%s", dump(r))
+			}
+			h.press(button(t, h.last, "Show answer").Data)
+			h.press(button(t, h.last, "Good").Data)
+			reopen(t, h, "/sql joins", "Labels per annotator")
+		}, "SELECT 1", prep.Again},
+		{"wrong, /stop", "/sql joins", "sql-joins", func(t *testing.T, h *harness) {
+			wrong(t, h, "SELECT 0")
+			h.text("/stop")
+			h.clock.Advance(24 * time.Hour)
+			reopen(t, h, "/sql joins", "Labels per annotator")
+		}, "SELECT 1", prep.Again},
+		{"wrong, another exercise, back", "/sql joins", "sql-joins", func(t *testing.T, h *harness) {
+			wrong(t, h, "SELECT 0")
+			if r := h.text("/sql window"); !contains(r, prep.Send, "Rank annotators") || contains(r, prep.Send, "still count") {
+				t.Fatalf("/sql window:\n%s", dump(r))
+			}
+			reopen(t, h, "/sql joins", "Labels per annotator")
+		}, "SELECT 1", prep.Again},
+		{"wrong, /py again", "/py", "py-dedupe", func(t *testing.T, h *harness) {
+			wrong(t, h, "def dedupe(xs): return xs")
+			reopen(t, h, "/py data", "De-duplicate")
+		}, "def dedupe(xs): ...", prep.Again},
+		{"hint, /py again", "/py", "py-dedupe", func(t *testing.T, h *harness) {
+			hint(t, h)
+			h.text("/stop")
+			reopen(t, h, "/py", "De-duplicate")
+		}, "def dedupe(xs): ...", prep.Hard},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			h := exerciseHarness(t, withPython(t))
+			if r := h.text(tc.open); !contains(r, prep.Send, "🧩") {
+				t.Fatalf("%s:\n%s", tc.open, dump(r))
+			}
+			tc.steps(t, h)
+			if r := h.text(tc.answer); !contains(r, prep.Send, "✅ Correct!") || !contains(r, prep.Send, prep.RatingName(tc.rating)+" · next in") {
+				t.Fatalf("want %v:\n%s", tc.rating, dump(r))
+			}
+			var got []prep.Rating
+			for _, rv := range h.reviews() {
+				if rv.CardID == tc.id {
+					got = append(got, rv.Rating)
+				}
+			}
+			if len(got) != 1 || got[0] != tc.rating {
+				t.Fatalf("ratings of %s = %v, want one %v", tc.id, got, tc.rating)
+			}
+			if a := h.attempts(tc.id); a != (prep.ExerciseAttempts{}) {
+				t.Fatalf("the rating must end the record, left %+v", a)
+			}
+		})
+	}
+}
+
+// TestAnExercisesRecordEndsWithItsRating checks the other side: attempts
+// before one rating do not count against the next round of the exercise,
+// and undoing a rating brings back what it reflected, no more.
+func TestAnExercisesRecordEndsWithItsRating(t *testing.T) {
+	h := exerciseHarness(t)
+	h.text("/sql joins")
+	h.text("SELECT 0")
+	if r := h.text("SELECT 1"); !contains(r, prep.Send, "Again · next in") {
+		t.Fatalf("after a wrong answer:\n%s", dump(r))
+	}
+	// Undo, then the same correct answer: still Again, not Good.
+	if r := h.text("/undo"); !contains(r, prep.Send, "Undid the Again result") || !contains(r, prep.Send, "a correct answer now rates Again") {
+		t.Fatalf("undo:\n%s", dump(r))
+	}
+	if r := h.text("SELECT 1"); !contains(r, prep.Send, "Again · next in") {
+		t.Fatalf("undo must not launder a wrong answer:\n%s", dump(r))
+	}
+	// The next round starts clean.
+	h.clock.Advance(24 * time.Hour)
+	if r := h.text("/sql joins"); !contains(r, prep.Send, "Labels per annotator") || contains(r, prep.Send, "still count") {
+		t.Fatalf("the next round:\n%s", dump(r))
+	}
+	if r := h.text("SELECT 1"); !contains(r, prep.Send, "Good · next in") {
+		t.Fatalf("a clean round is Good:\n%s", dump(r))
+	}
+	// Undoing a Good brings back a clean exercise.
+	if r := h.text("/undo"); contains(r, prep.Send, "still count") {
+		t.Fatalf("undo of a Good:\n%s", dump(r))
+	}
+	if r := h.text("SELECT 1"); !contains(r, prep.Send, "Good · next in") {
+		t.Fatalf("after undoing a Good:\n%s", dump(r))
+	}
+}
+
+// TestAWrongVerdictForAnExerciseLeftWhileGradingCounts checks that re-opening
+// an exercise while a wrong answer is being graded does not launder it, and
+// that a verdict arriving after the exercise was rated changes nothing.
+func TestAWrongVerdictForAnExerciseLeftWhileGradingCounts(t *testing.T) {
+	for _, rateFirst := range []bool{false, true} {
+		t.Run(map[bool]string{false: "re-opened", true: "rated meanwhile"}[rateFirst], func(t *testing.T) {
+			slow := make(chan struct{})
+			delivered := make(chan []prep.Reply, 1)
+			h := exerciseHarness(t, func(cfg *prep.EngineConfig) {
+				cfg.Graders = map[prep.ExerciseKind]prep.Grader{prep.SQLExercise: answerGrader{slow: slow}}
+				cfg.GradeWait = 10 * time.Millisecond
+				cfg.Deliver = func(_ context.Context, _ prep.UserKey, replies []prep.Reply) error {
+					delivered <- replies
+					return nil
+				}
+			})
+			h.text("/sql joins")
+			if r := h.text("slow wrong"); !contains(r, prep.Send, "Grading") {
+				t.Fatalf("slow attempt:\n%s", dump(r))
+			}
+			if rateFirst {
+				if r := h.text("SELECT 1"); !contains(r, prep.Send, "Good · next in") {
+					t.Fatalf("a correct answer graded first:\n%s", dump(r))
+				}
+			} else {
+				h.text("/sql joins")
+			}
+			close(slow)
+			var r []prep.Reply
+			select {
+			case r = <-delivered:
+			case <-time.After(10 * time.Second):
+				t.Fatal("the verdict was never delivered")
+			}
+			if rateFirst {
+				if !contains(r, prep.Send, "nothing was recorded") || h.attempts("sql-joins") != (prep.ExerciseAttempts{}) {
+					t.Fatalf("a verdict after the rating must change nothing (%+v):\n%s", h.attempts("sql-joins"), dump(r))
+				}
+				return
+			}
+			if !contains(r, prep.Send, "was wrong: it counts when you next solve that exercise") {
+				t.Fatalf("stale wrong verdict:\n%s", dump(r))
+			}
+			if r := h.text("SELECT 1"); !contains(r, prep.Send, "Again · next in") {
+				t.Fatalf("the wrong answer must count:\n%s", dump(r))
+			}
+		})
+	}
+}
+
+// TestDueIsTheSameWhateverIsOpen checks that /due counts everything the
+// user has, whether nothing, an exercise of a run limited to one kind, or a
+// card is on screen.
+func TestDueIsTheSameWhateverIsOpen(t *testing.T) {
+	h := exerciseHarness(t, withPython(t))
+	// Something of each kind falls due: a card and an SQL exercise.
+	h.text("/ask sql")
+	h.press(button(t, h.last, "Show answer").Data)
+	h.press(button(t, h.last, "Good").Data)
+	h.text("/sql window")
+	h.text("SELECT 2")
+	h.text("/stop")
+	h.clock.Advance(30 * 24 * time.Hour)
+	want := dump(h.text("/due"))
+	for _, s := range []string{"2 reviews, 4 new for today", "• SQL: 1 due, 1 new", "• Python: 0 due, 1 new", "• SQL exercises: 1 due"} {
+		if !strings.Contains(want, s) {
+			t.Fatalf("/due with nothing open lacks %q:\n%s", s, want)
+		}
+	}
+	var question []prep.Reply
+	steps := []struct {
+		name string
+		do   func()
+	}{
+		{"an SQL exercise", func() { h.text("/sql joins") }},
+		{"an SQL exercise after a wrong answer", func() { h.text("SELECT 0") }},
+		{"a Python exercise", func() { h.text("/py") }},
+		{"a Python exercise of a topic", func() { h.text("/py data") }},
+		{"a card", func() { question = h.text("/ask python") }},
+		{"a card's answer", func() { h.press(button(t, question, "Show answer").Data) }},
+		{"nothing, after /stop", func() { h.text("/stop") }},
+	}
+	for _, st := range steps {
+		st.do()
+		if got := dump(h.text("/due")); got != want {
+			t.Errorf("/due with %s open:\n%s\nwant, as with nothing open:\n%s", st.name, got, want)
+		}
+	}
+}
+
+// TestDailyQuizCountsEverythingWhileAnExerciseIsOpen checks the daily
+// quiz's figures when the user left a /py exercise on screen the day before.
+func TestDailyQuizCountsEverythingWhileAnExerciseIsOpen(t *testing.T) {
+	h := exerciseHarness(t, withPython(t))
+	h.clock.t = time.Date(2026, 11, 2, 20, 0, 0, 0, time.UTC)
+	onboard(t, h, "UTC", "09:00")
+	h.text("/py")
+	h.clock.t = time.Date(2026, 11, 3, 9, 0, 0, 0, time.UTC)
+	p := h.due(t)
+	if len(p) != 1 || !contains(p[0].Replies, prep.Send, "☀️ Your daily quiz: 0 reviews due, 5 new.") {
+		t.Fatalf("want a quiz with the 5 new cards, got %+v", p)
+	}
+}
+
+// TestCaughtUpSaysWhenTheScopeIsNextDue checks the "all caught up" message
+// of a run limited to a topic or a kind: it says when the next item of that
+// run is due, and never that nothing has been scheduled when something is.
+func TestCaughtUpSaysWhenTheScopeIsNextDue(t *testing.T) {
+	cases := []struct {
+		name  string
+		steps []string // typed; "show" and "easy" press those buttons
+		again string   // the command sent once the run is done
+		want  []string
+	}{
+		{"/py of a topic", []string{"/py data", "def dedupe(xs): ..."}, "/py data",
+			[]string{"🎉 All caught up in Data cleaning!", "Next in Data cleaning: in 10m."}},
+		{"/sql of a topic", []string{"/sql window", "SELECT 2"}, "/sql window",
+			[]string{"🎉 All caught up in Window functions!", "Next in Window functions: in 10m."}},
+		{"/sql of every topic", []string{"/sql", "SELECT 1", "SELECT 2"}, "/sql",
+			[]string{"🎉 All caught up!", "Next SQL exercise due in 10m."}},
+		{"/ask of a topic", []string{"/ask python", "show", "easy"}, "/ask python",
+			[]string{"🎉 All caught up in Python!", "Next in Python: on "}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			h := exerciseHarness(t, withPython(t))
+			for _, s := range tc.steps {
+				switch s {
+				case "show":
+					h.press(button(t, h.last, "Show answer").Data)
+				case "easy":
+					h.press(button(t, h.last, "Easy").Data)
+				default:
+					h.text(s)
+				}
+			}
+			// The run that just ended says it too.
+			if !contains(h.last, prep.Send, "Session complete") || !contains(h.last, prep.Send, tc.want[1]) {
+				t.Fatalf("end of the run lacks %q:\n%s", tc.want[1], dump(h.last))
+			}
+			r := h.text(tc.again)
+			for _, w := range tc.want {
+				if !contains(r, prep.Send, w) {
+					t.Errorf("%s lacks %q:\n%s", tc.again, w, dump(r))
+				}
+			}
+			if contains(r, prep.Send, "Nothing has been scheduled") {
+				t.Errorf("%s says nothing is scheduled:\n%s", tc.again, dump(r))
+			}
+		})
+	}
+}
+
+// TestDueWithinTheMinuteIsNotNow checks that what is counted as due and
+// what is called "now" agree: an item due in 30 s is not due yet, so it is
+// "in under a minute", beside "0 reviews"; once due it is counted, and no
+// "next" line contradicts the count.
+func TestDueWithinTheMinuteIsNotNow(t *testing.T) {
+	cases := []struct {
+		name    string
+		steps   func(h *harness) // leaves one item due in a minute
+		command string
+		want    []string
+		not     string
+	}{
+		{"/due, a card's learning step", rateCardAgain, "/due",
+			[]string{"Due now: 0 reviews", "Next review in under a minute."}, "Next review now"},
+		{"welcome, a card's learning step", rateCardAgain, "/start",
+			[]string{"0 reviews due", "Next review in under a minute."}, "Next review now"},
+		{"/sql of a topic, an exercise given up", func(h *harness) {
+			// A card due later, which must not be "next" while the exercise
+			// is due.
+			h.text("/ask")
+			h.press(button(h.tb, h.last, "Show answer").Data)
+			h.press(button(h.tb, h.last, "Easy").Data)
+			h.text("/sql window")
+			h.press(button(h.tb, h.last, "Show solution").Data) // Again: back in 1m
+			h.text("/stop")
+		}, "/sql window", []string{"All caught up in Window functions!", "Next in Window functions: in under a minute."}, "now."},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			h := exerciseHarness(t)
+			h.user = prep.NewUserKey(prep.Terminal, "ada") // onboarded at once: /start welcomes back
+			tc.steps(h)
+			h.clock.Advance(30 * time.Second)
+			r := h.text(tc.command)
+			for _, w := range tc.want {
+				if !contains(r, prep.Send, w) {
+					t.Errorf("%s lacks %q:\n%s", tc.command, w, dump(r))
+				}
+			}
+			if contains(r, prep.Send, tc.not) {
+				t.Errorf("%s says %q:\n%s", tc.command, tc.not, dump(r))
+			}
+			// Half a minute later it is due, and counted.
+			h.clock.Advance(30 * time.Second)
+			if r := h.text("/due"); !contains(r, prep.Send, "Due now: 1 review,") || contains(r, prep.Send, "Next review") {
+				t.Errorf("/due once it is due:\n%s", dump(r))
+			}
+		})
+	}
+}
+
+// rateCardAgain rates a card Again, which brings it back in a minute, and
+// leaves nothing else to study today.
+func rateCardAgain(h *harness) {
+	h.text("/settings new 1")
+	h.text("/ask")
+	h.press(button(h.tb, h.last, "Show answer").Data)
+	h.press(button(h.tb, h.last, "Again").Data)
+	h.text("/stop")
+}
+
+// TestAskPointsToExerciseTopics checks /ask with a topic that only
+// exercises have: the user is sent to the command that serves it.
+func TestAskPointsToExerciseTopics(t *testing.T) {
+	cases := []struct {
+		arg  string
+		want string // a line of the reply
+		cmd  string // its button
+	}{
+		{"window", "Window functions has SQL exercises: /sql window", "/sql window"},
+		{"Joins", "Joins has SQL exercises: /sql joins", "/sql joins"},
+		{"cleaning", "Data cleaning has Python exercises: /py cleaning", "/py cleaning"},
+		{"data", "What is idempotency?", ""}, // a card topic comes first
+		{"cobol", "I have no topic \"cobol\".", ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.arg, func(t *testing.T) {
+			h := exerciseHarness(t, withPython(t))
+			r := h.text("/ask " + tc.arg)
+			if !contains(r, prep.Send, tc.want) || tc.cmd != "" && contains(r, prep.Send, "I have no topic") {
+				t.Fatalf("/ask %s:\n%s", tc.arg, dump(r))
+			}
+			if tc.cmd == "" {
+				return
+			}
+			if r := h.press(button(t, r, tc.cmd).Data); !contains(r, prep.Send, "🧩") {
+				t.Fatalf("the %s button must open the exercise:\n%s", tc.cmd, dump(r))
+			}
+		})
 	}
 }

@@ -234,14 +234,14 @@ func (c *conv) maybeDailyPush(push *Push) error {
 // nothing due it stays silent unless the user asked for "all caught up"
 // messages.
 func (c *conv) dailyPush(late bool) error {
-	q, err := c.buildQueue("")
+	q, err := c.buildQueue(scope{})
 	if err != nil {
 		return err
 	}
 	if q.size() == 0 {
 		return nil
 	}
-	due := q.dueTotal + len(q.dueEx)
+	due := q.dueNow()
 	intro := RichText{}.Bold("☀️ Your daily quiz").Plain(fmt.Sprintf(": %d %s due, %d new.", due, plural(due, "review", "reviews"), len(q.newCards)))
 	if cd := c.countdown(); cd != "" {
 		intro = intro.Plain(" " + cd + ".")
@@ -272,7 +272,7 @@ func (c *conv) nudge() error {
 	if c.now.Sub(c.u.LastActive) > nudgeWindow {
 		return nil
 	}
-	q, err := c.buildQueue("")
+	q, err := c.buildQueue(scope{})
 	if err != nil {
 		return err
 	}

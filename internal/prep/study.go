@@ -106,17 +106,41 @@ type queue struct {
 
 func (q queue) size() int { return len(q.due) + len(q.newCards) + len(q.dueEx) + len(q.newEx) }
 
+// dueNow counts the cards and exercises due now, regardless of the review
+// limit: what "N reviews due" says.
+func (q queue) dueNow() int { return q.dueTotal + len(q.dueEx) }
+
 // inTopic reports whether a card belongs to the topic filter ("" = all).
 func inTopic(card Card, topic string) bool { return topic == "" || card.Topic == topic }
 
-// buildQueue works out what is studyable now. It reads the due index only up
-// to now (plus the learn-ahead window) and the library's cards for new ones.
-//
-// A card run (Session.Mode "") takes due exercises too, after due cards; an
-// exercise run (/sql, /py) takes only exercises of its kind, new ones
-// included, and topic then filters exercise topics.
-func (c *conv) buildQueue(topic string) (queue, error) {
-	mode := c.u.Session.Mode
+// scope is what a queue, or the search for the next due item, covers. A
+// card run (mode "") takes cards of its topic, and due exercises of every
+// kind when it has no topic; an exercise run (/sql, /py) takes only
+// exercises of its kind, new ones included, and its topic is an exercise
+// topic. The zero scope is everything: what /due, the daily quiz and the
+// welcome count, whatever run happens to be open.
+type scope struct {
+	mode  ExerciseKind
+	topic string
+}
+
+// runScope is the scope of the user's current run. It must be read before
+// the run's Session is replaced.
+func (c *conv) runScope() scope { return scope{mode: c.u.Session.Mode, topic: c.u.Session.Topic} }
+
+func (sc scope) hasCard(card Card) bool { return sc.mode == "" && inTopic(card, sc.topic) }
+
+func (sc scope) hasExercise(ex Exercise) bool {
+	if sc.mode == "" {
+		return sc.topic == ""
+	}
+	return ex.Kind == sc.mode && (sc.topic == "" || ex.Topic == sc.topic)
+}
+
+// buildQueue works out what is studyable now within a scope. It reads the
+// due index only up to now (plus the learn-ahead window) and the library's
+// cards for new ones.
+func (c *conv) buildQueue(sc scope) (queue, error) {
 	newToday, revToday, err := c.todayCounts()
 	if err != nil {
 		return queue{}, err
@@ -134,14 +158,14 @@ func (c *conv) buildQueue(topic string) (queue, error) {
 			if c.e.graders[ex.Kind] == nil {
 				continue // cannot be graded here (no interpreter): not asked
 			}
-			if !st.FSRS.Due.After(c.now) && (mode == "" && topic == "" || ex.Kind == mode && (topic == "" || ex.Topic == topic)) {
+			if !st.FSRS.Due.After(c.now) && sc.hasExercise(ex) {
 				q.dueEx = append(q.dueEx, st)
 			}
 			continue
 		}
 		card, ok := c.e.lib.Card(st.CardID)
-		if !ok || !inTopic(card, topic) || mode != "" {
-			continue // removed from the decks: history kept, no longer asked
+		if !ok || !sc.hasCard(card) {
+			continue // removed from the decks (history kept, no longer asked), or out of scope
 		}
 		if st.FSRS.Due.After(c.now) {
 			if q.ahead == nil && (st.FSRS.State == fsrs.Learning || st.FSRS.State == fsrs.Relearning) {
@@ -163,9 +187,9 @@ func (c *conv) buildQueue(topic string) (queue, error) {
 	if err != nil {
 		return queue{}, err
 	}
-	if mode != "" {
+	if sc.mode != "" {
 		for i, ex := range c.e.lib.Exercises {
-			if ex.Kind != mode || topic != "" && ex.Topic != topic || seenExercises[i] {
+			if !sc.hasExercise(ex) || seenExercises[i] {
 				continue
 			}
 			q.newEx = append(q.newEx, ex)
@@ -174,7 +198,7 @@ func (c *conv) buildQueue(topic string) (queue, error) {
 	}
 	var fresh []Card
 	for i, card := range c.e.lib.Cards {
-		if !inTopic(card, topic) || seenCards[i] {
+		if !sc.hasCard(card) || seenCards[i] {
 			continue
 		}
 		q.newTotal++
@@ -187,16 +211,16 @@ func (c *conv) buildQueue(topic string) (queue, error) {
 	return q, nil
 }
 
-// nextDue finds the earliest due time of a card in the topic filter after
-// now, for the "all caught up" message. It scans the user's states, which is
-// fine for this rare message.
-func (c *conv) nextDue(topic string) (time.Time, error) {
+// nextDue finds the earliest due time after now of a card or exercise in
+// the scope, for the "all caught up" message. It scans the user's states,
+// which is fine for this rare message.
+func (c *conv) nextDue(sc scope) (time.Time, error) {
 	var next time.Time
 	for st, err := range c.tx.CardStates(c.u.Key) {
 		if err != nil {
 			return time.Time{}, err
 		}
-		if st.Suspended || !st.FSRS.Due.After(c.now) || !c.inRun(st.CardID, topic) {
+		if st.Suspended || !st.FSRS.Due.After(c.now) || !c.inScope(st.CardID, sc) {
 			continue
 		}
 		if next.IsZero() || st.FSRS.Due.Before(next) {
@@ -206,15 +230,14 @@ func (c *conv) nextDue(topic string) (time.Time, error) {
 	return next, nil
 }
 
-// inRun reports whether a card or exercise belongs to the current run's
-// kind (Session.Mode) and topic filter.
-func (c *conv) inRun(id, topic string) bool {
-	mode := c.u.Session.Mode
+// inScope reports whether a card or exercise belongs to a scope; an
+// exercise only when it can be graded here, as buildQueue counts them.
+func (c *conv) inScope(id string, sc scope) bool {
 	if card, ok := c.e.lib.Card(id); ok {
-		return mode == "" && inTopic(card, topic)
+		return sc.hasCard(card)
 	}
 	if ex, ok := c.e.lib.Exercise(id); ok {
-		return c.e.graders[ex.Kind] != nil && (mode == "" && topic == "" || ex.Kind == mode && (topic == "" || ex.Topic == topic))
+		return c.e.graders[ex.Kind] != nil && sc.hasExercise(ex)
 	}
 	return false
 }
@@ -226,6 +249,9 @@ func (c *conv) ask(args string) error {
 		matches := c.e.lib.MatchTopic(args)
 		switch len(matches) {
 		case 0:
+			if c.pointToExercises(args) {
+				return nil
+			}
 			c.send(Text(fmt.Sprintf("I have no topic %q. Topics: %s.", args, strings.Join(c.e.lib.Topics(), ", "))), c.topicButtons()...)
 			return nil
 		case 1:
@@ -239,9 +265,41 @@ func (c *conv) ask(args string) error {
 	return c.next(true)
 }
 
+// exerciseCommands are the commands that serve each kind of exercise.
+var exerciseCommands = []struct {
+	kind ExerciseKind
+	name string
+}{{SQLExercise, "sql"}, {PythonExercise, "py"}}
+
+// pointToExercises answers /ask <query> when no card topic matches but
+// exercise topics do (/stats and /sql list those too, so the user may well
+// try them with /ask): it names the command that serves each, with a button
+// for it. It reports whether it answered.
+func (c *conv) pointToExercises(query string) bool {
+	var lines []string
+	var buttons []Button
+	for _, ec := range exerciseCommands {
+		matches := matchTopic(c.e.lib.ExerciseTopics(ec.kind), query)
+		for _, t := range matches {
+			arg := strings.ToLower(strings.Join(strings.Fields(query), " "))
+			if len(matches) > 1 {
+				arg = strings.ToLower(t) // the query alone would be ambiguous
+			}
+			cmd := "/" + ec.name + " " + arg
+			lines = append(lines, fmt.Sprintf("%s has %s exercises: %s", t, exerciseName(ec.kind), cmd))
+			buttons = append(buttons, Button{Label: cmd, Data: cutBytes(cmd, MaxButtonData)})
+		}
+	}
+	if len(lines) == 0 {
+		return false
+	}
+	c.send(Text(strings.Join(lines, "\n")+"\n/ask is for flashcards; /topics lists theirs."), buttons)
+	return true
+}
+
 // next presents the next card of the run, or ends the run.
 func (c *conv) next(starting bool) error {
-	q, err := c.buildQueue(c.u.Session.Topic)
+	q, err := c.buildQueue(c.runScope())
 	if err != nil {
 		return err
 	}
@@ -417,6 +475,7 @@ func (c *conv) record(id string, r Rating, at time.Time) (time.Duration, error) 
 	if err := c.tx.PutCardState(c.u.Key, after); err != nil {
 		return 0, err
 	}
+	delete(c.u.Attempts, id) // an exercise's record ends with its rating
 	s.Stage = StageNone
 	s.Reviewed++
 	c.recorded++
@@ -429,9 +488,9 @@ func (c *conv) record(id string, r Rating, at time.Time) (time.Duration, error) 
 // finish ends a run: a summary when cards were reviewed, else "all caught
 // up" with when the next card is due and why nothing is shown.
 func (c *conv) finish(q queue, starting bool) error {
-	s := c.u.Session
+	s, sc := c.u.Session, c.runScope()
 	c.u.Session = Session{}
-	next, err := c.nextDue(s.Topic)
+	next, err := c.nextDue(sc)
 	if err != nil {
 		return err
 	}
@@ -452,12 +511,24 @@ func (c *conv) finish(q queue, starting bool) error {
 		text = text.Plain(fmt.Sprintf("\nToday's review limit (%d) is reached; %d reviews wait for tomorrow.", c.u.Settings.ReviewsPerDay, q.dueTotal-len(q.due)))
 	}
 	if !next.IsZero() {
-		text = text.Plain("\nNext card due " + c.when(next) + ".")
+		text = text.Plain("\n" + sc.nextLine(c.when(next)))
 	} else if q.newTotal == 0 && s.Reviewed == 0 && starting {
 		text = text.Plain("\nNothing has been scheduled yet.")
 	}
 	c.send(text, []Button{{Label: "Due", Data: "/due"}, {Label: "Topics", Data: "/topics"}})
 	return nil
+}
+
+// nextLine says when the next item of the scope is due: "Next in Joins:
+// in 10m." for a topic, else "Next card due …" or "Next SQL exercise due …".
+func (sc scope) nextLine(when string) string {
+	switch {
+	case sc.topic != "":
+		return "Next in " + sc.topic + ": " + when + "."
+	case sc.mode != "":
+		return "Next " + exerciseName(sc.mode) + " exercise due " + when + "."
+	}
+	return "Next card due " + when + "."
 }
 
 // undo reverts the user's latest rating to the exact stored state before it
@@ -493,6 +564,10 @@ func (c *conv) undo() error {
 		}
 	}
 	if isEx {
+		// The exercise comes back as it stood before its rating, attempts
+		// included, as far as the rating tells them.
+		a, was := c.attemptsAt(ex.ID), attemptsBefore(last.Rating)
+		c.setAttempts(ex.ID, ExerciseAttempts{Hints: max(a.Hints, was.Hints), Wrong: max(a.Wrong, was.Wrong)})
 		c.send(RichText{}.Plain(fmt.Sprintf("↩️ Undid the %s result of ", RatingName(last.Rating))).Italic(ex.Title).Plain(". Here it is again:"))
 		c.u.Session.Total = max(c.u.Session.Total, c.u.Session.Reviewed+1)
 		c.presentExercise(ex)
@@ -513,14 +588,19 @@ func (c *conv) undo() error {
 }
 
 // when renders a future instant relative to now in the user's time zone:
-// "in 10m", "in 3h (14:05)", "tomorrow at 09:14", "on Mon 3 Dec".
+// "in under a minute", "in 10m", "in 3h (14:05)", "tomorrow at 09:14", "on
+// Mon 3 Dec". Only an instant already reached is "now": the queue counts
+// as due exactly what is due at now, so a card due in 40 s beside "0
+// reviews" must not read "Next review now".
 func (c *conv) when(t time.Time) string {
 	d := t.Sub(c.now)
 	lt := t.In(c.loc())
 	today := dayStart(c.now, c.loc())
 	switch {
-	case d < time.Minute:
+	case d <= 0:
 		return "now"
+	case d < time.Minute:
+		return "in under a minute"
 	case d < time.Hour:
 		return "in " + FormatInterval(d)
 	case lt.Before(today.AddDate(0, 0, 1)):

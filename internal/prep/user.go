@@ -114,9 +114,7 @@ type Session struct {
 	Recalled   int // of those, not rated Again
 	Total      int // cards the run expected when it started (grows if more fall due)
 
-	Mode  ExerciseKind // "" for a card run; the kind of an exercise run (/sql, /py)
-	Hints int          // hints shown for the exercise on screen
-	Wrong int          // wrong results for the exercise on screen
+	Mode ExerciseKind // "" for a card run; the kind of an exercise run (/sql, /py)
 }
 
 // User is everything prepbot keeps about one person on one platform.
@@ -155,11 +153,27 @@ type User struct {
 	// and reminders; empty means this one.
 	PushTo UserKey
 
+	// Attempts holds, per exercise ID, the hints and wrong results since
+	// the exercise was last rated. It lives beside the Session, not in it,
+	// because a session is replaced whenever the user starts another run
+	// or stops, and leaving an exercise must not wipe what its rating will
+	// reflect.
+	Attempts map[string]ExerciseAttempts `json:",omitempty"`
+
 	// Today caches the day's counts against the daily limits, so that
 	// building a queue does not decode every review done today. The review
 	// log stays the truth: a cache for another day (or a zero one, or one
 	// from before a time-zone change) is recounted from it.
 	Today DailyTally
+}
+
+// ExerciseAttempts is what happened at an exercise since it was last
+// rated. A correct answer is rated from it (see exercise_flow.go), so it is
+// kept until the exercise is rated: re-opening the exercise does not reset
+// it.
+type ExerciseAttempts struct {
+	Hints int // hints shown
+	Wrong int // wrong results (❌)
 }
 
 // DailyTally is how many new cards were introduced and how many seen cards
