@@ -139,6 +139,35 @@ func (c *conv) welcomeBack(name string) error {
 	}
 	text = text.Plain(" Type /help for the commands.")
 	c.send(text, []Button{{Label: "Ask me a question", Data: "/ask"}, {Label: "Due", Data: "/due"}, {Label: "Topics", Data: "/topics"}})
+	return c.resume()
+}
+
+// resume puts back on screen what the user left open: the card's question or
+// its answer with the rating buttons, or the exercise. After a restart of
+// the terminal, or /start in a chat whose last card scrolled away, the
+// buttons to go on are the last ones shown, not the welcome's.
+func (c *conv) resume() error {
+	s := &c.u.Session
+	switch s.Stage {
+	case StageQuestion:
+		if card, ok := c.e.lib.Card(s.CardID); ok {
+			c.present(card)
+			return nil
+		}
+	case StageAnswer:
+		if _, ok := c.e.lib.Card(s.CardID); ok {
+			return c.reveal(false)
+		}
+	case StageExercise:
+		if ex, ok := c.e.lib.Exercise(s.CardID); ok {
+			c.presentExercise(ex)
+			return nil
+		}
+	default:
+		return nil
+	}
+	// Content changed under the open item: nothing to go back to.
+	s.Stage = StageNone
 	return nil
 }
 
