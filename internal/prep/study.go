@@ -344,7 +344,7 @@ func (c *conv) present(card Card) {
 	c.u.Session.Stage = StageQuestion
 	c.u.Session.Typed = ""
 	c.u.Session.RevealedAt = time.Time{}
-	text := c.header(card.Topic).Bold("❓ " + card.Question).Plain("\n\n").Italic("Think of your answer (or type it), then tap Show answer.")
+	text := c.header(card.Topic).Bold("❓ " + card.Question).Plain("\n\n").Italic("Think of your answer, then tap Show answer; or type your answer to see it beside mine.")
 	c.send(text, []Button{{Label: "Show answer", Data: revealData(c.u.Session.Token)}})
 }
 
