@@ -26,7 +26,6 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
-	"path"
 	"path/filepath"
 	"runtime/debug"
 	"strings"
@@ -164,6 +163,14 @@ func version() string {
 	return "dev"
 }
 
+// The exercise folders inside a content folder. Their problems name files
+// by the content folder as given, then these, as the decks' do, so that
+// every path printed opens from where the command was run.
+var (
+	sqlExerciseDir = "exercises"
+	pyExerciseDir  = filepath.Join("exercises", "python")
+)
+
 // loadLibrary reads the configured content folder, or the embedded decks,
 // with its exercises (the exercises/ sub-folder), and prints every problem
 // with its file and line. Errors stop the caller.
@@ -176,11 +183,11 @@ func loadLibrary(dir string, stderr io.Writer) (*prep.Library, error) {
 		sqlFS, pyFS = content.Exercises(), content.PythonExercises()
 	} else {
 		lib, problems = markdown.LoadDir(dir)
-		if st, err := os.Stat(filepath.Join(dir, "exercises")); err == nil && st.IsDir() {
-			sqlFS = os.DirFS(filepath.Join(dir, "exercises"))
+		if st, err := os.Stat(filepath.Join(dir, sqlExerciseDir)); err == nil && st.IsDir() {
+			sqlFS = os.DirFS(filepath.Join(dir, sqlExerciseDir))
 		}
-		if st, err := os.Stat(filepath.Join(dir, "exercises", "python")); err == nil && st.IsDir() {
-			pyFS = os.DirFS(filepath.Join(dir, "exercises", "python"))
+		if st, err := os.Stat(filepath.Join(dir, pyExerciseDir)); err == nil && st.IsDir() {
+			pyFS = os.DirFS(filepath.Join(dir, pyExerciseDir))
 		}
 	}
 	var exercises []prep.Exercise
@@ -188,13 +195,13 @@ func loadLibrary(dir string, stderr io.Writer) (*prep.Library, error) {
 		fsys fs.FS
 		dir  string
 		load func(fs.FS) ([]prep.Exercise, prep.Problems)
-	}{{sqlFS, "exercises", sqlcheck.Load}, {pyFS, "exercises/python", pycheck.Load}} {
+	}{{sqlFS, sqlExerciseDir, sqlcheck.Load}, {pyFS, pyExerciseDir, pycheck.Load}} {
 		if ex.fsys == nil {
 			continue
 		}
 		loaded, exProblems := ex.load(ex.fsys)
 		for i := range exProblems {
-			exProblems[i].Pos.File = path.Join(ex.dir, exProblems[i].Pos.File)
+			exProblems[i].Pos.File = filepath.Join(dir, ex.dir, exProblems[i].Pos.File)
 		}
 		problems = append(problems, exProblems...)
 		exercises = append(exercises, loaded...)
@@ -369,13 +376,42 @@ func runTerminal(ctx context.Context, cfg config.Config, env IO, log *slog.Logge
 	return err
 }
 
+// lintUsage is lint's own help: the general usage says only its syntax.
+const lintUsage = `Usage: prepbot lint [DIR]
+
+Checks a content folder as the bot would load it: the decks (the *.md files
+at the top of DIR, README.md excepted), the SQL exercises in DIR/exercises
+and the Python ones in DIR/exercises/python, whose reference solutions are
+run (the Python ones when the interpreter is installed). Without DIR it
+checks the content built into prepbot.
+
+Each problem is printed as file:line: severity: message. The exit status is
+1 when there is an error; warnings alone leave it 0.
+`
+
 func lint(args []string, env IO) error {
-	if len(args) > 1 {
-		return fmt.Errorf("lint takes at most one folder, got %d arguments", len(args))
+	var folders []string
+	for i, a := range args {
+		if a == "--" {
+			folders = append(folders, args[i+1:]...)
+			break
+		}
+		switch {
+		case a == "-h" || a == "-help" || a == "--help":
+			fmt.Fprint(env.Out, lintUsage)
+			return nil
+		case strings.HasPrefix(a, "-") && a != "-":
+			// A folder whose name starts with "-" is given as ./-name.
+			return fmt.Errorf("lint: unknown flag %s (lint takes only a folder; see prepbot lint -h)", a)
+		}
+		folders = append(folders, a)
+	}
+	if len(folders) > 1 {
+		return fmt.Errorf("lint takes at most one folder, got %d arguments", len(folders))
 	}
 	dir := ""
-	if len(args) == 1 {
-		dir = args[0]
+	if len(folders) == 1 {
+		dir = folders[0]
 	}
 	lib, err := loadLibrary(dir, env.Err)
 	if err != nil {
@@ -393,7 +429,7 @@ func lint(args []string, env IO) error {
 	}
 	problems := sqlcheck.Lint(context.Background(), sqlEx)
 	for i := range problems {
-		problems[i].Pos.File = path.Join("exercises", problems[i].Pos.File)
+		problems[i].Pos.File = filepath.Join(dir, sqlExerciseDir, problems[i].Pos.File)
 	}
 	if len(pyEx) > 0 {
 		cfg, _, err := config.Load("prepbot lint", nil, env.Getenv, env.Err)
@@ -411,7 +447,7 @@ func lint(args []string, env IO) error {
 			pyProblems := pycheck.Lint(context.Background(), py, pyEx)
 			py.Close(context.Background())
 			for i := range pyProblems {
-				pyProblems[i].Pos.File = path.Join("exercises/python", pyProblems[i].Pos.File)
+				pyProblems[i].Pos.File = filepath.Join(dir, pyExerciseDir, pyProblems[i].Pos.File)
 			}
 			problems = append(problems, pyProblems...)
 		}
@@ -422,8 +458,17 @@ func lint(args []string, env IO) error {
 	if problems.HasErrors() {
 		return errReported
 	}
-	fmt.Fprintf(env.Out, "ok: %d cards in %d topics, %d checklist items, %d exercises\n", len(lib.Cards), len(lib.Topics()), len(lib.Checklists), len(lib.Exercises))
+	fmt.Fprintf(env.Out, "ok: %s in %s, %s, %s\n", count(len(lib.Cards), "card"), count(len(lib.Topics()), "topic"),
+		count(len(lib.Checklists), "checklist item"), count(len(lib.Exercises), "exercise"))
 	return nil
+}
+
+// count writes n and a noun that takes an s in the plural: "1 card", "2 cards".
+func count(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 func export(args []string, env IO) error {

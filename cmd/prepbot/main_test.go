@@ -207,6 +207,66 @@ func TestLintReportsPlantedMistakesWithFileAndLine(t *testing.T) {
 	}
 }
 
+// TestLintFindsAFenceLeftOpen is the QA report's deck: a code fence never
+// closed swallowed the cards after it while lint said ok.
+func TestLintFindsAFenceLeftOpen(t *testing.T) {
+	dir := t.TempDir()
+	deck := "## SQL\n\n### Card one\n\nAnswer one:\n```sql\nSELECT 1;\n\n### Card two\n\nAnswer two.\n\n**Q: Card three?**\nA: three\n"
+	if err := os.WriteFile(filepath.Join(dir, "x.md"), []byte(deck), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := prepbot(t, "", nil, "lint", dir)
+	want := filepath.Join(dir, "x.md") + ":6: error: code fence opened here (```) is never closed; every later card would be swallowed"
+	if r.code == 0 || strings.HasPrefix(r.stdout, "ok") || !strings.Contains(r.stderr, want) {
+		t.Fatalf("lint (exit %d) must report %q:\n%s%s", r.code, want, r.stdout, r.stderr)
+	}
+}
+
+// TestLintOutput checks what lint says: counts in the singular when there
+// is one, every path (deck or exercise) starting with the folder as given,
+// and -h as a request for help rather than a folder's name.
+func TestLintOutput(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, text string) {
+		t.Helper()
+		path := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("deck.md", "## SQL\n\n### What is a CTE?\nA named subquery.\n")
+	write("exercises/01-all.md", "# Return everything\n\n- topic: Basics\n- difficulty: easy\n\n## Task\n\nReturn every row.\n\n"+
+		"## Schema\n\n```sql\nCREATE TABLE t (a INTEGER);\nINSERT INTO t VALUES (1), (2);\n```\n\n## Solution\n\n```sql\nSELECT a FROM t;\n```\n\n"+
+		"## Hidden data\n\n```sql\nINSERT INTO t VALUES (5);\n```\n")
+	r := prepbot(t, "", nil, "lint", dir)
+	if want := "ok: 1 card in 1 topic, 0 checklist items, 1 exercise\n"; r.code != 0 || r.stdout != want {
+		t.Fatalf("lint (exit %d) printed %q, want %q\n%s", r.code, r.stdout, want, r.stderr)
+	}
+
+	write("bad.md", "## SQL\n\n### An empty card\n")
+	write("exercises/02-bad.md", "# No sections\n\n- topic: Basics\n- difficulty: easy\n")
+	r = prepbot(t, "", nil, "lint", dir)
+	for _, want := range []string{filepath.Join(dir, "bad.md") + ":3: error:", filepath.Join(dir, "exercises", "02-bad.md") + ":1: error:"} {
+		if !strings.Contains(r.stderr, "\n"+want) && !strings.HasPrefix(r.stderr, want) {
+			t.Errorf("lint output lacks a line starting %q:\n%s", want, r.stderr)
+		}
+	}
+
+	for _, help := range []string{"-h", "--help"} {
+		r = prepbot(t, "", nil, "lint", help)
+		if r.code != 0 || !strings.HasPrefix(r.stdout, "Usage: prepbot lint [DIR]") || r.stderr != "" {
+			t.Errorf("lint %s (exit %d):\n%s%s", help, r.code, r.stdout, r.stderr)
+		}
+	}
+	r = prepbot(t, "", nil, "lint", "--strict")
+	if r.code == 0 || !strings.Contains(r.stderr, "unknown flag --strict") || strings.Contains(r.stderr, "content folder") {
+		t.Errorf("lint --strict (exit %d):\n%s", r.code, r.stderr)
+	}
+}
+
 func TestBadInputGetsAClearErrorAndChangesNothing(t *testing.T) {
 	tmp := t.TempDir()
 	corrupt := filepath.Join(tmp, "corrupt.db")

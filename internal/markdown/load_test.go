@@ -37,6 +37,7 @@ func TestPlantedMistakes(t *testing.T) {
 	b := filepath.Join("testdata", "bad", "b-checklists.md")
 	c := filepath.Join("testdata", "bad", "c-duplicate.md")
 	d := filepath.Join("testdata", "bad", "d-latin1.md")
+	e := filepath.Join("testdata", "bad", "e-unclosed-fence.md")
 	wantProblems(t, probs, []string{
 		a + `:3: error: card before any ## topic heading`,
 		a + `:8: error: card "An empty card" has an empty answer`,
@@ -56,6 +57,7 @@ func TestPlantedMistakes(t *testing.T) {
 		b + `:11: error: the "id" annotation belongs on a card's ### heading or **Q:** line`,
 		c + `:3: error: duplicate question "What is the GIL?": it has the same id (c747f7f8f09b) as "What is the GIL?" at ` + a + `:21`,
 		d + `:3: error: the file is not valid UTF-8`,
+		e + `:8: error: code fence opened here (` + "```" + `) is never closed; every later card would be swallowed`,
 	})
 }
 

@@ -21,6 +21,7 @@ import (
 	east "github.com/yuin/goldmark/extension/ast"
 	"github.com/yuin/goldmark/text"
 
+	"github.com/prepbot/prepbot/internal/mdtext"
 	"github.com/prepbot/prepbot/internal/prep"
 )
 
@@ -75,8 +76,12 @@ func parse(name string, src []byte) *parser {
 		}
 	}
 	md := goldmark.New(goldmark.WithExtensions(
-		extension.Table, extension.Strikethrough, extension.TaskList, extension.Linkify))
+		extension.Table, extension.Strikethrough, extension.TaskList, extension.Linkify),
+		goldmark.WithParserOptions(mdtext.TrackFences()))
 	doc := md.Parser().Parse(text.NewReader(src))
+	for _, f := range mdtext.UnclosedFences(doc) {
+		p.errorf(p.line(f.Offset), "%s", f.Message("card", p.line))
+	}
 	p.document(doc)
 	return p
 }

@@ -325,6 +325,18 @@ func TestParseProblems(t *testing.T) {
 			[]string{`4: warning: this text before the first **Q:** in section "Group" is not shown`}},
 		{"second title", "# A\n\n# B\n\n## T\n\n### q\na\n", []string{"3: warning: a deck has one # title"}},
 		{"invalid UTF-8", "## T\n\n### q\n\xff\n", []string{"4: error: the file is not valid UTF-8"}},
+		{"unclosed fence swallows the cards after it", "## SQL\n\n### Card one\nAnswer one:\n```sql\nSELECT 1;\n\n### Card two\ntwo\n\n**Q: Card three?**\nA: three\n",
+			[]string{"5: error: code fence opened here (```) is never closed; every later card would be swallowed into it as code: close it with a line of ```"}},
+		{"unclosed fence closed by the next card's", "## SQL\n\n### Card one\nAnswer one:\n```\nSELECT 1;\n\n### Card two\nAnswer two:\n```sql\nSELECT 2;\n```\n\n### Card three\nthree\n",
+			[]string{"5: error: code fence opened here (```) is not closed before line 10 (```sql), which opens another block; every card in between would be swallowed into it as code: close it with a line of ```"}},
+		{"unclosed tilde fence in a Q card", "## T\n\n**Q: q**\nA: a\n\n~~~~\nx\n~~~\n", []string{"6: error: code fence opened here (~~~~) is never closed"}},
+		{"unclosed fence on the last line", "## T\n\n### q\na\n\n```", []string{"6: error: code fence opened here (```) is never closed"}},
+		{"unclosed fence with CRLF", "## T\r\n\r\n### q\r\na\r\n```\r\nx\r\n", []string{"5: error: code fence opened here (```) is never closed"}},
+		{"unclosed fence in a list item", "## T\n\n### q\n- a\n\n  ```\n  x\n- b\n",
+			[]string{"6: error: code fence opened here (```) is never closed, so the rest of its list item or quote is code"}},
+		{"unclosed fence in a quote", "## T\n\n### q\n> ```\n> x\n\nb\n", []string{"4: error: code fence opened here (```) is never closed, so the rest"}},
+		{"closed fences are fine", "## T\n\n### q\n````go\n```\n`````\n\n### r\n- b\n  ~~~\n  x\n  ~~~\n\n### s\n```\ns\n```", nil},
+		{"fences shown inside a longer fence are fine", "## T\n\n### How to write a code block?\n````markdown\n```sql\nSELECT 1;\n```\n~~~python\n````\n", nil},
 		{"free-form comments are fine", "<!-- a note -->\n## T <!-- see https://x.example -->\n\n### q\na <!--remember-->\n", nil},
 	}
 	for _, tt := range tests {

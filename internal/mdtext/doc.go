@@ -18,8 +18,9 @@ type Doc struct {
 }
 
 // Prepare normalises a file's text (line endings, a byte-order mark, NUL
-// bytes) and parses it with goldmark. A file that is not valid UTF-8 is not
-// parsed: badLine is then the line of its first invalid byte.
+// bytes) and parses it with goldmark, tracking fences for UnclosedFences. A
+// file that is not valid UTF-8 is not parsed: badLine is then the line of
+// its first invalid byte.
 func Prepare(src []byte) (d *Doc, root ast.Node, badLine int) {
 	src = bytes.ReplaceAll(src, []byte("\r\n"), []byte("\n"))
 	src = bytes.ReplaceAll(src, []byte("\r"), []byte("\n"))
@@ -34,7 +35,7 @@ func Prepare(src []byte) (d *Doc, root ast.Node, badLine int) {
 			d.lineStarts = append(d.lineStarts, i+1)
 		}
 	}
-	return d, goldmark.New().Parser().Parse(text.NewReader(src)), 0
+	return d, goldmark.New(goldmark.WithParserOptions(TrackFences())).Parser().Parse(text.NewReader(src)), 0
 }
 
 // Source is the document's text for rendering.

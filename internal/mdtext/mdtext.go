@@ -1,6 +1,8 @@
 // Package mdtext renders goldmark AST nodes of the exercise files as the
 // engine's rich text: the one renderer the SQL and Python exercise formats
-// share, so that both kinds of exercise look alike on every platform.
+// share, so that both kinds of exercise look alike on every platform. It
+// also finds the code fences left open in any content file, decks included
+// (TrackFences), which goldmark's syntax tree does not show.
 package mdtext
 
 import (

@@ -139,7 +139,7 @@ func readinessText(rd Readiness, countdown string) RichText {
 	case rd.Recall >= rd.Target:
 		text = text.Plain(fmt.Sprintf("On track for your %s target: keep doing the daily quiz.", pct(rd.Target)))
 	case rd.Reachable:
-		text = text.Plain(fmt.Sprintf("To reach %s: about %d reviews a day until the interview.", pct(rd.Target), rd.ReviewsPerDay))
+		text = text.Plain(fmt.Sprintf("To reach %s: about %d %s a day until the interview.", pct(rd.Target), rd.ReviewsPerDay, plural(rd.ReviewsPerDay, "review", "reviews")))
 	default:
 		text = text.Plain(fmt.Sprintf("%s is out of reach in the time left even reviewing everything daily (best: %s); focus on the weakest topics.", pct(rd.Target), pct(rd.PlannedRecall)))
 	}

@@ -49,6 +49,7 @@ func TestLoadReportsMistakes(t *testing.T) {
 		`06-nothing.md:1: error: no topic: add "- topic: ..." under the title`,
 		`06-nothing.md:1: error: no difficulty: add "- difficulty: easy"`,
 		`07-same-id.md:1: error: id py-good is also the id of the exercise at 01-good.md:1; set "- id:" on one of them`,
+		"08-fence-left-open.md:19: error: code fence opened here (```) is not closed before line 24 (```python), which opens another block",
 		`folder.md: warning: a folder, not an exercise; skipped`,
 	}
 	got := probs.Error()

@@ -145,6 +145,9 @@ func (p *parser) parse(src []byte) *Exercise {
 		return nil
 	}
 	p.doc, p.src = d, d.Src
+	for _, f := range mdtext.UnclosedFences(doc) {
+		p.errorf(p.line(f.Offset), "%s", f.Message("section and code block", p.line))
+	}
 
 	ex := &Exercise{ID: idFromName(p.name), Source: p.pos(1)}
 	var (

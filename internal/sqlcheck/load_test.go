@@ -34,6 +34,7 @@ func TestLoadReportsPlantedMistakes(t *testing.T) {
 		"05-lint.md:37: error: this wrong answer is graded correct",
 		"05-lint.md:41: warning: this wrong answer does not run to a result",
 		"06-not-utf8.md:6: error: the file is not valid UTF-8",
+		"08-fence-left-open.md:27: error: code fence opened here (```) is not closed before line 32 (```sql), which opens another block; every section and code block in between would be swallowed into it as code",
 	}
 	got := probs.Error()
 	for _, w := range want {

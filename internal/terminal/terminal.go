@@ -62,27 +62,22 @@ func IsInteractive(f *os.File) bool {
 	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
 
+// MaxLine is the longest message the terminal takes, in bytes: one line, or
+// a ``` block of lines. A longer line is refused with a note and the session
+// goes on; it is discarded as it is read, so no input, however long, is
+// ever held whole.
+const MaxLine = 1 << 20
+
 // Run greets the user and reads lines until EOF or ctx is cancelled. Every
 // event is committed by the engine before its reply is printed, so stopping
 // at any point loses nothing.
 func (t *Terminal) Run(ctx context.Context) error {
-	lines := make(chan string)
+	lines := make(chan input)
 	readErr := make(chan error, 1)
-	go func() {
-		sc := bufio.NewScanner(t.opts.In)
-		sc.Buffer(make([]byte, 64*1024), 1024*1024)
-		for sc.Scan() {
-			select {
-			case lines <- sc.Text():
-			case <-ctx.Done():
-				return
-			}
-		}
-		readErr <- sc.Err()
-	}()
+	go func() { readErr <- readLines(ctx, t.opts.In, lines) }()
 
 	t.handle(ctx, prep.Event{Text: "/start"})
-	var block []string // lines of a ``` fenced block being typed
+	var block *fence // a ``` fenced block being typed
 	for {
 		if t.opts.Prompt {
 			t.say("> ")
@@ -92,24 +87,33 @@ func (t *Terminal) Run(ctx context.Context) error {
 			t.say("\nBye! Your progress is saved.\n")
 			return nil
 		case err := <-readErr:
-			if err != nil && !errors.Is(err, io.EOF) {
+			if err != nil {
 				return fmt.Errorf("terminal: read input: %w", err)
 			}
 			t.say("\nBye! Your progress is saved.\n")
 			return nil
-		case line := <-lines:
+		case in := <-lines:
+			line := in.text
 			if block != nil {
 				// Inside a ``` fence: collect lines until the closing one,
 				// then send the whole block as one message (code answers).
-				block = append(block, line)
-				if strings.HasPrefix(strings.TrimSpace(line), "```") {
-					t.handle(ctx, prep.Event{Text: strings.Join(block, "\n")})
+				block.add(in)
+				if in.tooLong == 0 && strings.HasPrefix(strings.TrimSpace(line), "```") {
+					if block.tooLong {
+						t.say(fmt.Sprintf("(That ``` block is over %d bytes (1 MiB), the most a message may have, so it was not sent. Please send a shorter one.)\n", MaxLine))
+					} else {
+						t.handle(ctx, prep.Event{Text: strings.Join(block.lines, "\n")})
+					}
 					block = nil
 				}
 				continue
 			}
+			if in.tooLong > 0 {
+				t.say(fmt.Sprintf("(That line is %d bytes long; a line may have at most %d bytes (1 MiB), so it was not sent. Please send a shorter one.)\n", in.tooLong, MaxLine))
+				continue
+			}
 			if trimmed := strings.TrimSpace(line); strings.HasPrefix(trimmed, "```") && (len(trimmed) < 6 || !strings.HasSuffix(trimmed, "```")) {
-				block = []string{line}
+				block = &fence{lines: []string{line}, size: len(line)}
 				continue
 			}
 			line = strings.TrimSpace(line)
@@ -127,6 +131,97 @@ func (t *Terminal) Run(ctx context.Context) error {
 			}
 		}
 	}
+}
+
+// input is one line typed by the user, or, for a line over MaxLine bytes,
+// only its length.
+type input struct {
+	text    string
+	tooLong int64 // the length of a line that was discarded; 0 for a line kept
+}
+
+// readLines sends each line of r to lines without its line ending ("\n",
+// "\r\n", or none at the end), until r ends (nil) or fails, or ctx is done
+// (nil). A line over MaxLine bytes is dropped piece by piece as it streams
+// and sent as its length alone: memory stays within MaxLine whatever comes.
+func readLines(ctx context.Context, r io.Reader, lines chan<- input) error {
+	br := bufio.NewReaderSize(r, 64<<10)
+	var (
+		buf     []byte // the line so far, while it fits
+		n       int64  // bytes of the line so far, line ending included
+		long    bool   // the line has outgrown MaxLine: buf is dropped
+		lastCR  bool   // the byte before the newline was '\r'
+		prevEnd byte   // the last byte of the previous piece
+	)
+	for {
+		piece, err := br.ReadSlice('\n')
+		if errors.Is(err, bufio.ErrBufferFull) {
+			err = nil // a piece of a long line; the rest follows
+		} else if err != nil && !errors.Is(err, io.EOF) {
+			return err
+		}
+		n += int64(len(piece))
+		newline := len(piece) > 0 && piece[len(piece)-1] == '\n'
+		if newline {
+			lastCR = len(piece) >= 2 && piece[len(piece)-2] == '\r' || len(piece) == 1 && prevEnd == '\r'
+		}
+		if len(piece) > 0 {
+			prevEnd = piece[len(piece)-1]
+		}
+		if !long && len(buf)+len(piece) > MaxLine+len("\r\n") {
+			long, buf = true, nil
+		}
+		if !long {
+			buf = append(buf, piece...)
+		}
+		if !newline && err == nil {
+			continue
+		}
+		if n > 0 {
+			size := n
+			if newline {
+				size--
+				if lastCR {
+					size--
+				}
+			} else if prevEnd == '\r' {
+				size-- // a final line without a newline, ending in '\r'
+			}
+			in := input{tooLong: size}
+			if !long && size <= MaxLine {
+				in = input{text: string(buf[:size])}
+			}
+			select {
+			case lines <- in:
+			case <-ctx.Done():
+				return nil
+			}
+		}
+		if err != nil {
+			return nil // io.EOF
+		}
+		buf, n, long, prevEnd = buf[:0], 0, false, 0
+	}
+}
+
+// fence is a ``` block being typed, sent as one message when it closes. One
+// that grows over MaxLine keeps only its state, and is refused at its end.
+type fence struct {
+	lines   []string
+	size    int
+	tooLong bool
+}
+
+func (f *fence) add(in input) {
+	if f.tooLong {
+		return
+	}
+	f.size += 1 + len(in.text)
+	if in.tooLong > 0 || f.size > MaxLine {
+		f.lines, f.tooLong = nil, true
+		return
+	}
+	f.lines = append(f.lines, in.text)
 }
 
 // say writes to the output, in turn with Deliver.

@@ -3,9 +3,11 @@ package terminal_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"image"
 	"image/png"
 	"os"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -168,5 +170,128 @@ func TestFencedBlocksAreOneMessage(t *testing.T) {
 	want := []string{"```sql\nSELECT name\nFROM annotators;\n```", "```SELECT 1```", "next"}
 	if strings.Join(texts, "|") != strings.Join(want, "|") {
 		t.Fatalf("events %q, want %q", texts, want)
+	}
+}
+
+// texts are the texts of the events after /start.
+func texts(coach *scripted) []string {
+	var out []string
+	for _, ev := range coach.events[1:] {
+		out = append(out, ev.Text)
+	}
+	return out
+}
+
+// TestOverlongLinesAreRefusedAndTheSessionGoesOn: a line over MaxLine bytes
+// gets a note saying the limit, is not sent, and the lines after it are
+// read as usual; a line of MaxLine bytes is still taken whole.
+func TestOverlongLinesAreRefusedAndTheSessionGoesOn(t *testing.T) {
+	long := strings.Repeat("c", terminal.MaxLine)
+	note := func(n int) string {
+		return fmt.Sprintf("(That line is %d bytes long; a line may have at most %d bytes (1 MiB), so it was not sent.", n, terminal.MaxLine)
+	}
+	tests := []struct {
+		name   string
+		input  string
+		events []string
+		notes  []string
+	}{
+		{"one byte over", long + "c\n/due\n", []string{"/due"}, []string{note(terminal.MaxLine + 1)}},
+		{"over with CRLF", long + "c\r\n/due\r\n", []string{"/due"}, []string{note(terminal.MaxLine + 1)}},
+		{"over at the end of the input", "/due\n" + long + "cc", []string{"/due"}, []string{note(terminal.MaxLine + 2)}},
+		{"two in a row", long + "c\n" + long + "cc\n/due\n", []string{"/due"}, []string{note(terminal.MaxLine + 1), note(terminal.MaxLine + 2)}},
+		{"exactly the limit", long + "\n/due\n", []string{long, "/due"}, nil},
+		{"exactly the limit with CRLF", long + "\r\n/due\r\n", []string{long, "/due"}, nil},
+		{"line endings", "one\r\ntwo\n\nthree\r", []string{"one", "two", "three"}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			coach := &scripted{}
+			out := run(t, coach, tt.input)
+			if got := texts(coach); strings.Join(got, "|") != strings.Join(tt.events, "|") {
+				t.Errorf("%d events %.40q, want %d: %.40q", len(got), got, len(tt.events), tt.events)
+			}
+			if got := strings.Count(out, "(That line is "); got != len(tt.notes) {
+				t.Errorf("%d notes, want %d", got, len(tt.notes))
+			}
+			for _, n := range tt.notes {
+				if !strings.Contains(out, n) {
+					t.Errorf("output lacks %q:\n%.600s", n, out)
+				}
+			}
+			if !strings.Contains(out, "Bye! Your progress is saved.") {
+				t.Errorf("the session did not end normally:\n%.600s", out)
+			}
+		})
+	}
+}
+
+// endless is a line of n bytes, made as it is read, then the text after.
+type endless struct {
+	n     int64
+	after *strings.Reader
+}
+
+func (e *endless) Read(p []byte) (int, error) {
+	if e.n == 0 {
+		return e.after.Read(p)
+	}
+	k := int(min(int64(len(p)), e.n))
+	for i := range p[:k] {
+		p[i] = 'c'
+	}
+	e.n -= int64(k)
+	return k, nil
+}
+
+// TestEndlessLineIsNotHeldInMemory feeds a line many times MaxLine long: it
+// must be discarded as it streams (memory allocated stays far below the
+// line's size), refused with its length, and /due after it still run.
+func TestEndlessLineIsNotHeldInMemory(t *testing.T) {
+	const size = 128 << 20
+	coach := &scripted{}
+	var out bytes.Buffer
+	term := terminal.New(terminal.Options{In: &endless{n: size, after: strings.NewReader("\n/due\n")}, Out: &out, User: "terminal:ada"}, coach)
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	if err := term.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	runtime.ReadMemStats(&after)
+	if got := after.TotalAlloc - before.TotalAlloc; got > 16<<20 {
+		t.Errorf("reading a %d MiB line allocated %d MiB", size>>20, got>>20)
+	}
+	if got := texts(coach); strings.Join(got, "|") != "/due" {
+		t.Errorf("events %.40q, want /due", got)
+	}
+	if want := fmt.Sprintf("(That line is %d bytes long;", size); !strings.Contains(out.String(), want) {
+		t.Errorf("output lacks %q:\n%s", want, out.String())
+	}
+}
+
+// TestOverlongFencedBlockIsRefusedWhole: a ``` block over MaxLine bytes in
+// all is refused at its closing fence, none of its lines sent on their own,
+// and what follows is read as usual.
+func TestOverlongFencedBlockIsRefusedWhole(t *testing.T) {
+	line := strings.Repeat("x", 1000)
+	var b strings.Builder
+	b.WriteString("```sql\n")
+	for b.Len() <= terminal.MaxLine {
+		b.WriteString(line + "\n")
+	}
+	b.WriteString("```\n/due\n```\nSELECT 1;\n```\n")
+	coach := &scripted{}
+	out := run(t, coach, b.String())
+	if got := texts(coach); strings.Join(got, "|") != "/due|```\nSELECT 1;\n```" {
+		t.Errorf("events %.60q, want /due and the short block", got)
+	}
+	if want := fmt.Sprintf("(That ``` block is over %d bytes (1 MiB), the most a message may have, so it was not sent.", terminal.MaxLine); !strings.Contains(out, want) {
+		t.Errorf("output lacks %q", want)
+	}
+	// A block with one over-long line is refused the same way.
+	coach = &scripted{}
+	out = run(t, coach, "```\n"+strings.Repeat("y", terminal.MaxLine+1)+"\n```\n/due\n")
+	if got := texts(coach); strings.Join(got, "|") != "/due" || !strings.Contains(out, "(That ``` block is over") {
+		t.Errorf("events %.60q, output:\n%.300s", got, out)
 	}
 }
