@@ -24,3 +24,22 @@ func TestReadinessPaceIsCountedInWords(t *testing.T) {
 		}
 	}
 }
+
+// TestReadinessCountsCardsInWords: "1 card", not "1 cards", in the
+// readiness paragraph's counts.
+func TestReadinessCountsCardsInWords(t *testing.T) {
+	tests := []struct {
+		rd   Readiness
+		want string
+	}{
+		{Readiness{Unknown: 1}, "Nothing studied yet (1 card not started)"},
+		{Readiness{Unknown: 5}, "Nothing studied yet (5 cards not started)"},
+		{Readiness{Target: 0.9, Studied: 1, Recall: 0.95}, "95% of the 1 card you have studied."},
+		{Readiness{Target: 0.9, Studied: 7, Recall: 0.95}, "95% of the 7 cards you have studied."},
+	}
+	for _, tt := range tests {
+		if got := readinessText(tt.rd, "").String(); !strings.Contains(got, tt.want) {
+			t.Errorf("%+v:\n%s\nwant %q", tt.rd, got, tt.want)
+		}
+	}
+}

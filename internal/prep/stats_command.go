@@ -121,9 +121,9 @@ func readinessText(rd Readiness, countdown string) RichText {
 		text = text.Italic(countdown).Plain("\n")
 	}
 	if rd.Studied == 0 || math.IsNaN(rd.Recall) {
-		return text.Plain(fmt.Sprintf("Nothing studied yet (%d cards not started): start with /ask.", rd.Unknown))
+		return text.Plain(fmt.Sprintf("Nothing studied yet (%d %s not started): start with /ask.", rd.Unknown, plural(rd.Unknown, "card", "cards")))
 	}
-	text = text.Plain(fmt.Sprintf("Predicted recall on the day: %s of the %d cards you have studied", pct(rd.Recall), rd.Studied))
+	text = text.Plain(fmt.Sprintf("Predicted recall on the day: %s of the %d %s you have studied", pct(rd.Recall), rd.Studied, plural(rd.Studied, "card", "cards")))
 	if rd.Unknown > 0 {
 		text = text.Plain(fmt.Sprintf("; %d not started yet", rd.Unknown))
 	}
