@@ -126,7 +126,8 @@ func (c *conv) exercises(kind ExerciseKind, args string) error {
 		case 1:
 			topic = matches[0]
 		default:
-			c.send(Text(fmt.Sprintf("%q matches several topics: %s. Which one?", args, strings.Join(matches, ", "))))
+			c.send(Text(fmt.Sprintf("%q matches several topics: %s. Which one?", args, strings.Join(matches, ", "))),
+				commandButtonRows("/"+exerciseCommandName(kind), matches)...)
 			return nil
 		}
 	}

@@ -626,3 +626,25 @@ func TestAskPointsToExerciseTopics(t *testing.T) {
 		})
 	}
 }
+
+// TestAmbiguousExerciseTopicOffersTheChoices: "/sql window" matching two
+// topics asks which one with a button for each, which starts that topic's
+// exercises.
+func TestAmbiguousExerciseTopicOffersTheChoices(t *testing.T) {
+	h := exerciseHarness(t, func(cfg *prep.EngineConfig) {
+		err := cfg.Library.AddExercises([]prep.Exercise{
+			{ID: "sql-frames", Kind: prep.SQLExercise, Title: "Running totals", Topic: "Window frames", Prompt: prep.Text("Sum them."), Solution: "SELECT 3"},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	})
+	r := h.text("/sql window")
+	if !contains(r, prep.Send, "matches several topics") {
+		t.Fatalf("want the choice:\n%s", dump(r))
+	}
+	button(t, r, "Window functions")
+	if r := h.press(button(t, r, "Window frames").Data); !contains(r, prep.Send, "Running totals") {
+		t.Fatalf("the topic's button does not start its exercises:\n%s", dump(r))
+	}
+}

@@ -271,6 +271,17 @@ var exerciseCommands = []struct {
 	name string
 }{{SQLExercise, "sql"}, {PythonExercise, "py"}}
 
+// exerciseCommandName is the command that starts exercises of kind k
+// ("sql"), "" for a kind without one.
+func exerciseCommandName(k ExerciseKind) string {
+	for _, ec := range exerciseCommands {
+		if ec.kind == k {
+			return ec.name
+		}
+	}
+	return ""
+}
+
 // pointToExercises answers /ask <query> when no card topic matches but
 // exercise topics do (/stats and /sql list those too, so the user may well
 // try them with /ask): it names the command that serves each, with a button
@@ -619,12 +630,16 @@ func percent(a, b int) int {
 	return (a*100 + b/2) / b
 }
 
-func topicButtonRows(topics []string) [][]Button {
+func topicButtonRows(topics []string) [][]Button { return commandButtonRows("/ask", topics) }
+
+// commandButtonRows offers one button per topic, two to a row, each running
+// command for its topic ("/sql Dates").
+func commandButtonRows(command string, topics []string) [][]Button {
 	var rows [][]Button
 	for i := 0; i < len(topics); i += 2 {
 		var row []Button
 		for _, t := range topics[i:min(i+2, len(topics))] {
-			row = append(row, Button{Label: t, Data: cutBytes("/ask "+t, MaxButtonData)})
+			row = append(row, Button{Label: t, Data: cutBytes(command+" "+t, MaxButtonData)})
 		}
 		rows = append(rows, row)
 	}
