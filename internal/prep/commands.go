@@ -423,6 +423,15 @@ func (c *conv) settings(args string) error {
 	name, value := strings.ToLower(fields[0]), strings.Join(fields[1:], " ")
 	s := c.u.Settings
 	switch name {
+	case "push", "quiz", "notify", "pause", "resume":
+		if c.u.Key.Platform() == Terminal {
+			// /settings does not list them here either: nothing is pushed
+			// to a terminal.
+			c.send(Text("The daily quiz and reminders come in Telegram or Slack, not in the terminal; set them there (/link shares your progress with a chat account)."))
+			return nil
+		}
+	}
+	switch name {
 	case "retention":
 		v, err := strconv.ParseFloat(value, 64)
 		if err != nil || v < MinRetention || v > MaxRetention {
@@ -479,7 +488,11 @@ func (c *conv) settings(args string) error {
 	case "resume":
 		s.PushPaused = false
 	default:
-		c.send(Text(fmt.Sprintf("There is no setting %q. Settings: retention, new, reviews, timezone, push, pause, resume.", name)))
+		list := "retention, new, reviews, timezone, push, pause, resume, notify"
+		if c.u.Key.Platform() == Terminal {
+			list = "retention, new, reviews, timezone"
+		}
+		c.send(Text(fmt.Sprintf("There is no setting %q. Settings: %s.", name, list)))
 		return nil
 	}
 	if err := s.Validate(); err != nil {

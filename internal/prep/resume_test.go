@@ -86,3 +86,20 @@ func TestStartResumesWhatWasOpen(t *testing.T) {
 		}
 	})
 }
+
+// TestTerminalSettingsRefusePushes: the terminal gets no pushes, so its
+// /settings neither lists nor pretends to save the daily quiz's settings;
+// a chat user's are saved.
+func TestTerminalSettingsRefusePushes(t *testing.T) {
+	for _, platform := range []prep.Platform{prep.Terminal, prep.Telegram} {
+		h := newHarness(t, prep.NewUserKey(platform, "ada"))
+		h.text("/start")
+		for _, cmd := range []string{"/settings push 08:30", "/settings pause", "/settings resume", "/settings notify here"} {
+			r := h.text(cmd)
+			refused := contains(r, prep.Send, "not in the terminal")
+			if refused != (platform == prep.Terminal) {
+				t.Errorf("%s %s: refused %v:\n%s", platform, cmd, refused, dump(r))
+			}
+		}
+	}
+}
