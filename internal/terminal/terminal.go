@@ -256,6 +256,10 @@ func (t *Terminal) choice(line string) (prep.Button, bool) {
 
 func (t *Terminal) handle(ctx context.Context, ev prep.Event) {
 	ev.User, ev.Name = t.opts.User, t.opts.Name
+	// Chat platforms hand over valid UTF-8 only; a terminal passes whatever
+	// bytes were typed or piped, which would otherwise reach replies (an
+	// SQL error echoing the query) and the store as they are.
+	ev.Text = strings.ToValidUTF8(ev.Text, "\uFFFD")
 	replies := t.coach.Handle(ctx, ev)
 	t.mu.Lock()
 	defer t.mu.Unlock()

@@ -295,3 +295,18 @@ func TestOverlongFencedBlockIsRefusedWhole(t *testing.T) {
 		t.Errorf("events %.60q, output:\n%.300s", got, out)
 	}
 }
+
+// TestInvalidUTF8IsReplaced: bytes that are not UTF-8 reach the coach as
+// U+FFFD, as text from a chat platform would be valid.
+func TestInvalidUTF8IsReplaced(t *testing.T) {
+	coach := &scripted{}
+	run(t, coach, "SELECT \xff\xfe FROM t\n```\nx = '\xc3'\n```\n")
+	var got []string
+	for _, ev := range coach.events[1:] {
+		got = append(got, ev.Text)
+	}
+	want := []string{"SELECT \uFFFD FROM t", "```\nx = '\uFFFD'\n```"}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Fatalf("the coach got %q, want %q", got, want)
+	}
+}
