@@ -93,8 +93,8 @@ func (c *conv) start() error {
 	text := RichText{}.Bold(fmt.Sprintf("👋 Hi %s, I'm prepbot, your interview coach.", name)).
 		Plain(fmt.Sprintf("\n\nI turn your prep notes into %d flashcards in %d topics (%s) and schedule each one with FSRS, so you see it again just before you would forget it.",
 			len(lib.Cards), len(lib.Topics()), strings.Join(lib.Topics(), ", "))).
-		Plain("\n\nHow it works: /ask shows a question. Think of the answer, or type it; then tap ").Bold("Show answer").
-		Plain(" and rate how well you recalled it: ").Bold("Again, Hard, Good or Easy").
+		Plain("\n\nHow it works: /ask shows a question. Think of the answer, then tap ").Bold("Show answer").
+		Plain(" (or type your answer to see it beside mine) and rate how well you recalled it: ").Bold("Again, Hard, Good or Easy").
 		Plain(". Each button shows when you will see the card next.")
 	kinds := map[ExerciseKind]int{}
 	for _, ex := range lib.Exercises {

@@ -45,6 +45,9 @@ type Terminal struct {
 	coach   Coach
 	mu      sync.Mutex    // output and the choices are shared with Deliver
 	buttons []prep.Button // the choices currently offered, numbered from 1
+	// byLabel is set when the labels carry numbers of their own (a
+	// checklist's items): a number typed then picks by label, not position.
+	byLabel bool
 }
 
 // New returns a terminal session for one user.
@@ -236,7 +239,7 @@ func (t *Terminal) say(s string) {
 func (t *Terminal) choice(line string) (prep.Button, bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if n, err := strconv.Atoi(line); err == nil && n >= 1 && n <= len(t.buttons) {
+	if n, err := strconv.Atoi(line); err == nil && !t.byLabel && n >= 1 && n <= len(t.buttons) {
 		return t.buttons[n-1], true
 	}
 	l := strings.ToLower(line)
@@ -311,14 +314,37 @@ func (t *Terminal) print(r prep.Reply) {
 		return
 	}
 	t.buttons = t.buttons[:0]
-	var parts []string
 	for _, row := range r.Buttons {
-		for _, b := range row {
-			t.buttons = append(t.buttons, b)
-			parts = append(parts, fmt.Sprintf("[%d] %s", len(t.buttons), b.Label))
+		t.buttons = append(t.buttons, row...)
+	}
+	t.byLabel = labelsNumbered(t.buttons)
+	var parts []string
+	for i, b := range t.buttons {
+		if t.byLabel {
+			parts = append(parts, "["+b.Label+"]")
+		} else {
+			parts = append(parts, fmt.Sprintf("[%d] %s", i+1, b.Label))
 		}
 	}
 	fmt.Fprintln(out, strings.Join(parts, "  "))
+	if t.byLabel {
+		fmt.Fprintln(out, "(type a number to take its first choice, or a whole label such as "+strings.ToLower(t.buttons[len(t.buttons)-1].Label)+")")
+	}
+}
+
+// labelsNumbered reports whether some button's label starts with a number,
+// as a checklist's "2 ✓ Done" does: choices are then picked by the number in
+// their label, since numbering them 1, 2, 3 as well would make "2" mean
+// either the second choice or item 2.
+func labelsNumbered(buttons []prep.Button) bool {
+	for _, b := range buttons {
+		if first, _, _ := strings.Cut(b.Label, " "); first != "" {
+			if _, err := strconv.Atoi(first); err == nil {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func (t *Terminal) writeImage(png []byte) (string, error) {

@@ -310,3 +310,30 @@ func TestInvalidUTF8IsReplaced(t *testing.T) {
 		t.Fatalf("the coach got %q, want %q", got, want)
 	}
 }
+
+// TestNumberedLabelsArePickedByTheirNumber: a checklist's buttons carry item
+// numbers ("2 ✓ Done", "2 Skip"); typing 2 ticks item 2, not the second
+// button, and "2 skip" skips it.
+func TestNumberedLabelsArePickedByTheirNumber(t *testing.T) {
+	items := []prep.Reply{{Kind: prep.Send, Text: prep.Text("Logistics\n1. ☐ Test Zoom\n2. ☐ Phone on silent"), Buttons: [][]prep.Button{
+		{{Label: "1 ✓ Done", Data: "d1"}, {Label: "1 Skip", Data: "s1"}},
+		{{Label: "2 ✓ Done", Data: "d2"}, {Label: "2 Skip", Data: "s2"}},
+	}}}
+	for _, tc := range []struct{ input, button string }{{"2", "d2"}, {"1", "d1"}, {"2 skip", "s2"}, {"1 Skip", "s1"}} {
+		coach := &scripted{replies: map[string][]prep.Reply{"/checklist logistics": items}}
+		out := run(t, coach, "/checklist logistics\n"+tc.input+"\n")
+		last := coach.events[len(coach.events)-1]
+		if last.Button != tc.button {
+			t.Errorf("%q pressed %+v, want %q", tc.input, last, tc.button)
+		}
+		if strings.Contains(out, "[2] 1 Skip") || !strings.Contains(out, "[2 ✓ Done]") {
+			t.Errorf("choices shown as:\n%s", out)
+		}
+	}
+	// Ordinary labels are still numbered by position.
+	coach := &scripted{replies: map[string][]prep.Reply{"/ask": card(), "button:a1": answer()}}
+	run(t, coach, "/ask\nshow\n3\n")
+	if last := coach.events[len(coach.events)-1]; last.Button != "r1.3" {
+		t.Errorf("3 pressed %+v after a numbered list, want the third choice", last)
+	}
+}
