@@ -245,8 +245,11 @@ func TopicRecall(topics []string, recall []float64, target float64) ([]byte, err
 		}
 	}
 	p.Add(verticalGrid())
-	// The data area is about 400 pt high: bars fill 70% of their slot.
-	width := min(vg.Points(60), vg.Points(280)/vg.Length(n))
+	// Bars fill 70% of their slot; the data area is what the height leaves
+	// below the title, the legend and the axis.
+	height := TopicRecallHeight(n)
+	dataArea := vg.Length(height-topicChrome) * vg.Inch / dpi
+	width := min(vg.Points(60), 0.7*dataArea/vg.Length(n))
 	for _, series := range []struct {
 		values plotter.Values
 		color  color.Color
@@ -277,8 +280,20 @@ func TopicRecall(topics []string, recall []float64, target float64) ([]byte, err
 		}
 		return ticks
 	})
-	return render(p, title, legend, "")
+	return renderSized(p, title, legend, "", height)
 }
+
+// Topic rows: each needs room for its label (tickSize, 28 px at 96 dpi)
+// and a gap; the title, legend and axis take topicChrome pixels.
+const (
+	topicRow    = 40
+	topicChrome = 260
+)
+
+// TopicRecallHeight is the height in pixels of TopicRecall's chart for n
+// topics: Height, or taller when the topics' labels would not fit in it
+// without overlapping.
+func TopicRecallHeight(n int) int { return max(Height, topicChrome+n*topicRow) }
 
 // newPlot is a plot with large sans-serif type and the given axis labels.
 func newPlot(xLabel, yLabel string) *plot.Plot {
@@ -439,8 +454,13 @@ func blank(p *plot.Plot) *plot.Plot {
 // optional message over it, and encodes the image as PNG. The legend sits
 // above the data, not inside it, so it never hides a bar.
 func render(p *plot.Plot, title string, legend []legendEntry, msg string) ([]byte, error) {
+	return renderSized(p, title, legend, msg, Height)
+}
+
+// renderSized is render for a chart of the given height in pixels.
+func renderSized(p *plot.Plot, title string, legend []legendEntry, msg string, height int) ([]byte, error) {
 	const margin = 16
-	w, h := vg.Length(Width)*vg.Inch/dpi, vg.Length(Height)*vg.Inch/dpi
+	w, h := vg.Length(Width)*vg.Inch/dpi, vg.Length(height)*vg.Inch/dpi
 	img := vgimg.NewWith(vgimg.UseWH(w, h), vgimg.UseDPI(dpi), vgimg.UseBackgroundColor(color.White))
 	c := draw.Crop(draw.New(img), vg.Points(margin), -vg.Points(margin), vg.Points(margin), -vg.Points(margin))
 

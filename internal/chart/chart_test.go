@@ -2,6 +2,7 @@ package chart_test
 
 import (
 	"bytes"
+	"fmt"
 	"image"
 	"image/draw"
 	"image/png"
@@ -18,6 +19,12 @@ import (
 // $PREPBOT_CHART_DIR when set, so a person can look at it.
 func mustDecode(tb testing.TB, name string, data []byte, err error) image.Image {
 	tb.Helper()
+	return mustDecodeSized(tb, name, data, err, chart.Height)
+}
+
+// mustDecodeSized is mustDecode for a chart of the given height.
+func mustDecodeSized(tb testing.TB, name string, data []byte, err error, height int) image.Image {
+	tb.Helper()
 	if err != nil {
 		tb.Fatalf("%s: %v", name, err)
 	}
@@ -30,8 +37,8 @@ func mustDecode(tb testing.TB, name string, data []byte, err error) image.Image 
 	if err != nil {
 		tb.Fatalf("%s: not a PNG: %v", name, err)
 	}
-	if b := img.Bounds(); b.Dx() != chart.Width || b.Dy() != chart.Height {
-		tb.Fatalf("%s: %dx%d, want %dx%d", name, b.Dx(), b.Dy(), chart.Width, chart.Height)
+	if b := img.Bounds(); b.Dx() != chart.Width || b.Dy() != height {
+		tb.Fatalf("%s: %dx%d, want %dx%d", name, b.Dx(), b.Dy(), chart.Width, height)
 	}
 	return img
 }
@@ -186,3 +193,56 @@ func TestChartsRejectBadInput(t *testing.T) {
 }
 
 func second(_ []byte, err error) error { return err }
+
+// TestTopicRecallMakesRoomForManyTopics: with more topics than fit in the
+// usual height, the chart grows, so that each topic's bar sits in a row at
+// least as tall as its label (21 pt, 28 px) and the labels do not overlap.
+func TestTopicRecallMakesRoomForManyTopics(t *testing.T) {
+	const n = 28
+	topics, recall := make([]string, n), make([]float64, n)
+	for i := range topics {
+		topics[i] = fmt.Sprintf("Topic %d", i+1)
+		recall[i] = 0.5 // all below the target: one colour
+	}
+	height := chart.TopicRecallHeight(n)
+	if height <= chart.Height {
+		t.Fatalf("%d topics keep the height %d", n, height)
+	}
+	img := mustDecodeSized(t, "topic-recall-28", second2(chart.TopicRecall(topics, recall, 0.9)), nil, height)
+	// Find the bars: runs of rows holding the bar colour, below the title
+	// and the legend (whose swatch has it too).
+	b := img.Bounds()
+	var starts []int
+	inBar := false
+	for y := 150; y < b.Dy(); y++ {
+		has := false
+		for x := b.Dx() / 4; x < b.Dx()/2; x++ {
+			r, g, bl, _ := img.At(x, y).RGBA()
+			if uint32(r>>8)<<16|uint32(g>>8)<<8|uint32(bl>>8) == below {
+				has = true
+				break
+			}
+		}
+		if has && !inBar {
+			starts = append(starts, y)
+		}
+		inBar = has
+	}
+	if len(starts) != n {
+		t.Fatalf("%d bars found, want %d", len(starts), n)
+	}
+	for i := 1; i < n; i++ {
+		if gap := starts[i] - starts[i-1]; gap < 28 {
+			t.Fatalf("bars %d and %d are %d px apart, less than a label's height", i, i+1, gap)
+		}
+	}
+}
+
+// second2 keeps a value and drops its error, which the caller checks by
+// decoding.
+func second2(data []byte, err error) []byte {
+	if err != nil {
+		panic(err)
+	}
+	return data
+}
