@@ -200,8 +200,14 @@ func (d *termDriver) press(label string) {
 	d.t.Helper()
 	out := d.out.String()[d.mark:]
 	m := regexp.MustCompile(`\[(\d+)\] ` + regexp.QuoteMeta(label)).FindStringSubmatch(out)
-	if m == nil {
+	switch {
+	case m != nil:
+		d.say(m[1])
+	case strings.Contains(out, "["+label+"]"):
+		// Labels that carry numbers of their own are shown unnumbered
+		// and picked by label.
+		d.say(label)
+	default:
 		d.t.Fatalf("terminal: no choice %q in:\n%s", label, out)
 	}
-	d.say(m[1])
 }
