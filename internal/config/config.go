@@ -153,6 +153,7 @@ func Defaults(getenv func(string) string) Config {
 		ReviewsPerDay:         200,
 		TelegramAPI:           "https://api.telegram.org",
 		TelegramWebhookListen: ":8443",
+		SlackAPI:              "https://slack.com/api/",
 		SlackCommand:          "/prep",
 		PythonWasm:            ".cache/python/python.wasm",
 	}

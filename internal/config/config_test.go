@@ -92,3 +92,22 @@ func TestReadmeDocumentsEveryVariable(t *testing.T) {
 		}
 	}
 }
+
+// TestDefaultsAreTheDocumentedOnes checks that a setting whose documented
+// default is a value (not a description in parentheses or a $VARIABLE) has
+// that value when nothing sets it, so that "prepbot config" prints what
+// prepbot uses rather than an empty line.
+func TestDefaultsAreTheDocumentedOnes(t *testing.T) {
+	c, _, err := config.Load("test", nil, env(map[string]string{"HOME": "/home/ada"}), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range config.Vars() {
+		if strings.HasPrefix(v.Default, "(") || strings.Contains(v.Default, "$") {
+			continue
+		}
+		if got := v.Value(&c); got != v.Default {
+			t.Errorf("%s = %q by default, but its documented default is %q", v.Env, got, v.Default)
+		}
+	}
+}
