@@ -58,6 +58,10 @@ type Config struct {
 	SlackCommand       string
 	SlackAllowedUsers  []string
 	SlackTeam          string
+
+	// setBy names, by environment variable, what set each setting that
+	// does not have its default (see SetBy).
+	setBy map[string]string
 }
 
 // Var is one configurable setting: its environment variable, its flag, its
@@ -191,6 +195,7 @@ func Load(name string, args []string, getenv func(string) string, stderr io.Writ
 	}
 	setFlags := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { setFlags[f.Name] = true })
+	c.setBy = map[string]string{}
 
 	// The file's path may come from the environment or a flag; its values
 	// sit below both.
@@ -208,6 +213,7 @@ func Load(name string, args []string, getenv func(string) string, stderr io.Writ
 				if err := v.set(&c, val); err != nil {
 					return Config{}, nil, fmt.Errorf("config: %s in %s: %w", v.Env, file, err)
 				}
+				c.setBy[v.Env] = v.Env + " in " + file
 			}
 		}
 		c.ConfigFile = file
@@ -217,6 +223,7 @@ func Load(name string, args []string, getenv func(string) string, stderr io.Writ
 			if err := v.set(&c, val); err != nil {
 				return Config{}, nil, fmt.Errorf("config: %s=%q: %w", v.Env, val, err)
 			}
+			c.setBy[v.Env] = v.Env
 		}
 	}
 	for _, v := range vars {
@@ -224,6 +231,7 @@ func Load(name string, args []string, getenv func(string) string, stderr io.Writ
 			if err := v.set(&c, *flagValues[v.Flag]); err != nil {
 				return Config{}, nil, fmt.Errorf("config: --%s=%q: %w", v.Flag, *flagValues[v.Flag], err)
 			}
+			c.setBy[v.Env] = "--" + v.Flag
 		}
 	}
 	if c.PythonCache == "" {
@@ -352,6 +360,28 @@ func (c Config) Validate() error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// SetBy names what set the setting whose variable is env, as the user
+// would change it: its flag ("--db"), its variable ("PREPBOT_DB"), or its
+// variable in the configuration file ("PREPBOT_DB in /etc/prepbot.env");
+// "" when the setting has its default. The last layer that set it wins,
+// as it won for the value.
+func (c Config) SetBy(env string) string { return c.setBy[env] }
+
+// Origin says where the setting whose variable is env got its value, for a
+// message about that value: "set by " and SetBy, or, for a default, "the
+// default; PREPBOT_DB or --db sets another".
+func (c Config) Origin(env string) string {
+	if by := c.SetBy(env); by != "" {
+		return "set by " + by
+	}
+	for _, v := range Vars() {
+		if v.Env == env {
+			return "the default; " + v.Env + " or --" + v.Flag + " sets another"
+		}
+	}
+	return "the default"
 }
 
 // ChatMode reports whether a chat platform is configured; otherwise
