@@ -598,9 +598,13 @@ func restore(args []string, env IO) error {
 	if fs.NArg() != 1 {
 		return errors.New("restore takes the backup's path: prepbot restore PATH")
 	}
-	kept, err := boltstore.Restore(cfg.DB, fs.Arg(0), env.now()())
+	kept, err := boltstore.Restore(cfg.DB, fs.Arg(0), env.now()(), storeOptions(cfg))
 	if err != nil {
 		return err
+	}
+	if kept == "" {
+		fmt.Fprintf(env.Out, "restored %s from %s (there was no database there before)\n", cfg.DB, fs.Arg(0))
+		return nil
 	}
 	fmt.Fprintf(env.Out, "restored %s from %s; the database it replaced is kept as %s\n", cfg.DB, fs.Arg(0), kept)
 	return nil

@@ -6,7 +6,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prepbot/prepbot/internal/boltstore"
 	"github.com/prepbot/prepbot/internal/chart"
+	"github.com/prepbot/prepbot/internal/config"
 	"github.com/prepbot/prepbot/internal/prep"
 	"github.com/prepbot/prepbot/internal/schedule"
 )
@@ -52,4 +54,11 @@ func (charts) DueForecast(days []time.Time, counts []int) ([]byte, error) {
 
 func (charts) TopicRecall(topics []string, recall []float64, target float64) ([]byte, error) {
 	return chart.TopicRecall(topics, recall, target)
+}
+
+// storeOptions are the options every command opens the database with: its
+// messages name the setting that chose the file (PREPBOT_DB, --db, the
+// configuration file, or the default), which is what the user would change.
+func storeOptions(cfg config.Config) boltstore.Options {
+	return boltstore.Options{Origin: cfg.Origin("PREPBOT_DB")}
 }
