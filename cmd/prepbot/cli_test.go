@@ -3,11 +3,15 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/prepbot/prepbot/internal/boltstore"
 )
 
 // cliResult is one in-process run of Main.
@@ -26,6 +30,81 @@ func runCLI(t *testing.T, env map[string]string, stdin string, args ...string) c
 	code := Main(ctx, args, IO{In: strings.NewReader(stdin), Out: &out, Err: &errb,
 		Getenv: func(k string) string { return env[k] }})
 	return cliResult{code, out.String(), errb.String()}
+}
+
+// TestReadOnlyCommandsRefuseAMissingDatabase checks that export and backup,
+// given a path with no database (a typo), say so, name the path and the
+// setting that chose it, and create nothing, where they used to create an
+// empty database and report on it.
+func TestReadOnlyCommandsRefuseAMissingDatabase(t *testing.T) {
+	dir := t.TempDir()
+	missing := filepath.Join(dir, "x", "nonexist.db")
+	file := filepath.Join(dir, "prepbot.env")
+	if err := os.WriteFile(file, []byte("PREPBOT_DB="+missing+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		env  map[string]string
+		args []string
+		from string
+	}{
+		{"export, PREPBOT_DB", map[string]string{"PREPBOT_DB": missing}, []string{"export"}, "(set by PREPBOT_DB)"},
+		{"export --db", nil, []string{"export", "--db", missing}, "(set by --db)"},
+		{"export, the configuration file", map[string]string{"PREPBOT_CONFIG": file}, []string{"export"}, "(set by PREPBOT_DB in " + file + ")"},
+		{"backup PATH", map[string]string{"PREPBOT_DB": missing}, []string{"backup", filepath.Join(dir, "bk.db")}, "(set by PREPBOT_DB)"},
+		{"backup into PREPBOT_BACKUP_DIR", nil, []string{"backup", "--db=" + missing}, "(set by --db)"},
+		{"the default path", map[string]string{"HOME": dir}, []string{"export"}, "(the default; PREPBOT_DB or --db sets another)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := runCLI(t, tt.env, "", tt.args...)
+			if r.code != 1 {
+				t.Fatalf("exit %d, want 1\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
+			}
+			path := missing
+			if tt.env["HOME"] != "" {
+				path = filepath.Join(dir, ".local", "share", "prepbot", "prepbot.db")
+			}
+			if want := "there is no database at " + path + " " + tt.from; !strings.Contains(r.stderr, want) {
+				t.Errorf("stderr does not say %q:\n%s", want, r.stderr)
+			}
+			if r.stdout != "" {
+				t.Errorf("stdout: %s", r.stdout)
+			}
+			for _, p := range []string{filepath.Dir(missing), filepath.Join(dir, ".local"), filepath.Join(dir, "bk.db")} {
+				if _, err := os.Stat(p); !errors.Is(err, fs.ErrNotExist) {
+					t.Errorf("%s was created (stat: %v)", p, err)
+				}
+			}
+		})
+	}
+}
+
+// TestBackupWhileABotRunsSaysWhatToDo checks the refusal of a backup while
+// another process holds the database: it must not claim that the running
+// bot backs up every night, which only a chat-mode bot does.
+func TestBackupWhileABotRunsSaysWhatToDo(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "prepbot.db")
+	holder, err := boltstore.Open(db, boltstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer holder.Close()
+	r := runCLI(t, map[string]string{"PREPBOT_DB": db}, "", "backup", filepath.Join(dir, "bk.db"))
+	if r.code != 1 {
+		t.Fatalf("exit %d, want 1:\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	t.Log(r.stderr)
+	for _, want := range []string{db + " (set by PREPBOT_DB) is in use by another prepbot process", "stop the running prepbot first", "a chat-mode bot also backs it up every night"} {
+		if !strings.Contains(r.stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, r.stderr)
+		}
+	}
+	if strings.Contains(r.stderr, "A running prepbot backs up") {
+		t.Errorf("stderr claims every running prepbot backs up:\n%s", r.stderr)
+	}
 }
 
 // TestRestoreCommand checks restore's answers: twice in a row (the same

@@ -255,7 +255,8 @@ func run(ctx context.Context, args []string, env IO) error {
 	if err != nil {
 		return err
 	}
-	store, err := boltstore.Open(cfg.DB, boltstore.Options{})
+	// Only run may create the database: a first start begins here.
+	store, err := boltstore.Open(cfg.DB, storeOptions(cfg))
 	if err != nil {
 		return err
 	}
@@ -511,7 +512,9 @@ func export(args []string, env IO) error {
 	if err != nil {
 		return err
 	}
-	store, err := boltstore.Open(cfg.DB, boltstore.Options{})
+	opts := storeOptions(cfg)
+	opts.MustExist = true
+	store, err := boltstore.Open(cfg.DB, opts)
 	if err != nil {
 		return err
 	}
@@ -565,10 +568,17 @@ func backup(args []string, env IO) error {
 	if fs.NArg() > 1 {
 		return fmt.Errorf("backup takes at most one path, got %d", fs.NArg())
 	}
-	store, err := boltstore.Open(cfg.DB, boltstore.Options{})
+	opts := storeOptions(cfg)
+	opts.MustExist = true
+	// A running bot holds the lock for as long as it runs: waiting longer
+	// than a restart's overlap only delays the message that says so.
+	opts.LockTimeout = time.Second
+	store, err := boltstore.Open(cfg.DB, opts)
 	if err != nil {
 		if errors.Is(err, prep.ErrLocked) {
-			return fmt.Errorf("%w\nA running prepbot backs up %s every night into PREPBOT_BACKUP_DIR; to back up now, stop it first", err, cfg.DB)
+			// Only a chat-mode bot takes nightly backups; the terminal
+			// coach takes none, and which one holds the file is unknown.
+			return fmt.Errorf("%w\nprepbot backup needs the database to itself: stop the running prepbot first, then back up (a chat-mode bot also backs it up every night at 03:00 into its PREPBOT_BACKUP_DIR)", err)
 		}
 		return err
 	}
