@@ -161,3 +161,26 @@ func TestRestoreCommand(t *testing.T) {
 		t.Errorf("the restored database must hold the backup's review (exit %d):\n%s%s", r.code, r.stdout, r.stderr)
 	}
 }
+
+// TestConfiguredTimeZoneFollowsAtStart checks that PREPBOT_TIMEZONE reaches
+// a terminal user who already exists, where it used to reach only a new
+// one, and that without it a zone chosen with /settings stays.
+func TestConfiguredTimeZoneFollowsAtStart(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "prepbot.db")
+	steps := []struct {
+		zone, stdin, want string
+	}{
+		{"", "/settings\n", "Time zone: America/New_York"}, // the machine's (TZ), stored
+		{"Asia/Tokyo", "/settings\n", "Time zone: Asia/Tokyo"},
+		{"", "/settings timezone Europe/Berlin\n", "Time zone: Europe/Berlin"},
+		{"", "/settings\n", "Time zone: Europe/Berlin"},
+		{"Asia/Tokyo", "/settings\n", "Time zone: Asia/Tokyo"},
+	}
+	for i, st := range steps {
+		env := map[string]string{"PREPBOT_DB": db, "PREPBOT_USER": "ada", "TZ": "America/New_York", "PREPBOT_TIMEZONE": st.zone}
+		r := runCLI(t, env, st.stdin)
+		if r.code != 0 || !strings.Contains(r.stdout, st.want) {
+			t.Fatalf("step %d, PREPBOT_TIMEZONE=%q, %q (exit %d): want %q in\n%s%s", i+1, st.zone, st.stdin, r.code, st.want, r.stdout, r.stderr)
+		}
+	}
+}

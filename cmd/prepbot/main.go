@@ -344,6 +344,14 @@ func runTerminal(ctx context.Context, cfg config.Config, env IO, log *slog.Logge
 		color = terminal.IsInteractive(f) && env.Getenv("NO_COLOR") == "" && env.Getenv("TERM") != "dumb"
 	}
 	me := prep.NewUserKey(prep.Terminal, cfg.User)
+	if cfg.TimeZone != "" {
+		// The operator's configured zone is the intent. A zone chosen with
+		// /settings lasts until the next start that sets one; without one
+		// set, it stays.
+		if err := engine.SetTimeZone(ctx, me, cfg.TerminalZone(env.Getenv)); err != nil {
+			return err
+		}
+	}
 	t := terminal.New(terminal.Options{
 		In: env.In, Out: env.Out, User: me, Name: cfg.User,
 		Color: color, Prompt: interactive, Now: env.now(),

@@ -86,7 +86,7 @@ func Vars() []Var {
 			set: func(c *Config, v string) error { c.Content = v; return nil }, get: func(c *Config) string { return c.Content }},
 		{Env: "PREPBOT_USER", Flag: "user", Default: "$USER", Usage: "terminal mode: whose progress to use",
 			set: func(c *Config, v string) error { c.User = v; return nil }, get: func(c *Config) string { return c.User }},
-		{Env: "PREPBOT_TIMEZONE", Flag: "timezone", Default: "(the machine's)", Usage: "terminal mode: IANA time zone for daily limits, e.g. Europe/Berlin",
+		{Env: "PREPBOT_TIMEZONE", Flag: "timezone", Default: "(the machine's)", Usage: "terminal mode: the terminal user's IANA time zone, e.g. Europe/Berlin; set, it replaces a zone chosen with /settings at each start",
 			set: func(c *Config, v string) error { c.TimeZone = v; return nil }, get: func(c *Config) string { return c.TimeZone }},
 		{Env: "PREPBOT_BACKUP_DIR", Flag: "backup-dir", Default: "(beside the database)/backups", Usage: "nightly hot backups go here (off: none)",
 			set: func(c *Config, v string) error { c.BackupDir = v; return nil }, get: func(c *Config) string { return c.BackupDir }},
