@@ -262,15 +262,14 @@ func run(ctx context.Context, args []string, env IO) error {
 	}
 	defer store.Close()
 	graders := map[prep.ExerciseKind]prep.Grader{prep.SQLExercise: sqlcheck.NewGrader(sqlcheck.Options{})}
+	var unavailable map[prep.ExerciseKind]string
 	// The interpreter compiles in the background; the bot starts at once.
 	py, err := pycheck.New(ctx, pythonOptions(cfg, flags, env, log))
 	switch {
-	case errors.Is(err, pycheck.ErrNotInstalled):
-		log.Info("Python exercises are off: the interpreter is not installed (scripts/fetch-python-wasm)", "path", cfg.PythonWasm)
-	case errors.Is(err, pycheck.ErrNoExecutableMemory):
+	case errors.Is(err, pycheck.ErrNotInstalled), errors.Is(err, pycheck.ErrNoExecutableMemory):
 		// Everything else works; the learner gets the SQL exercises and
 		// the cards, the operator the reason.
-		log.Error("Python exercises are off", "err", err)
+		unavailable = map[prep.ExerciseKind]string{prep.PythonExercise: pythonOff(ctx, log, cfg, err, terminalMode)}
 	case err != nil:
 		return err
 	default:
@@ -292,7 +291,7 @@ func run(ctx context.Context, args []string, env IO) error {
 		OnCommit:  func(c prep.CommitTiming) { observeCommit(metrics, c) },
 		Graders:   graders,
 		Charts:    charts{},
-		Deliver:   deliverLater,
+		Deliver:   deliverLater, Unavailable: unavailable,
 	})
 	if err != nil {
 		return err

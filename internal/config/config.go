@@ -116,7 +116,7 @@ func Vars() []Var {
 			set: func(c *Config, v string) error { c.TelegramWebhookSecret = v; return nil }, get: func(c *Config) string { return redact(c.TelegramWebhookSecret) }},
 		{Env: "PREPBOT_ALLOWED_USERS", Flag: "allowed-users", Default: "(everyone)", Usage: "comma-separated Telegram user ids or @usernames allowed to use the bot",
 			set: func(c *Config, v string) error { c.AllowedUsers = splitList(v); return nil }, get: func(c *Config) string { return strings.Join(c.AllowedUsers, ",") }},
-		{Env: "PREPBOT_PYTHON_WASM", Flag: "python-wasm", Default: ".cache/python/python.wasm", Usage: "the CPython 3.12 WASI interpreter for Python exercises (scripts/fetch-python-wasm puts it there)",
+		{Env: "PREPBOT_PYTHON_WASM", Flag: "python-wasm", Default: ".cache/python/python.wasm", Usage: "the CPython 3.12 WASI interpreter for Python exercises (scripts/fetch-python-wasm puts it there; a relative path starts at the working directory)",
 			set: func(c *Config, v string) error { c.PythonWasm = v; return nil }, get: func(c *Config) string { return c.PythonWasm }},
 		{Env: "PREPBOT_PYTHON_CACHE", Flag: "python-cache", Default: "(wazero/ beside the interpreter)", Usage: "compilation cache for the interpreter: start-up in well under a second instead of seconds",
 			set: func(c *Config, v string) error { c.PythonCache = v; return nil }, get: func(c *Config) string { return c.PythonCache }},
