@@ -351,10 +351,20 @@ func runTerminal(ctx context.Context, cfg config.Config, env IO, log *slog.Logge
 			return err
 		}
 	}
+	// Charts go into a folder of this session's own, removed at exit.
+	var coach terminal.Coach = engine
+	imageDir, err := os.MkdirTemp("", "prepbot-charts-")
+	if err != nil {
+		log.Warn("charts will be left in the temporary directory", "err", err)
+		imageDir = ""
+	} else {
+		defer os.RemoveAll(imageDir)
+		coach = latestCharts{Coach: engine, dir: imageDir, log: log}
+	}
 	t := terminal.New(terminal.Options{
 		In: env.In, Out: env.Out, User: me, Name: cfg.User,
-		Color: color, Prompt: interactive, Now: env.now(),
-	}, engine)
+		Color: color, Prompt: interactive, Now: env.now(), ImageDir: imageDir,
+	}, coach)
 	router.add(prep.Terminal, t)
 
 	// Checklist reminders reach the terminal while it runs.
@@ -375,7 +385,7 @@ func runTerminal(ctx context.Context, cfg config.Config, env IO, log *slog.Logge
 		return err
 	}
 	sched.Start()
-	err := t.Run(ctx)
+	err = t.Run(ctx)
 	stopCtx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 	defer cancel()
 	if serr := sched.Stop(stopCtx); serr != nil {
