@@ -255,21 +255,21 @@ func run(ctx context.Context, args []string, env IO) error {
 	if err != nil {
 		return err
 	}
-	store, err := boltstore.Open(cfg.DB, boltstore.Options{})
+	// Only run may create the database: a first start begins here.
+	store, err := boltstore.Open(cfg.DB, storeOptions(cfg))
 	if err != nil {
 		return err
 	}
 	defer store.Close()
 	graders := map[prep.ExerciseKind]prep.Grader{prep.SQLExercise: sqlcheck.NewGrader(sqlcheck.Options{})}
+	var unavailable map[prep.ExerciseKind]string
 	// The interpreter compiles in the background; the bot starts at once.
 	py, err := pycheck.New(ctx, pythonOptions(cfg, flags, env, log))
 	switch {
-	case errors.Is(err, pycheck.ErrNotInstalled):
-		log.Info("Python exercises are off: the interpreter is not installed (scripts/fetch-python-wasm)", "path", cfg.PythonWasm)
-	case errors.Is(err, pycheck.ErrNoExecutableMemory):
+	case errors.Is(err, pycheck.ErrNotInstalled), errors.Is(err, pycheck.ErrNoExecutableMemory):
 		// Everything else works; the learner gets the SQL exercises and
 		// the cards, the operator the reason.
-		log.Error("Python exercises are off", "err", err)
+		unavailable = map[prep.ExerciseKind]string{prep.PythonExercise: pythonOff(ctx, log, cfg, err, terminalMode)}
 	case err != nil:
 		return err
 	default:
@@ -291,7 +291,7 @@ func run(ctx context.Context, args []string, env IO) error {
 		OnCommit:  func(c prep.CommitTiming) { observeCommit(metrics, c) },
 		Graders:   graders,
 		Charts:    charts{},
-		Deliver:   deliverLater,
+		Deliver:   deliverLater, Unavailable: unavailable,
 	})
 	if err != nil {
 		return err
@@ -343,10 +343,28 @@ func runTerminal(ctx context.Context, cfg config.Config, env IO, log *slog.Logge
 		color = terminal.IsInteractive(f) && env.Getenv("NO_COLOR") == "" && env.Getenv("TERM") != "dumb"
 	}
 	me := prep.NewUserKey(prep.Terminal, cfg.User)
+	if cfg.TimeZone != "" {
+		// The operator's configured zone is the intent. A zone chosen with
+		// /settings lasts until the next start that sets one; without one
+		// set, it stays.
+		if err := engine.SetTimeZone(ctx, me, cfg.TerminalZone(env.Getenv)); err != nil {
+			return err
+		}
+	}
+	// Charts go into a folder of this session's own, removed at exit.
+	var coach terminal.Coach = engine
+	imageDir, err := os.MkdirTemp("", "prepbot-charts-")
+	if err != nil {
+		log.Warn("charts will be left in the temporary directory", "err", err)
+		imageDir = ""
+	} else {
+		defer os.RemoveAll(imageDir)
+		coach = latestCharts{Coach: engine, dir: imageDir, log: log}
+	}
 	t := terminal.New(terminal.Options{
 		In: env.In, Out: env.Out, User: me, Name: cfg.User,
-		Color: color, Prompt: interactive, Now: env.now(),
-	}, engine)
+		Color: color, Prompt: interactive, Now: env.now(), ImageDir: imageDir,
+	}, coach)
 	router.add(prep.Terminal, t)
 
 	// Checklist reminders reach the terminal while it runs.
@@ -367,7 +385,7 @@ func runTerminal(ctx context.Context, cfg config.Config, env IO, log *slog.Logge
 		return err
 	}
 	sched.Start()
-	err := t.Run(ctx)
+	err = t.Run(ctx)
 	stopCtx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 	defer cancel()
 	if serr := sched.Stop(stopCtx); serr != nil {
@@ -511,7 +529,9 @@ func export(args []string, env IO) error {
 	if err != nil {
 		return err
 	}
-	store, err := boltstore.Open(cfg.DB, boltstore.Options{})
+	opts := storeOptions(cfg)
+	opts.MustExist = true
+	store, err := boltstore.Open(cfg.DB, opts)
 	if err != nil {
 		return err
 	}
@@ -565,10 +585,17 @@ func backup(args []string, env IO) error {
 	if fs.NArg() > 1 {
 		return fmt.Errorf("backup takes at most one path, got %d", fs.NArg())
 	}
-	store, err := boltstore.Open(cfg.DB, boltstore.Options{})
+	opts := storeOptions(cfg)
+	opts.MustExist = true
+	// A running bot holds the lock for as long as it runs: waiting longer
+	// than a restart's overlap only delays the message that says so.
+	opts.LockTimeout = time.Second
+	store, err := boltstore.Open(cfg.DB, opts)
 	if err != nil {
 		if errors.Is(err, prep.ErrLocked) {
-			return fmt.Errorf("%w\nA running prepbot backs up %s every night into PREPBOT_BACKUP_DIR; to back up now, stop it first", err, cfg.DB)
+			// Only a chat-mode bot takes nightly backups; the terminal
+			// coach takes none, and which one holds the file is unknown.
+			return fmt.Errorf("%w\nprepbot backup needs the database to itself: stop the running prepbot first, then back up (a chat-mode bot also backs it up every night at 03:00 into its PREPBOT_BACKUP_DIR)", err)
 		}
 		return err
 	}
@@ -598,9 +625,13 @@ func restore(args []string, env IO) error {
 	if fs.NArg() != 1 {
 		return errors.New("restore takes the backup's path: prepbot restore PATH")
 	}
-	kept, err := boltstore.Restore(cfg.DB, fs.Arg(0), env.now()())
+	kept, err := boltstore.Restore(cfg.DB, fs.Arg(0), env.now()(), storeOptions(cfg))
 	if err != nil {
 		return err
+	}
+	if kept == "" {
+		fmt.Fprintf(env.Out, "restored %s from %s (there was no database there before)\n", cfg.DB, fs.Arg(0))
+		return nil
 	}
 	fmt.Fprintf(env.Out, "restored %s from %s; the database it replaced is kept as %s\n", cfg.DB, fs.Arg(0), kept)
 	return nil

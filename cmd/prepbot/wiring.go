@@ -3,12 +3,19 @@ package main
 import (
 	"context"
 	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
 	"sync"
 	"time"
 
+	"github.com/prepbot/prepbot/internal/boltstore"
 	"github.com/prepbot/prepbot/internal/chart"
+	"github.com/prepbot/prepbot/internal/config"
 	"github.com/prepbot/prepbot/internal/prep"
 	"github.com/prepbot/prepbot/internal/schedule"
+	"github.com/prepbot/prepbot/internal/terminal"
 )
 
 // deliverers routes replies made outside a conversation turn (slow
@@ -52,4 +59,41 @@ func (charts) DueForecast(days []time.Time, counts []int) ([]byte, error) {
 
 func (charts) TopicRecall(topics []string, recall []float64, target float64) ([]byte, error) {
 	return chart.TopicRecall(topics, recall, target)
+}
+
+// storeOptions are the options every command opens the database with: its
+// messages name the setting that chose the file (PREPBOT_DB, --db, the
+// configuration file, or the default), which is what the user would change.
+func storeOptions(cfg config.Config) boltstore.Options {
+	return boltstore.Options{Origin: cfg.Origin("PREPBOT_DB")}
+}
+
+// latestCharts is the engine as the terminal sees it, keeping the chart
+// files the terminal writes into dir (its ImageDir) to those of the latest
+// /stats: a file must outlive the message that names it, for the user to
+// open it, but nothing else would ever remove it. The previous files go when
+// replies with new pictures are handed to the terminal, which then writes
+// them; the folder goes at exit.
+type latestCharts struct {
+	terminal.Coach
+	dir string
+	log *slog.Logger
+}
+
+// Handle is the engine's Handle, clearing dir first when the replies carry
+// pictures.
+func (c latestCharts) Handle(ctx context.Context, ev prep.Event) []prep.Reply {
+	replies := c.Coach.Handle(ctx, ev)
+	if slices.ContainsFunc(replies, func(r prep.Reply) bool { return r.Kind == prep.Photo }) {
+		entries, err := os.ReadDir(c.dir)
+		for _, e := range entries {
+			if rerr := os.RemoveAll(filepath.Join(c.dir, e.Name())); err == nil {
+				err = rerr
+			}
+		}
+		if err != nil {
+			c.log.Warn("remove the previous charts", "dir", c.dir, "err", err)
+		}
+	}
+	return replies
 }

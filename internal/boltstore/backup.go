@@ -1,7 +1,9 @@
 package boltstore
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -109,16 +111,28 @@ func syncDir(dir string) error {
 // Restore replaces the database file at dbPath with the backup at
 // backupPath, refusing while another process holds dbPath. The backup is
 // verified first: copied beside the database, opened (migrated if it is
-// from an older prepbot) and checked page by page. The file it replaces is
-// kept as dbPath + ".before-restore-<time>", so a restore loses nothing.
-func Restore(dbPath, backupPath string, now time.Time) (kept string, err error) {
-	live, err := Open(dbPath, Options{LockTimeout: time.Second})
-	if err != nil {
+// from an older prepbot) and checked page by page; a backup that fails
+// wraps ErrDamaged (or ErrNewerSchema), names backupPath and changes
+// nothing. The file it replaces is kept as dbPath +
+// ".before-restore-<UTC time>" (with "-2", "-3"… when restores share a
+// second), so a restore loses nothing; when there is no file at dbPath the
+// backup simply becomes it, and kept is "".
+//
+// opts.LockTimeout (0: one second) and opts.Origin apply to dbPath;
+// opts.MustExist is ignored.
+func Restore(dbPath, backupPath string, now time.Time, opts Options) (kept string, err error) {
+	if opts.LockTimeout == 0 {
+		opts.LockTimeout = time.Second
+	}
+	opts.MustExist = true
+	live, err := Open(dbPath, opts)
+	fresh := errors.Is(err, ErrNoDatabase)
+	if err != nil && !fresh {
 		return "", err // the lock message names the file and the other process
 	}
 	// Holding the live file's lock while verifying keeps a bot from starting
 	// on it meanwhile.
-	closed := false
+	closed := fresh
 	defer func() {
 		if !closed {
 			live.Close()
@@ -126,10 +140,15 @@ func Restore(dbPath, backupPath string, now time.Time) (kept string, err error) 
 	}()
 	src, err := os.Open(backupPath)
 	if err != nil {
-		return "", fmt.Errorf("boltstore: restore: %w", err)
+		return "", fmt.Errorf("boltstore: restore: cannot read %s: %w", backupPath, unwrapPath(err))
 	}
 	defer src.Close()
 	dir := filepath.Dir(dbPath)
+	if fresh {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return "", fmt.Errorf("boltstore: restore: %w", err)
+		}
+	}
 	tmp, err := os.CreateTemp(dir, ".prepbot-restore-*")
 	if err != nil {
 		return "", fmt.Errorf("boltstore: restore: %w", err)
@@ -145,22 +164,26 @@ func Restore(dbPath, backupPath string, now time.Time) (kept string, err error) 
 	if err != nil {
 		return "", fmt.Errorf("boltstore: restore: copy %s: %w", backupPath, err)
 	}
-	candidate, err := Open(tmp.Name(), Options{LockTimeout: time.Second})
-	if err != nil {
-		return "", fmt.Errorf("boltstore: restore: %s is not a usable backup: %w", backupPath, err)
+	if err := verifyBackup(tmp.Name(), backupPath); err != nil {
+		return "", err
 	}
-	checkErr := candidate.Check()
-	candidate.Close()
-	if checkErr != nil {
-		return "", fmt.Errorf("boltstore: restore: %s failed its check: %w", backupPath, checkErr)
+	if fresh {
+		// A link, unlike a rename, fails if a bot created the database
+		// meanwhile, instead of pulling the file from under it.
+		if err := os.Link(tmp.Name(), dbPath); err != nil {
+			return "", fmt.Errorf("boltstore: restore: %s appeared while the backup was verified (a prepbot started?); nothing was changed, run restore again: %w", dbPath, err)
+		}
+		if err := syncDir(dir); err != nil {
+			return "", fmt.Errorf("boltstore: restore: %w", err)
+		}
+		return "", nil
 	}
 	closed = true
 	if err := live.Close(); err != nil {
 		return "", err
 	}
-	kept = dbPath + ".before-restore-" + now.UTC().Format(backupStamp)
-	if err := os.Link(dbPath, kept); err != nil {
-		return "", fmt.Errorf("boltstore: restore: keep the current database as %s: %w", kept, err)
+	if kept, err = keep(dbPath, now); err != nil {
+		return "", err
 	}
 	if err := os.Rename(tmp.Name(), dbPath); err != nil {
 		return "", fmt.Errorf("boltstore: restore: %w", err)
@@ -170,3 +193,73 @@ func Restore(dbPath, backupPath string, now time.Time) (kept string, err error) 
 	}
 	return kept, nil
 }
+
+// verifyBackup opens and checks copy, the verification copy of the backup
+// at backupPath. Its errors name backupPath, the file the user gave, not the
+// copy, whose name means nothing to them and which is gone by the time they
+// read it.
+func verifyBackup(copy, backupPath string) error {
+	candidate, err := Open(copy, Options{LockTimeout: time.Second, MustExist: true})
+	if err == nil {
+		err = candidate.Check()
+		candidate.Close()
+	}
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, ErrNewerSchema):
+		return &sentenceError{
+			msg:  fmt.Sprintf("boltstore: restore: %s was written by a newer prepbot; restore it with that version, or pick a backup made by this one; nothing was changed", backupPath),
+			errs: []error{ErrNewerSchema, err},
+		}
+	case errors.Is(err, ErrDamaged):
+		msg := fmt.Sprintf("boltstore: restore: %s is not a prepbot database, or it is damaged", backupPath)
+		if d := damage(err); d != nil {
+			msg += fmt.Sprintf(" (%v)", d)
+		}
+		return &sentenceError{msg: msg + "; nothing was changed", errs: []error{ErrDamaged, err}}
+	default:
+		return fmt.Errorf("boltstore: restore: verify %s: %w", backupPath, err)
+	}
+}
+
+// damage is what a damaged-file error found, without the sentence around
+// it that names the file: the cause it wraps beside ErrDamaged, if any.
+func damage(err error) error {
+	var se *sentenceError
+	if !errors.As(err, &se) {
+		return nil
+	}
+	for _, e := range se.errs {
+		var inner *sentenceError
+		if e != ErrDamaged && !errors.As(e, &inner) {
+			return e
+		}
+	}
+	return nil
+}
+
+// keep hard-links the database to the first free name of
+// dbPath.before-restore-<UTC time>, -2, -3…: two restores in the same second
+// keep both files, and a link, unlike a rename, never replaces a file
+// already there.
+func keep(dbPath string, now time.Time) (string, error) {
+	base := dbPath + ".before-restore-" + now.UTC().Format(backupStamp)
+	for n := 1; ; n++ {
+		name := base
+		if n > 1 {
+			name = fmt.Sprintf("%s-%d", base, n)
+		}
+		err := os.Link(dbPath, name)
+		if err == nil {
+			return name, nil
+		}
+		if !errors.Is(err, fs.ErrExist) || n >= maxKeptPerSecond {
+			return "", fmt.Errorf("boltstore: restore: keep the current database as %s: %w; nothing was changed", name, err)
+		}
+	}
+}
+
+// maxKeptPerSecond bounds the search for a free name, so a directory that
+// refuses every name as taken cannot hold a restore forever.
+const maxKeptPerSecond = 1000

@@ -1,13 +1,17 @@
 package boltstore_test
 
 import (
+	"encoding/binary"
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	bolt "go.etcd.io/bbolt"
 
 	"github.com/prepbot/prepbot/internal/boltstore"
 	"github.com/prepbot/prepbot/internal/prep"
@@ -125,7 +129,7 @@ func TestRestore(t *testing.T) {
 	MustUpdate(t, s, func(tx prep.Tx) error { return tx.PutUser(prep.User{Key: "telegram:1", Name: "new"}) })
 
 	// Refused while the database is held.
-	if _, err := boltstore.Restore(db, backup, time.Now()); !errors.Is(err, prep.ErrLocked) {
+	if _, err := boltstore.Restore(db, backup, time.Now(), boltstore.Options{}); !errors.Is(err, prep.ErrLocked) {
 		t.Fatalf("restore while held: %v", err)
 	}
 	s.Close()
@@ -133,7 +137,7 @@ func TestRestore(t *testing.T) {
 	// A garbage backup is refused and the database is untouched.
 	garbage := filepath.Join(dir, "garbage.db")
 	os.WriteFile(garbage, []byte("not a database at all, sorry"), 0o600)
-	if _, err := boltstore.Restore(db, garbage, time.Now()); err == nil {
+	if _, err := boltstore.Restore(db, garbage, time.Now(), boltstore.Options{}); err == nil {
 		t.Fatal("a garbage backup was restored")
 	}
 	name := func() string {
@@ -147,7 +151,7 @@ func TestRestore(t *testing.T) {
 		t.Fatalf("after a refused restore the user is %q", n)
 	}
 
-	kept, err := boltstore.Restore(db, backup, time.Date(2026, 11, 2, 12, 0, 0, 0, time.UTC))
+	kept, err := boltstore.Restore(db, backup, time.Date(2026, 11, 2, 12, 0, 0, 0, time.UTC), boltstore.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -156,5 +160,160 @@ func TestRestore(t *testing.T) {
 	}
 	if _, err := os.Stat(kept); err != nil {
 		t.Fatalf("the replaced database was not kept: %v", err)
+	}
+}
+
+// userName reads telegram:1's name from the database at path, which must
+// not be held.
+func userName(t *testing.T, path string) string {
+	t.Helper()
+	s, err := boltstore.Open(path, boltstore.Options{MustExist: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var u prep.User
+	MustView(t, s, func(tx prep.Tx) (err error) { u, err = tx.User("telegram:1"); return err })
+	return u.Name
+}
+
+// newDatabase writes a closed database at path whose telegram:1 is called
+// name.
+func newDatabase(t *testing.T, path, name string) {
+	t.Helper()
+	s, err := boltstore.Open(path, boltstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	MustUpdate(t, s, func(tx prep.Tx) error { return tx.PutUser(prep.User{Key: "telegram:1", Name: name}) })
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestRestoreTwiceInOneSecondKeepsBoth checks that restores sharing a
+// second (the kept file's name has one-second resolution) each keep the
+// file they replaced under a name of its own, and never replace a file kept
+// before.
+func TestRestoreTwiceInOneSecondKeepsBoth(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "prepbot.db")
+	newDatabase(t, db, "live")
+	first := filepath.Join(dir, "first.db")
+	newDatabase(t, first, "first")
+	second := filepath.Join(dir, "second.db")
+	newDatabase(t, second, "second")
+	now := time.Date(2026, 11, 29, 9, 56, 37, 0, time.UTC)
+
+	kept1, err := boltstore.Restore(db, first, now, boltstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	kept2, err := boltstore.Restore(db, second, now.Add(500*time.Millisecond), boltstore.Options{})
+	if err != nil {
+		t.Fatalf("the second restore in the same second: %v", err)
+	}
+	if want := db + ".before-restore-20261129-095637"; kept1 != want {
+		t.Errorf("first kept as %s, want %s", kept1, want)
+	}
+	if want := db + ".before-restore-20261129-095637-2"; kept2 != want {
+		t.Errorf("second kept as %s, want %s", kept2, want)
+	}
+	if n := userName(t, kept1); n != "live" {
+		t.Errorf("%s holds %q, want the database the first restore replaced", kept1, n)
+	}
+	if n := userName(t, kept2); n != "first" {
+		t.Errorf("%s holds %q, want the database the second restore replaced", kept2, n)
+	}
+	if n := userName(t, db); n != "second" {
+		t.Errorf("the database holds %q after the second restore", n)
+	}
+}
+
+// TestRestoreRefusesWhatIsNotABackup checks that a file which is not a
+// prepbot backup is refused with a message that names it (not the
+// verification copy), says what is wrong with it and that nothing changed,
+// and that nothing did.
+func TestRestoreRefusesWhatIsNotABackup(t *testing.T) {
+	tests := []struct {
+		name    string
+		setup   func(t *testing.T, path string)
+		wantErr error
+		want    string
+	}{
+		{"a text file", func(t *testing.T, path string) {
+			writeFile(t, path, []byte("not a database at all, sorry"))
+		}, boltstore.ErrDamaged, "is not a prepbot database, or it is damaged"},
+		{"another program's bbolt file", func(t *testing.T, path string) {
+			withBolt(t, path, func(tx *bolt.Tx) error {
+				_, err := tx.CreateBucket([]byte("something-else"))
+				return err
+			})
+		}, boltstore.ErrDamaged, "is not a prepbot database, or it is damaged"},
+		{"a newer prepbot's database", func(t *testing.T, path string) {
+			newDatabase(t, path, "future")
+			withBolt(t, path, func(tx *bolt.Tx) error {
+				return tx.Bucket([]byte("meta")).Put([]byte("schema_version"), binary.BigEndian.AppendUint64(nil, 99))
+			})
+		}, boltstore.ErrNewerSchema, "was written by a newer prepbot"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			db := filepath.Join(dir, "prepbot.db")
+			newDatabase(t, db, "live")
+			bad := filepath.Join(t.TempDir(), "bk.db")
+			tt.setup(t, bad)
+
+			_, err := boltstore.Restore(db, bad, time.Now(), boltstore.Options{})
+			if err == nil {
+				t.Fatal("restored")
+			}
+			t.Log(err)
+			if !errors.Is(err, tt.wantErr) {
+				t.Errorf("err = %v, want it to wrap %v", err, tt.wantErr)
+			}
+			msg := err.Error()
+			if want := "boltstore: restore: " + bad + " " + tt.want; !strings.HasPrefix(msg, want) {
+				t.Errorf("error %q does not start %q", msg, want)
+			}
+			if !strings.HasSuffix(msg, "; nothing was changed") {
+				t.Errorf("error %q does not say that nothing changed", msg)
+			}
+			for _, wrong := range []string{".prepbot-restore", "move it aside"} {
+				if strings.Contains(msg, wrong) {
+					t.Errorf("error %q mentions %q", msg, wrong)
+				}
+			}
+			if n := userName(t, db); n != "live" {
+				t.Errorf("the database holds %q after a refused restore", n)
+			}
+			if entries, _ := os.ReadDir(dir); len(entries) != 1 {
+				t.Errorf("files left beside the database: %v", entries)
+			}
+		})
+	}
+}
+
+// TestRestoreOntoNoDatabase checks that restoring where there is no database
+// yet (a new machine) puts the backup there and keeps nothing, rather than
+// first creating an empty database to keep.
+func TestRestoreOntoNoDatabase(t *testing.T) {
+	dir := t.TempDir()
+	backup := filepath.Join(dir, "bk.db")
+	newDatabase(t, backup, "saved")
+	db := filepath.Join(dir, "new", "prepbot.db")
+	kept, err := boltstore.Restore(db, backup, time.Now(), boltstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if kept != "" {
+		t.Errorf("kept %q, want nothing", kept)
+	}
+	if n := userName(t, db); n != "saved" {
+		t.Errorf("the restored database holds %q", n)
+	}
+	if entries, _ := os.ReadDir(filepath.Dir(db)); len(entries) != 1 {
+		t.Errorf("want only the database in %s, got %v", filepath.Dir(db), entries)
 	}
 }

@@ -27,6 +27,9 @@ var (
 	// ErrNewerSchema: the file was written by a newer prepbot, whose format
 	// this build cannot read without losing data.
 	ErrNewerSchema = errors.New("boltstore: database written by a newer prepbot")
+	// ErrNoDatabase: Options.MustExist is set and there is no file at the
+	// path.
+	ErrNoDatabase = errors.New("boltstore: no database at the path")
 	// ErrStaleIndex: a derived index (a due index, the due histogram or
 	// the wake index) disagrees with the card states and users it is built
 	// from. Check wraps it together with ErrDamaged; RepairIndexes
@@ -44,6 +47,24 @@ type Options struct {
 	// LockTimeout is how long to wait for the file lock that another process
 	// holds; 0 means DefaultLockTimeout, a negative value means try once.
 	LockTimeout time.Duration
+	// MustExist makes Open fail with ErrNoDatabase, creating neither the
+	// file nor its directory, when there is no file at the path: a command
+	// that reads or copies the database must not answer a mistyped path
+	// with a new, empty one.
+	MustExist bool
+	// Origin says where the path came from, in the words the user would
+	// change it by ("set by PREPBOT_DB", "set by --db"). Messages that ask
+	// the user to check or change the path show it after the path; ""
+	// shows nothing.
+	Origin string
+}
+
+// named is path followed by its origin, for messages.
+func (o Options) named(path string) string {
+	if o.Origin == "" {
+		return path
+	}
+	return path + " (" + o.Origin + ")"
 }
 
 // Store is prepbot's store in one bbolt file. It is safe for concurrent use:
@@ -55,11 +76,12 @@ type Store struct {
 
 var _ prep.Store = (*Store)(nil)
 
-// Open opens the database at path, creating it and its directory if needed,
-// and brings its schema up to date. It fails with an error wrapping
-// prep.ErrLocked when another process holds the file for longer than
-// opts.LockTimeout, with ErrDamaged when the file is not a readable prepbot
-// database, and with ErrNewerSchema when a newer prepbot wrote it.
+// Open opens the database at path, creating it and its directory if needed
+// (unless opts.MustExist), and brings its schema up to date. It fails with
+// an error wrapping prep.ErrLocked when another process holds the file for
+// longer than opts.LockTimeout, with ErrDamaged when the file is not a
+// readable prepbot database, with ErrNewerSchema when a newer prepbot wrote
+// it, and with ErrNoDatabase when opts.MustExist is set and there is no file.
 //
 // Open never panics on a damaged file. One kind of damage (a broken freelist
 // page) makes bbolt panic inside its own Open, after it has mapped the file
@@ -68,16 +90,18 @@ var _ prep.Store = (*Store)(nil)
 // exits. prepbot exits on that error anyway.
 func Open(path string, opts Options) (*Store, error) {
 	if path == "" {
-		return nil, errors.New("boltstore: no database path given; set --db")
+		return nil, errors.New("boltstore: no database path given")
 	}
 	timeout := opts.LockTimeout
 	if timeout == 0 {
 		timeout = DefaultLockTimeout
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return nil, &sentenceError{
-			msg:  fmt.Sprintf("boltstore: cannot create the directory for %s: %v; choose another --db path or fix the directory's permissions", path, err),
-			errs: []error{err},
+	if !opts.MustExist {
+		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+			return nil, &sentenceError{
+				msg:  fmt.Sprintf("boltstore: cannot create the directory for %s: %v; choose another path or fix the directory's permissions", opts.named(path), err),
+				errs: []error{err},
+			}
 		}
 	}
 
@@ -95,6 +119,12 @@ func Open(path string, opts Options) (*Store, error) {
 	boltOpts := &bolt.Options{
 		Timeout: timeout,
 		OpenFile: func(name string, flag int, perm os.FileMode) (*os.File, error) {
+			if opts.MustExist {
+				// Without O_CREATE, a missing file is an error of the open
+				// itself: no window between a check and the open in which
+				// it could appear or vanish.
+				flag &^= os.O_CREATE
+			}
 			file, fileErr = os.OpenFile(name, flag, perm)
 			return file, fileErr
 		},
@@ -109,7 +139,7 @@ func Open(path string, opts Options) (*Store, error) {
 		if db == nil && file != nil && errors.Is(err, ErrDamaged) {
 			_ = file.Close()
 		}
-		return nil, openError(path, err, fileErr, timeout)
+		return nil, openError(path, opts, err, fileErr, timeout)
 	}
 	s := &Store{db: db, path: path}
 	upgraded, err := s.migrate()
@@ -131,7 +161,7 @@ func Open(path string, opts Options) (*Store, error) {
 			if s.db == nil && file != nil && errors.Is(err, ErrDamaged) {
 				_ = file.Close()
 			}
-			return nil, openError(path, err, fileErr, timeout)
+			return nil, openError(path, opts, err, fileErr, timeout)
 		}
 	}
 	return s, nil
@@ -170,9 +200,9 @@ func (s *Store) migrate() (upgraded bool, err error) {
 	return upgraded, err
 }
 
-// openError turns an error of bolt.Open into a sentence that names the file
-// and says what to do.
-func openError(path string, err, fileErr error, waited time.Duration) error {
+// openError turns an error of bolt.Open into a sentence that names the file,
+// and the setting that chose it, and says what to do.
+func openError(path string, opts Options, err, fileErr error, waited time.Duration) error {
 	switch {
 	case errors.Is(err, ErrDamaged):
 		return err
@@ -181,17 +211,22 @@ func openError(path string, err, fileErr error, waited time.Duration) error {
 			waited = 0
 		}
 		return &sentenceError{
-			msg:  fmt.Sprintf("boltstore: %s is in use by another prepbot process (waited %v); stop it or use another --db", path, waited),
+			msg:  fmt.Sprintf("boltstore: %s is in use by another prepbot process (waited %v); stop it or choose another path", opts.named(path), waited),
 			errs: []error{prep.ErrLocked, err},
+		}
+	case opts.MustExist && errors.Is(fileErr, fs.ErrNotExist):
+		return &sentenceError{
+			msg:  fmt.Sprintf("boltstore: there is no database at %s; check the path", opts.named(path)),
+			errs: []error{ErrNoDatabase, fileErr},
 		}
 	case fileErr != nil && (errors.Is(fileErr, fs.ErrPermission) || errors.Is(fileErr, syscall.EROFS)):
 		return &sentenceError{
-			msg:  fmt.Sprintf("boltstore: cannot open %s for writing: %v; choose a writable --db path or fix its permissions", path, unwrapPath(fileErr)),
+			msg:  fmt.Sprintf("boltstore: cannot open %s for writing: %v; choose a writable path or fix its permissions", opts.named(path), unwrapPath(fileErr)),
 			errs: []error{fileErr},
 		}
 	case fileErr != nil:
 		return &sentenceError{
-			msg:  fmt.Sprintf("boltstore: cannot open %s: %v; check the --db path", path, unwrapPath(fileErr)),
+			msg:  fmt.Sprintf("boltstore: cannot open %s: %v; check the path", opts.named(path), unwrapPath(fileErr)),
 			errs: []error{fileErr},
 		}
 	case errors.Is(err, berrors.ErrInvalid), errors.Is(err, berrors.ErrChecksum), errors.Is(err, berrors.ErrVersionMismatch):

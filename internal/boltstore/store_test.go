@@ -3,6 +3,7 @@ package boltstore_test
 import (
 	"encoding/binary"
 	"errors"
+	"io/fs"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -159,7 +160,7 @@ func TestLocked(t *testing.T) {
 			first := MustOpen(t, path)
 
 			start := time.Now()
-			s, err := boltstore.Open(path, boltstore.Options{LockTimeout: tt.timeout})
+			s, err := boltstore.Open(path, boltstore.Options{LockTimeout: tt.timeout, Origin: "set by PREPBOT_DB"})
 			if err == nil {
 				s.Close()
 				t.Fatal("a second Open of a held file succeeded")
@@ -170,7 +171,7 @@ func TestLocked(t *testing.T) {
 			if !errors.Is(err, prep.ErrLocked) {
 				t.Errorf("err = %v, want it to wrap prep.ErrLocked", err)
 			}
-			want := "boltstore: " + path + " is in use by another prepbot process (waited " + tt.wantWaited + "); stop it or use another --db"
+			want := "boltstore: " + path + " (set by PREPBOT_DB) is in use by another prepbot process (waited " + tt.wantWaited + "); stop it or choose another path"
 			if err.Error() != want {
 				t.Errorf("error reads\n%q\nwant\n%q", err, want)
 			}
@@ -221,20 +222,61 @@ func TestOpenUnwritable(t *testing.T) {
 			if tt.skip {
 				t.Skip("running as root: permissions do not stop writes")
 			}
-			s, err := boltstore.Open(tt.path, boltstore.Options{})
+			s, err := boltstore.Open(tt.path, boltstore.Options{Origin: "set by --db"})
 			if err == nil {
 				s.Close()
 				t.Fatal("Open succeeded")
 			}
 			t.Log(err)
 			msg := err.Error()
-			for _, want := range []string{"boltstore: ", tt.path, tt.wantText, "--db"} {
+			for _, want := range []string{"boltstore: ", tt.path + " (set by --db)", tt.wantText} {
 				if !strings.Contains(msg, want) {
 					t.Errorf("error %q does not mention %q", msg, want)
 				}
 			}
 		})
 	}
+}
+
+// TestOpenMustExist checks that a command which only reads the database
+// refuses a path with no file, naming it and its origin, and creates
+// nothing, while an existing file opens as usual.
+func TestOpenMustExist(t *testing.T) {
+	dir := t.TempDir()
+	existing := filepath.Join(dir, "prepbot.db")
+	MustOpen(t, existing).Close()
+	tests := []struct {
+		name    string
+		path    string
+		created string // what must still not exist afterwards
+	}{
+		{"missing file", filepath.Join(dir, "nonexist.db"), filepath.Join(dir, "nonexist.db")},
+		{"missing directory", filepath.Join(dir, "x", "nonexist.db"), filepath.Join(dir, "x")},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, err := boltstore.Open(tt.path, boltstore.Options{MustExist: true, Origin: "set by PREPBOT_DB"})
+			if err == nil {
+				s.Close()
+				t.Fatal("Open of a missing file succeeded")
+			}
+			if !errors.Is(err, boltstore.ErrNoDatabase) {
+				t.Errorf("err = %v, want it to wrap ErrNoDatabase", err)
+			}
+			want := "boltstore: there is no database at " + tt.path + " (set by PREPBOT_DB); check the path"
+			if err.Error() != want {
+				t.Errorf("error reads\n%q\nwant\n%q", err, want)
+			}
+			if _, err := os.Stat(tt.created); !errors.Is(err, fs.ErrNotExist) {
+				t.Errorf("%s exists after a refused Open (stat: %v)", tt.created, err)
+			}
+		})
+	}
+	s, err := boltstore.Open(existing, boltstore.Options{MustExist: true})
+	if err != nil {
+		t.Fatalf("an existing database: %v", err)
+	}
+	s.Close()
 }
 
 func TestOpenNotADatabase(t *testing.T) {

@@ -58,6 +58,10 @@ type Config struct {
 	SlackCommand       string
 	SlackAllowedUsers  []string
 	SlackTeam          string
+
+	// setBy names, by environment variable, what set each setting that
+	// does not have its default (see SetBy).
+	setBy map[string]string
 }
 
 // Var is one configurable setting: its environment variable, its flag, its
@@ -82,7 +86,7 @@ func Vars() []Var {
 			set: func(c *Config, v string) error { c.Content = v; return nil }, get: func(c *Config) string { return c.Content }},
 		{Env: "PREPBOT_USER", Flag: "user", Default: "$USER", Usage: "terminal mode: whose progress to use",
 			set: func(c *Config, v string) error { c.User = v; return nil }, get: func(c *Config) string { return c.User }},
-		{Env: "PREPBOT_TIMEZONE", Flag: "timezone", Default: "(the machine's)", Usage: "terminal mode: IANA time zone for daily limits, e.g. Europe/Berlin",
+		{Env: "PREPBOT_TIMEZONE", Flag: "timezone", Default: "(the machine's)", Usage: "terminal mode: the terminal user's IANA time zone, e.g. Europe/Berlin; set, it replaces a zone chosen with /settings at each start",
 			set: func(c *Config, v string) error { c.TimeZone = v; return nil }, get: func(c *Config) string { return c.TimeZone }},
 		{Env: "PREPBOT_BACKUP_DIR", Flag: "backup-dir", Default: "(beside the database)/backups", Usage: "nightly hot backups go here (off: none)",
 			set: func(c *Config, v string) error { c.BackupDir = v; return nil }, get: func(c *Config) string { return c.BackupDir }},
@@ -112,7 +116,7 @@ func Vars() []Var {
 			set: func(c *Config, v string) error { c.TelegramWebhookSecret = v; return nil }, get: func(c *Config) string { return redact(c.TelegramWebhookSecret) }},
 		{Env: "PREPBOT_ALLOWED_USERS", Flag: "allowed-users", Default: "(everyone)", Usage: "comma-separated Telegram user ids or @usernames allowed to use the bot",
 			set: func(c *Config, v string) error { c.AllowedUsers = splitList(v); return nil }, get: func(c *Config) string { return strings.Join(c.AllowedUsers, ",") }},
-		{Env: "PREPBOT_PYTHON_WASM", Flag: "python-wasm", Default: ".cache/python/python.wasm", Usage: "the CPython 3.12 WASI interpreter for Python exercises (scripts/fetch-python-wasm puts it there)",
+		{Env: "PREPBOT_PYTHON_WASM", Flag: "python-wasm", Default: ".cache/python/python.wasm", Usage: "the CPython 3.12 WASI interpreter for Python exercises (scripts/fetch-python-wasm puts it there; a relative path starts at the working directory)",
 			set: func(c *Config, v string) error { c.PythonWasm = v; return nil }, get: func(c *Config) string { return c.PythonWasm }},
 		{Env: "PREPBOT_PYTHON_CACHE", Flag: "python-cache", Default: "(wazero/ beside the interpreter)", Usage: "compilation cache for the interpreter: start-up in well under a second instead of seconds",
 			set: func(c *Config, v string) error { c.PythonCache = v; return nil }, get: func(c *Config) string { return c.PythonCache }},
@@ -153,6 +157,7 @@ func Defaults(getenv func(string) string) Config {
 		ReviewsPerDay:         200,
 		TelegramAPI:           "https://api.telegram.org",
 		TelegramWebhookListen: ":8443",
+		SlackAPI:              "https://slack.com/api/",
 		SlackCommand:          "/prep",
 		PythonWasm:            ".cache/python/python.wasm",
 	}
@@ -190,6 +195,7 @@ func Load(name string, args []string, getenv func(string) string, stderr io.Writ
 	}
 	setFlags := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { setFlags[f.Name] = true })
+	c.setBy = map[string]string{}
 
 	// The file's path may come from the environment or a flag; its values
 	// sit below both.
@@ -207,6 +213,7 @@ func Load(name string, args []string, getenv func(string) string, stderr io.Writ
 				if err := v.set(&c, val); err != nil {
 					return Config{}, nil, fmt.Errorf("config: %s in %s: %w", v.Env, file, err)
 				}
+				c.setBy[v.Env] = v.Env + " in " + file
 			}
 		}
 		c.ConfigFile = file
@@ -216,6 +223,7 @@ func Load(name string, args []string, getenv func(string) string, stderr io.Writ
 			if err := v.set(&c, val); err != nil {
 				return Config{}, nil, fmt.Errorf("config: %s=%q: %w", v.Env, val, err)
 			}
+			c.setBy[v.Env] = v.Env
 		}
 	}
 	for _, v := range vars {
@@ -223,6 +231,7 @@ func Load(name string, args []string, getenv func(string) string, stderr io.Writ
 			if err := v.set(&c, *flagValues[v.Flag]); err != nil {
 				return Config{}, nil, fmt.Errorf("config: --%s=%q: %w", v.Flag, *flagValues[v.Flag], err)
 			}
+			c.setBy[v.Env] = "--" + v.Flag
 		}
 	}
 	if c.PythonCache == "" {
@@ -351,6 +360,28 @@ func (c Config) Validate() error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// SetBy names what set the setting whose variable is env, as the user
+// would change it: its flag ("--db"), its variable ("PREPBOT_DB"), or its
+// variable in the configuration file ("PREPBOT_DB in /etc/prepbot.env");
+// "" when the setting has its default. The last layer that set it wins,
+// as it won for the value.
+func (c Config) SetBy(env string) string { return c.setBy[env] }
+
+// Origin says where the setting whose variable is env got its value, for a
+// message about that value: "set by " and SetBy, or, for a default, "the
+// default; PREPBOT_DB or --db sets another".
+func (c Config) Origin(env string) string {
+	if by := c.SetBy(env); by != "" {
+		return "set by " + by
+	}
+	for _, v := range Vars() {
+		if v.Env == env {
+			return "the default; " + v.Env + " or --" + v.Flag + " sets another"
+		}
+	}
+	return "the default"
 }
 
 // ChatMode reports whether a chat platform is configured; otherwise

@@ -92,3 +92,59 @@ func TestReadmeDocumentsEveryVariable(t *testing.T) {
 		}
 	}
 }
+
+// TestDefaultsAreTheDocumentedOnes checks that a setting whose documented
+// default is a value (not a description in parentheses or a $VARIABLE) has
+// that value when nothing sets it, so that "prepbot config" prints what
+// prepbot uses rather than an empty line.
+func TestDefaultsAreTheDocumentedOnes(t *testing.T) {
+	c, _, err := config.Load("test", nil, env(map[string]string{"HOME": "/home/ada"}), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range config.Vars() {
+		if strings.HasPrefix(v.Default, "(") || strings.Contains(v.Default, "$") {
+			continue
+		}
+		if got := v.Value(&c); got != v.Default {
+			t.Errorf("%s = %q by default, but its documented default is %q", v.Env, got, v.Default)
+		}
+	}
+}
+
+// TestOriginNamesWhatSetTheValue checks that messages about a value can name
+// the layer that set it: the one that won, since flags beat the environment,
+// which beats the file.
+func TestOriginNamesWhatSetTheValue(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "prepbot.env")
+	if err := os.WriteFile(file, []byte("PREPBOT_DB=/from/file.db\nPREPBOT_USER=ada\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name  string
+		env   map[string]string
+		args  []string
+		setBy string
+		want  string
+	}{
+		{"default", nil, nil, "", "the default; PREPBOT_DB or --db sets another"},
+		{"environment", map[string]string{"PREPBOT_DB": "/from/env.db"}, nil, "PREPBOT_DB", "set by PREPBOT_DB"},
+		{"flag over environment", map[string]string{"PREPBOT_DB": "/from/env.db"}, []string{"--db", "/from/flag.db"}, "--db", "set by --db"},
+		{"file", map[string]string{"PREPBOT_CONFIG": file}, nil, "PREPBOT_DB in " + file, "set by PREPBOT_DB in " + file},
+		{"environment over file", map[string]string{"PREPBOT_CONFIG": file, "PREPBOT_DB": "/from/env.db"}, nil, "PREPBOT_DB", "set by PREPBOT_DB"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, _, err := config.Load("test", tt.args, env(tt.env), io.Discard)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := c.SetBy("PREPBOT_DB"); got != tt.setBy {
+				t.Errorf("SetBy = %q, want %q", got, tt.setBy)
+			}
+			if got := c.Origin("PREPBOT_DB"); got != tt.want {
+				t.Errorf("Origin = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}

@@ -69,9 +69,9 @@ func (c *conv) command(name, args string) error {
 	case "stats", "progress":
 		return c.stats()
 	case "sql":
-		return c.exercises(SQLExercise, args)
+		return c.offerExercises(SQLExercise, args)
 	case "py", "python":
-		return c.exercises(PythonExercise, args)
+		return c.offerExercises(PythonExercise, args)
 	case "link":
 		return c.link(args)
 	case "unlink":
@@ -79,6 +79,17 @@ func (c *conv) command(name, args string) error {
 	}
 	c.send(Text(fmt.Sprintf("I don't know /%s. Type /help to see the commands.", name)))
 	return nil
+}
+
+// offerExercises starts a run of exercises of one kind or, when this
+// prepbot cannot grade them and the wiring said why
+// (EngineConfig.Unavailable), answers with that.
+func (c *conv) offerExercises(kind ExerciseKind, args string) error {
+	if reason := c.e.unavailable[kind]; reason != "" && c.e.graders[kind] == nil {
+		c.send(Text(reason))
+		return nil
+	}
+	return c.exercises(kind, args)
 }
 
 func (c *conv) start() error {

@@ -25,6 +25,12 @@ type EngineConfig struct {
 	// Graders grade exercise attempts by kind; a kind without one answers
 	// that its exercises are not available.
 	Graders map[ExerciseKind]Grader
+	// Unavailable says, by kind, why a kind has no grader, in the words the
+	// user asking for its exercises should read: the wiring knows the
+	// reason and the audience (an operator at the terminal, a learner in a
+	// chat who cannot fix the server). A kind with neither a grader nor a
+	// reason gets a generic answer.
+	Unavailable map[ExerciseKind]string
 	// Deliver sends replies outside a conversation turn: verdicts of
 	// attempts that took longer than GradeWait. When nil, Handle waits for
 	// every verdict.
@@ -61,6 +67,8 @@ type Engine struct {
 	defaults  Settings
 	termZone  string
 	log       *slog.Logger
+
+	unavailable map[ExerciseKind]string // EngineConfig.Unavailable
 }
 
 // NewEngine checks the configuration and returns an engine.
@@ -84,7 +92,7 @@ func NewEngine(cfg EngineConfig) (*Engine, error) {
 		cfg.GradeWait = defaultGradeWait
 	}
 	return &Engine{store: cfg.Store, commits: &groupCommit{store: cfg.Store, observe: cfg.OnCommit}, lib: cfg.Library, now: cfg.Now, defaults: cfg.Defaults, termZone: cfg.TerminalZone, log: cfg.Logger,
-		graders: cfg.Graders, deliver: cfg.Deliver, gradeWait: cfg.GradeWait, charts: cfg.Charts, onReviews: cfg.OnReviews}, nil
+		graders: cfg.Graders, unavailable: cfg.Unavailable, deliver: cfg.Deliver, gradeWait: cfg.GradeWait, charts: cfg.Charts, onReviews: cfg.OnReviews}, nil
 }
 
 // Library returns the content the engine teaches from.

@@ -323,3 +323,37 @@ func (e *Engine) MarkInactive(ctx context.Context, key UserKey) error {
 		return tx.PutUser(c.u)
 	})
 }
+
+// SetTimeZone sets the time zone of the user behind key (of the account it
+// is linked to, if any: the one whose settings its sessions use), as
+// "/settings timezone" would, and reschedules what depends on the zone. A
+// user not created yet is left alone: their first event creates them, a
+// terminal user in EngineConfig.TerminalZone.
+//
+// The terminal calls it at start when the operator configured a zone: the
+// configuration is the intent, and EngineConfig.TerminalZone alone reaches
+// only a user created by this run.
+func (e *Engine) SetTimeZone(ctx context.Context, key UserKey, zone string) error {
+	zone, err := ParseZone(zone)
+	if err != nil {
+		return fmt.Errorf("prep: time zone of %s: %w", key, err)
+	}
+	return e.commits.update(func(tx Tx) error {
+		u, err := tx.User(key)
+		if errors.Is(err, ErrNotFound) {
+			return nil
+		} else if err != nil {
+			return err
+		}
+		if u, err = resolve(tx, u); err != nil {
+			return err
+		}
+		if u.Settings.TimeZone == zone {
+			return nil
+		}
+		u.Settings.TimeZone = zone
+		c := &conv{e: e, tx: tx, u: u, now: e.now()}
+		c.reschedule()
+		return tx.PutUser(c.u)
+	})
+}

@@ -51,6 +51,31 @@ const DefaultWasmPath = ".cache/python/python.wasm"
 // pinned one. Python exercises cannot be graded until it is fetched.
 var ErrNotInstalled = errors.New("pycheck: the Python interpreter is not installed: run scripts/fetch-python-wasm (it needs npm), or set PREPBOT_PYTHON_WASM to where python.wasm is")
 
+// InstallError is the error New and FillCache return, wrapping
+// ErrNotInstalled, when the interpreter file is missing or is another file.
+// It says which, and where it looked, so that a message can tell the
+// operator what to fix: a path that points nowhere and a file that is not
+// the interpreter have different remedies.
+type InstallError struct {
+	// Path is where the interpreter was looked for, as Options.WasmPath
+	// gave it.
+	Path string
+	// Missing means there is no file at Path; otherwise the file there is
+	// not the pinned interpreter, and SHA256 is its hash, in hex.
+	Missing bool
+	SHA256  string
+}
+
+func (e *InstallError) Error() string {
+	if e.Missing {
+		return fmt.Sprintf("%v (no file at %s)", ErrNotInstalled, e.Path)
+	}
+	return fmt.Sprintf("%v (%s has SHA-256 %s, not the pinned %s)", ErrNotInstalled, e.Path, e.SHA256, InterpreterSHA256)
+}
+
+// Unwrap makes errors.Is(err, ErrNotInstalled) hold.
+func (e *InstallError) Unwrap() error { return ErrNotInstalled }
+
 // ErrNoExecutableMemory means this process may not run code it generates
 // (systemd's MemoryDenyWriteExecute=yes, or another W^X policy). wazero
 // would then interpret the interpreter, many times slower, and learners'
@@ -222,12 +247,12 @@ func readInterpreter(path string) ([]byte, error) {
 	wasm, err := os.ReadFile(path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		return nil, fmt.Errorf("%w (no file at %s)", ErrNotInstalled, path)
+		return nil, &InstallError{Path: path, Missing: true}
 	case err != nil:
 		return nil, fmt.Errorf("pycheck: read the interpreter: %w", err)
 	}
 	if sum := sha256.Sum256(wasm); hex.EncodeToString(sum[:]) != InterpreterSHA256 {
-		return nil, fmt.Errorf("%w (%s has SHA-256 %x, not the pinned %s)", ErrNotInstalled, path, sum, InterpreterSHA256)
+		return nil, &InstallError{Path: path, SHA256: hex.EncodeToString(sum[:])}
 	}
 	return wasm, nil
 }

@@ -130,9 +130,14 @@ func TestGradeErrors(t *testing.T) {
 
 func TestNotInstalled(t *testing.T) {
 	dir := t.TempDir()
-	_, err := pycheck.New(context.Background(), pycheck.Options{WasmPath: filepath.Join(dir, "python.wasm")})
+	missing := filepath.Join(dir, "python.wasm")
+	_, err := pycheck.New(context.Background(), pycheck.Options{WasmPath: missing})
 	if !errors.Is(err, pycheck.ErrNotInstalled) || !strings.Contains(err.Error(), "scripts/fetch-python-wasm") {
 		t.Errorf("a missing interpreter: %v", err)
+	}
+	var ie *pycheck.InstallError
+	if !errors.As(err, &ie) || !ie.Missing || ie.Path != missing {
+		t.Errorf("a missing interpreter: %#v, want an InstallError saying it is missing at %s", ie, missing)
 	}
 	fake := filepath.Join(dir, "fake.wasm")
 	if err := os.WriteFile(fake, []byte("\x00asm\x01\x00\x00\x00"), 0o644); err != nil {
@@ -141,6 +146,9 @@ func TestNotInstalled(t *testing.T) {
 	_, err = pycheck.New(context.Background(), pycheck.Options{WasmPath: fake})
 	if !errors.Is(err, pycheck.ErrNotInstalled) || !strings.Contains(err.Error(), "not the pinned") {
 		t.Errorf("another module in its place: %v", err)
+	}
+	if !errors.As(err, &ie) || ie.Missing || ie.Path != fake || len(ie.SHA256) != 64 {
+		t.Errorf("another module in its place: %#v, want an InstallError with the file's hash", ie)
 	}
 	_, err = pycheck.New(context.Background(), pycheck.Options{WasmPath: fake, MemoryLimit: 1 << 20})
 	if err == nil || errors.Is(err, pycheck.ErrNotInstalled) {

@@ -1,0 +1,186 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prepbot/prepbot/internal/boltstore"
+)
+
+// cliResult is one in-process run of Main.
+type cliResult struct {
+	code           int
+	stdout, stderr string
+}
+
+// runCLI runs Main in-process with only the given environment, stdin and
+// arguments, and waits for it.
+func runCLI(t *testing.T, env map[string]string, stdin string, args ...string) cliResult {
+	t.Helper()
+	var out, errb bytes.Buffer
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	code := Main(ctx, args, IO{In: strings.NewReader(stdin), Out: &out, Err: &errb,
+		Getenv: func(k string) string { return env[k] }})
+	return cliResult{code, out.String(), errb.String()}
+}
+
+// TestReadOnlyCommandsRefuseAMissingDatabase checks that export and backup,
+// given a path with no database (a typo), say so, name the path and the
+// setting that chose it, and create nothing, where they used to create an
+// empty database and report on it.
+func TestReadOnlyCommandsRefuseAMissingDatabase(t *testing.T) {
+	dir := t.TempDir()
+	missing := filepath.Join(dir, "x", "nonexist.db")
+	file := filepath.Join(dir, "prepbot.env")
+	if err := os.WriteFile(file, []byte("PREPBOT_DB="+missing+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		env  map[string]string
+		args []string
+		from string
+	}{
+		{"export, PREPBOT_DB", map[string]string{"PREPBOT_DB": missing}, []string{"export"}, "(set by PREPBOT_DB)"},
+		{"export --db", nil, []string{"export", "--db", missing}, "(set by --db)"},
+		{"export, the configuration file", map[string]string{"PREPBOT_CONFIG": file}, []string{"export"}, "(set by PREPBOT_DB in " + file + ")"},
+		{"backup PATH", map[string]string{"PREPBOT_DB": missing}, []string{"backup", filepath.Join(dir, "bk.db")}, "(set by PREPBOT_DB)"},
+		{"backup into PREPBOT_BACKUP_DIR", nil, []string{"backup", "--db=" + missing}, "(set by --db)"},
+		{"the default path", map[string]string{"HOME": dir}, []string{"export"}, "(the default; PREPBOT_DB or --db sets another)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := runCLI(t, tt.env, "", tt.args...)
+			if r.code != 1 {
+				t.Fatalf("exit %d, want 1\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
+			}
+			path := missing
+			if tt.env["HOME"] != "" {
+				path = filepath.Join(dir, ".local", "share", "prepbot", "prepbot.db")
+			}
+			if want := "there is no database at " + path + " " + tt.from; !strings.Contains(r.stderr, want) {
+				t.Errorf("stderr does not say %q:\n%s", want, r.stderr)
+			}
+			if r.stdout != "" {
+				t.Errorf("stdout: %s", r.stdout)
+			}
+			for _, p := range []string{filepath.Dir(missing), filepath.Join(dir, ".local"), filepath.Join(dir, "bk.db")} {
+				if _, err := os.Stat(p); !errors.Is(err, fs.ErrNotExist) {
+					t.Errorf("%s was created (stat: %v)", p, err)
+				}
+			}
+		})
+	}
+}
+
+// TestBackupWhileABotRunsSaysWhatToDo checks the refusal of a backup while
+// another process holds the database: it must not claim that the running
+// bot backs up every night, which only a chat-mode bot does.
+func TestBackupWhileABotRunsSaysWhatToDo(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "prepbot.db")
+	holder, err := boltstore.Open(db, boltstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer holder.Close()
+	r := runCLI(t, map[string]string{"PREPBOT_DB": db}, "", "backup", filepath.Join(dir, "bk.db"))
+	if r.code != 1 {
+		t.Fatalf("exit %d, want 1:\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	t.Log(r.stderr)
+	for _, want := range []string{db + " (set by PREPBOT_DB) is in use by another prepbot process", "stop the running prepbot first", "a chat-mode bot also backs it up every night"} {
+		if !strings.Contains(r.stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, r.stderr)
+		}
+	}
+	if strings.Contains(r.stderr, "A running prepbot backs up") {
+		t.Errorf("stderr claims every running prepbot backs up:\n%s", r.stderr)
+	}
+}
+
+// TestRestoreCommand checks restore's answers: twice in a row (the same
+// second) both succeed and keep what they replaced; a file that is not a
+// backup is named, said not to be one, and changes nothing; and restoring
+// where there is no database yet puts the backup there.
+func TestRestoreCommand(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "prepbot.db")
+	env := map[string]string{"PREPBOT_DB": db, "PREPBOT_USER": "ada"}
+	if r := runCLI(t, env, "/ask\n1\ngood\n"); r.code != 0 {
+		t.Fatalf("run: exit %d:\n%s", r.code, r.stderr)
+	}
+	bk := filepath.Join(dir, "bk.db")
+	if r := runCLI(t, env, "", "backup", bk); r.code != 0 {
+		t.Fatalf("backup: exit %d:\n%s", r.code, r.stderr)
+	}
+	var kept []string
+	for i := range 2 {
+		r := runCLI(t, env, "", "restore", bk)
+		if r.code != 0 {
+			t.Fatalf("restore %d: exit %d:\n%s", i+1, r.code, r.stderr)
+		}
+		_, k, ok := strings.Cut(strings.TrimSpace(r.stdout), "kept as ")
+		if !ok {
+			t.Fatalf("restore %d does not say where it kept the replaced database: %s", i+1, r.stdout)
+		}
+		kept = append(kept, k)
+	}
+	if kept[0] == kept[1] {
+		t.Fatalf("both restores kept the replaced database as %s", kept[0])
+	}
+	for _, k := range kept {
+		if _, err := os.Stat(k); err != nil {
+			t.Error(err)
+		}
+	}
+
+	garbage := filepath.Join(dir, "notes.txt")
+	if err := os.WriteFile(garbage, []byte("my interview notes\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := runCLI(t, env, "", "restore", garbage)
+	if want := "boltstore: restore: " + garbage + " is not a prepbot database, or it is damaged"; r.code != 1 || !strings.Contains(r.stderr, want) || !strings.Contains(r.stderr, "nothing was changed") {
+		t.Errorf("restore of a text file (exit %d) must say %q and that nothing changed:\n%s", r.code, want, r.stderr)
+	}
+
+	fresh := filepath.Join(dir, "new", "prepbot.db")
+	r = runCLI(t, map[string]string{"PREPBOT_DB": fresh}, "", "restore", bk)
+	if r.code != 0 || !strings.Contains(r.stdout, "there was no database there before") {
+		t.Errorf("restore onto no database (exit %d):\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if r := runCLI(t, map[string]string{"PREPBOT_DB": fresh}, "", "export"); r.code != 0 || strings.Count(r.stdout, `"rating": 3`) != 1 {
+		t.Errorf("the restored database must hold the backup's review (exit %d):\n%s%s", r.code, r.stdout, r.stderr)
+	}
+}
+
+// TestConfiguredTimeZoneFollowsAtStart checks that PREPBOT_TIMEZONE reaches
+// a terminal user who already exists, where it used to reach only a new
+// one, and that without it a zone chosen with /settings stays.
+func TestConfiguredTimeZoneFollowsAtStart(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "prepbot.db")
+	steps := []struct {
+		zone, stdin, want string
+	}{
+		{"", "/settings\n", "Time zone: America/New_York"}, // the machine's (TZ), stored
+		{"Asia/Tokyo", "/settings\n", "Time zone: Asia/Tokyo"},
+		{"", "/settings timezone Europe/Berlin\n", "Time zone: Europe/Berlin"},
+		{"", "/settings\n", "Time zone: Europe/Berlin"},
+		{"Asia/Tokyo", "/settings\n", "Time zone: Asia/Tokyo"},
+	}
+	for i, st := range steps {
+		env := map[string]string{"PREPBOT_DB": db, "PREPBOT_USER": "ada", "TZ": "America/New_York", "PREPBOT_TIMEZONE": st.zone}
+		r := runCLI(t, env, st.stdin)
+		if r.code != 0 || !strings.Contains(r.stdout, st.want) {
+			t.Fatalf("step %d, PREPBOT_TIMEZONE=%q, %q (exit %d): want %q in\n%s%s", i+1, st.zone, st.stdin, r.code, st.want, r.stdout, r.stderr)
+		}
+	}
+}
