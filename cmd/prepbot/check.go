@@ -3,8 +3,6 @@ package main
 import (
 	"errors"
 	"fmt"
-	"io/fs"
-	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -48,12 +46,13 @@ func check(args []string, env IO) error {
 	if flags.NArg() > 0 {
 		return fmt.Errorf("check takes no arguments, got %q; name the database with --db or PREPBOT_DB", flags.Args())
 	}
-	// Open would create a missing file, and a new empty database is not
-	// what an operator checking a path wants to hear is healthy.
-	if _, err := os.Stat(cfg.DB); errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("check: there is no database at %s; name it with --db or PREPBOT_DB", cfg.DB)
-	}
-	store, err := boltstore.Open(cfg.DB, boltstore.Options{LockTimeout: checkLockTimeout})
+	// A new empty database is not what an operator checking a path wants
+	// to hear is healthy: a missing one is refused, and named with the
+	// setting that chose it.
+	opts := storeOptions(cfg)
+	opts.MustExist = true
+	opts.LockTimeout = checkLockTimeout
+	store, err := boltstore.Open(cfg.DB, opts)
 	if err != nil {
 		if errors.Is(err, prep.ErrLocked) {
 			return fmt.Errorf("%w\nprepbot check reads the whole file and --repair rewrites its indexes: stop the running prepbot first, then run it again", err)

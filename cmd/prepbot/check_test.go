@@ -158,7 +158,7 @@ func TestCheckCommandRefusals(t *testing.T) {
 	}
 	for _, args := range [][]string{{"check"}, {"check", "--repair"}} {
 		r := runMain(t, db, 10*time.Second, args...)
-		if r.code != 1 || !strings.Contains(r.errOut, db+" is in use by another prepbot process") || !strings.Contains(r.errOut, "stop the running prepbot first") {
+		if r.code != 1 || !strings.Contains(r.errOut, db+" (set by PREPBOT_DB) is in use by another prepbot process") || !strings.Contains(r.errOut, "stop the running prepbot first") {
 			t.Errorf("%s while the database is held: exit %d\nstderr %q", strings.Join(args, " "), r.code, r.errOut)
 		}
 	}
@@ -168,7 +168,7 @@ func TestCheckCommandRefusals(t *testing.T) {
 
 	missing := filepath.Join(t.TempDir(), "nope.db")
 	r := runMain(t, missing, 10*time.Second, "check")
-	if r.code != 1 || !strings.Contains(r.errOut, "there is no database at "+missing) {
+	if r.code != 1 || !strings.Contains(r.errOut, "there is no database at "+missing+" (set by PREPBOT_DB)") {
 		t.Errorf("check of a missing database: exit %d\nstderr %q", r.code, r.errOut)
 	}
 	if _, err := os.Stat(missing); !os.IsNotExist(err) {
