@@ -95,7 +95,11 @@ func (e IO) pushSpec() string {
 // Main runs one prepbot command and returns the process exit code.
 func Main(ctx context.Context, args []string, env IO) int {
 	cmd := "run"
-	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+	switch {
+	case len(args) > 0 && (args[0] == "-h" || args[0] == "-help" || args[0] == "--help"):
+		// The commands first; "prepbot run -h" lists run's flags.
+		cmd, args = "help", args[1:]
+	case len(args) > 0 && !strings.HasPrefix(args[0], "-"):
 		cmd, args = args[0], args[1:]
 	}
 	var err error

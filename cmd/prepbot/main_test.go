@@ -523,3 +523,18 @@ func TestPythonExerciseThroughTheTerminal(t *testing.T) {
 		t.Fatalf("the submission saw the bot's environment:\n%s", text)
 	}
 }
+
+// TestHelpListsTheCommands: "prepbot --help" and "-h" list the commands (as
+// "prepbot help" does), while "prepbot run -h" lists run's flags.
+func TestHelpListsTheCommands(t *testing.T) {
+	for _, args := range [][]string{{"help"}, {"--help"}, {"-h"}} {
+		r := prepbot(t, "", nil, args...)
+		if r.code != 0 || !strings.Contains(r.stdout, "prepbot check") || !strings.Contains(r.stdout, "prepbot restore PATH") {
+			t.Errorf("prepbot %s: exit %d\n%s%s", args[0], r.code, r.stdout, r.stderr)
+		}
+	}
+	r := prepbot(t, "", nil, "run", "-h")
+	if out := r.stdout + r.stderr; !strings.Contains(out, "-db") || strings.Contains(out, "prepbot restore PATH") {
+		t.Errorf("prepbot run -h: exit %d\n%s", r.code, out)
+	}
+}
