@@ -138,7 +138,8 @@ func Main(ctx context.Context, args []string, env IO) int {
 }
 
 const usage = `Usage:
-  prepbot [run] [flags]     run the coach: terminal mode unless PREPBOT_TELEGRAM_TOKEN is set
+  prepbot [run] [flags]     run the coach: in the terminal, unless PREPBOT_TELEGRAM_TOKEN
+                            or the Slack tokens (PREPBOT_SLACK_BOT_TOKEN) are set
   prepbot lint [DIR]        check a content folder (default: the embedded decks)
   prepbot export [--format json|csv] [--user KEY] [--out FILE]
                             write card states and the review log
