@@ -198,11 +198,23 @@ func Restore(dbPath, backupPath string, now time.Time, opts Options) (kept strin
 // at backupPath. Its errors name backupPath, the file the user gave, not the
 // copy, whose name means nothing to them and which is gone by the time they
 // read it.
+//
+// An index that disagrees with the records it is built from (ErrStaleIndex)
+// does not refuse the backup: its records are what matters, and the copy is
+// private, so the indexes are rebuilt in it (RepairIndexes) and checked
+// again before it replaces the database.
 func verifyBackup(copy, backupPath string) error {
 	candidate, err := Open(copy, Options{LockTimeout: time.Second, MustExist: true})
 	if err == nil {
 		err = candidate.Check()
-		candidate.Close()
+		if errors.Is(err, ErrStaleIndex) {
+			if _, err = candidate.RepairIndexes(); err == nil {
+				err = candidate.Check()
+			}
+		}
+		if cerr := candidate.Close(); err == nil && cerr != nil {
+			err = fmt.Errorf("boltstore: restore: close the copy of %s: %w", backupPath, cerr)
+		}
 	}
 	switch {
 	case err == nil:

@@ -507,3 +507,30 @@ func leakFreePage(t *testing.T, path string) {
 	binary.LittleEndian.PutUint16(freelist[10:], n-1)
 	writeFile(t, path, data)
 }
+
+// TestRestoreRebuildsAStaleIndex: a backup whose due histogram drifted is
+// restored with its indexes rebuilt, rather than refused: its records are
+// sound, and the derived data follows from them.
+func TestRestoreRebuildsAStaleIndex(t *testing.T) {
+	backup := mustRepairFixture(t)
+	withBolt(t, backup, func(tx *bolt.Tx) error {
+		return tx.Bucket([]byte("due_minutes")).Put(timeKey(t0.Truncate(time.Minute)), minuteCount(7))
+	})
+	if s := MustOpen(t, backup); !errors.Is(s.Check(), boltstore.ErrStaleIndex) {
+		t.Fatal("the tampered backup should have a stale index")
+	} else {
+		s.Close()
+	}
+	db := filepath.Join(t.TempDir(), "prepbot.db")
+	if _, err := boltstore.Restore(db, backup, t0, boltstore.Options{}); err != nil {
+		t.Fatalf("Restore: %v", err)
+	}
+	s := MustOpen(t, db)
+	defer s.Close()
+	if err := s.Check(); err != nil {
+		t.Fatalf("the restored database: %v", err)
+	}
+	if n, err := s.DueCount(t0); err != nil || n != 2 {
+		t.Errorf("DueCount = %d, %v; want the 2 card states due at t0", n, err)
+	}
+}
