@@ -2,6 +2,7 @@ package boltstore
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -186,6 +187,19 @@ func (s *Store) migrate() (upgraded bool, err error) {
 			upgraded, err = false, damagedError(s.path, fmt.Errorf("%v", r))
 		}
 	}()
+	// A file already at this version is only read: opening it (each start,
+	// and the read-only commands) then writes nothing and waits for no
+	// fsync.
+	current := false
+	if err := s.db.View(func(tx *bolt.Tx) error {
+		if meta := tx.Bucket(bucketMeta); meta != nil {
+			v := meta.Get(keySchemaVersion)
+			current = len(v) == 8 && binary.BigEndian.Uint64(v) == schemaVersion()
+		}
+		return nil
+	}); err == nil && current {
+		return false, nil
+	}
 	var from uint64
 	err = s.db.Update(func(tx *bolt.Tx) error {
 		var err error

@@ -1,6 +1,7 @@
 package boltstore_test
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"io/fs"
@@ -662,4 +663,33 @@ func TestJSONCardStatesAreReadAndRewritten(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+// TestOpeningACurrentFileWritesNothing: a file at this schema version is
+// only read by Open, so a start or a read-only command leaves its bytes
+// alone (and waits for no fsync).
+func TestOpeningACurrentFileWritesNothing(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "prepbot.db")
+	s := MustOpen(t, path)
+	MustUpdate(t, s, func(tx prep.Tx) error { return tx.PutUser(prep.User{Key: "terminal:ada", Name: "Ada"}) })
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	before, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		s := MustOpen(t, path)
+		if err := s.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	after, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(before, after) {
+		t.Error("opening an up-to-date file changed it")
+	}
 }
