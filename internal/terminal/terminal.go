@@ -93,6 +93,9 @@ func (t *Terminal) Run(ctx context.Context) error {
 			if err != nil {
 				return fmt.Errorf("terminal: read input: %w", err)
 			}
+			if block != nil {
+				t.say("\n(The ``` block was never closed with a ``` line, so it was not sent.)")
+			}
 			t.say("\nBye! Your progress is saved.\n")
 			return nil
 		case in := <-lines:

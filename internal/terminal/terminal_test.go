@@ -337,3 +337,16 @@ func TestNumberedLabelsArePickedByTheirNumber(t *testing.T) {
 		t.Errorf("3 pressed %+v after a numbered list, want the third choice", last)
 	}
 }
+
+// TestUnclosedBlockAtEndOfInputIsNamed: input that ends inside a ``` block
+// says the block was not sent, rather than dropping it without a word.
+func TestUnclosedBlockAtEndOfInputIsNamed(t *testing.T) {
+	coach := &scripted{}
+	out := run(t, coach, "```sql\nSELECT 1\n")
+	if !strings.Contains(out, "was never closed") {
+		t.Errorf("output:\n%s", out)
+	}
+	if len(coach.events) != 1 { // /start only
+		t.Errorf("events %+v: the open block must not be sent", coach.events)
+	}
+}
