@@ -461,7 +461,9 @@ func lint(args []string, env IO) error {
 		}
 		py, err := pycheck.New(context.Background(), pycheck.Options{WasmPath: cfg.PythonWasm, CacheDir: cfg.PythonCache})
 		if errors.Is(err, pycheck.ErrNotInstalled) {
-			fmt.Fprintln(env.Err, "prepbot: Python reference solutions not checked: the interpreter is not installed (scripts/fetch-python-wasm)")
+			// The error names the path looked at and the remedies; the
+			// origin says which setting to change.
+			fmt.Fprintf(env.Err, "prepbot: Python reference solutions not checked: %v (the path is %s)\n", err, cfg.Origin("PREPBOT_PYTHON_WASM"))
 		} else if errors.Is(err, pycheck.ErrNoExecutableMemory) {
 			fmt.Fprintln(env.Err, "prepbot: Python reference solutions not checked:", err)
 		} else if err != nil {

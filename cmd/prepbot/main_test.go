@@ -538,3 +538,14 @@ func TestHelpListsTheCommands(t *testing.T) {
 		t.Errorf("prepbot run -h: exit %d\n%s", r.code, out)
 	}
 }
+
+// TestLintSaysWhereItLookedForPython: with no interpreter where the setting
+// points, lint still checks everything else and says which path it looked
+// at and which setting chose it.
+func TestLintSaysWhereItLookedForPython(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "nowhere", "python.wasm")
+	r := prepbot(t, "", []string{"PREPBOT_PYTHON_WASM=" + missing}, "lint")
+	if r.code != 0 || !strings.Contains(r.stderr, "no file at "+missing) || !strings.Contains(r.stderr, "set by PREPBOT_PYTHON_WASM") {
+		t.Errorf("exit %d\nstderr %s", r.code, r.stderr)
+	}
+}
