@@ -143,6 +143,9 @@ func Restore(dbPath, backupPath string, now time.Time, opts Options) (kept strin
 		return "", fmt.Errorf("boltstore: restore: cannot read %s: %w", backupPath, unwrapPath(err))
 	}
 	defer src.Close()
+	if st, err := src.Stat(); err == nil && st.IsDir() {
+		return "", &sentenceError{msg: fmt.Sprintf("boltstore: restore: %s is a directory, not a backup file; nothing was changed", backupPath), errs: []error{ErrDamaged}}
+	}
 	dir := filepath.Dir(dbPath)
 	if fresh {
 		if err := os.MkdirAll(dir, 0o700); err != nil {
@@ -204,7 +207,13 @@ func Restore(dbPath, backupPath string, now time.Time, opts Options) (kept strin
 // private, so the indexes are rebuilt in it (RepairIndexes) and checked
 // again before it replaces the database.
 func verifyBackup(copy, backupPath string) error {
-	candidate, err := Open(copy, Options{LockTimeout: time.Second, MustExist: true})
+	// Open would adopt an empty file or an empty bbolt file as a new
+	// database; a backup must already be a prepbot database.
+	err := isPrepbotFile(copy)
+	var candidate *Store
+	if err == nil {
+		candidate, err = Open(copy, Options{LockTimeout: time.Second, MustExist: true})
+	}
 	if err == nil {
 		err = candidate.Check()
 		if errors.Is(err, ErrStaleIndex) {
@@ -224,15 +233,50 @@ func verifyBackup(copy, backupPath string) error {
 			msg:  fmt.Sprintf("boltstore: restore: %s was written by a newer prepbot; restore it with that version, or pick a backup made by this one; nothing was changed", backupPath),
 			errs: []error{ErrNewerSchema, err},
 		}
-	case errors.Is(err, ErrDamaged):
+	default:
+		// Whatever else stopped the copy from opening or passing the
+		// check (bbolt's "file size too small", an invalid page) says the
+		// same to the user: this file is not a usable backup.
 		msg := fmt.Sprintf("boltstore: restore: %s is not a prepbot database, or it is damaged", backupPath)
 		if d := damage(err); d != nil {
 			msg += fmt.Sprintf(" (%v)", d)
+		} else if !errors.Is(err, ErrDamaged) {
+			msg += fmt.Sprintf(" (%v)", unwrapPath(err))
 		}
 		return &sentenceError{msg: msg + "; nothing was changed", errs: []error{ErrDamaged, err}}
-	default:
-		return fmt.Errorf("boltstore: restore: verify %s: %w", backupPath, err)
 	}
+}
+
+// notPrepbot is ErrDamaged with why, which verifyBackup's message shows.
+func notPrepbot(why error) error {
+	return &sentenceError{msg: why.Error(), errs: []error{ErrDamaged, why}}
+}
+
+// isPrepbotFile reports, as an error wrapping ErrDamaged, when the file at
+// path is not a prepbot database: empty, not a bbolt file, or a bbolt file
+// without prepbot's meta bucket. It only reads the file.
+func isPrepbotFile(path string) error {
+	st, err := os.Stat(path)
+	if err != nil {
+		return err
+	}
+	if st.Size() == 0 {
+		return notPrepbot(errors.New("the file is empty"))
+	}
+	db, err := openBolt(path, &bolt.Options{ReadOnly: true, Timeout: time.Second})
+	if err != nil {
+		if errors.Is(err, ErrDamaged) {
+			return err
+		}
+		return notPrepbot(err)
+	}
+	defer db.Close()
+	return db.View(func(tx *bolt.Tx) error {
+		if tx.Bucket(bucketMeta) == nil {
+			return notPrepbot(fmt.Errorf("it is a bbolt file without prepbot's %q bucket", bucketMeta))
+		}
+		return nil
+	})
 }
 
 // damage is what a damaged-file error found, without the sentence around

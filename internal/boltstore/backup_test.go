@@ -250,6 +250,24 @@ func TestRestoreRefusesWhatIsNotABackup(t *testing.T) {
 				return err
 			})
 		}, boltstore.ErrDamaged, "is not a prepbot database, or it is damaged"},
+		{"an empty file", func(t *testing.T, path string) {
+			writeFile(t, path, nil)
+		}, boltstore.ErrDamaged, "is not a prepbot database, or it is damaged (the file is empty)"},
+		{"5,000 random bytes", func(t *testing.T, path string) {
+			b := make([]byte, 5000)
+			for i := range b {
+				b[i] = byte(i*7 + i/13)
+			}
+			writeFile(t, path, b)
+		}, boltstore.ErrDamaged, "is not a prepbot database, or it is damaged"},
+		{"an empty bbolt file", func(t *testing.T, path string) {
+			withBolt(t, path, func(*bolt.Tx) error { return nil })
+		}, boltstore.ErrDamaged, "is not a prepbot database, or it is damaged (it is a bbolt file without prepbot's \"meta\" bucket)"},
+		{"a directory", func(t *testing.T, path string) {
+			if err := os.Mkdir(path, 0o700); err != nil {
+				t.Fatal(err)
+			}
+		}, boltstore.ErrDamaged, "is a directory, not a backup file"},
 		{"a newer prepbot's database", func(t *testing.T, path string) {
 			newDatabase(t, path, "future")
 			withBolt(t, path, func(tx *bolt.Tx) error {
