@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -48,6 +49,9 @@ type Terminal struct {
 	// byLabel is set when the labels carry numbers of their own (a
 	// checklist's items): a number typed then picks by label, not position.
 	byLabel bool
+	// addedFrom is where the choices a delivered message added begin in
+	// buttons (0 when the latest reply set them all).
+	addedFrom int
 }
 
 // New returns a terminal session for one user.
@@ -246,13 +250,16 @@ func (t *Terminal) choice(line string) (prep.Button, bool) {
 		return t.buttons[n-1], true
 	}
 	l := strings.ToLower(line)
-	for _, b := range t.buttons {
+	// Choices a delivered message added come first: "done" then means the
+	// reminder just printed, not an older message's button.
+	ordered := append(slices.Clone(t.buttons[t.addedFrom:]), t.buttons[:t.addedFrom]...)
+	for _, b := range ordered {
 		label := strings.ToLower(b.Label)
 		if label == l {
 			return b, true
 		}
 	}
-	for _, b := range t.buttons {
+	for _, b := range ordered {
 		if first, _, _ := strings.Cut(strings.ToLower(b.Label), " "); first == l {
 			return b, true
 		}
@@ -286,7 +293,12 @@ func (t *Terminal) Deliver(_ context.Context, user prep.UserKey, replies []prep.
 		if r.Kind == prep.Edit {
 			r.Kind = prep.Send
 		}
-		t.print(r)
+		// A delivered message (a checklist reminder, a late verdict)
+		// arrives while the user may be answering an earlier one: its
+		// choices are numbered after those already offered, which keep
+		// their numbers, so that a "3" typed for the card on screen still
+		// rates it.
+		t.printAs(r, true)
 	}
 	if t.opts.Prompt {
 		fmt.Fprint(t.opts.Out, "> ")
@@ -296,7 +308,11 @@ func (t *Terminal) Deliver(_ context.Context, user prep.UserKey, replies []prep.
 
 // print renders one reply. An Edit is printed anew (a terminal cannot change
 // what it already printed); a Notice is a short bracketed line.
-func (t *Terminal) print(r prep.Reply) {
+func (t *Terminal) print(r prep.Reply) { t.printAs(r, false) }
+
+// printAs is print; with add set, r's buttons are added to the choices
+// offered instead of replacing them.
+func (t *Terminal) printAs(r prep.Reply, add bool) {
 	out := t.opts.Out
 	switch r.Kind {
 	case prep.Notice:
@@ -316,13 +332,23 @@ func (t *Terminal) print(r prep.Reply) {
 	if len(r.Buttons) == 0 {
 		return
 	}
-	t.buttons = t.buttons[:0]
+	if !add || t.byLabel {
+		t.buttons = t.buttons[:0]
+	}
+	t.addedFrom = len(t.buttons)
 	for _, row := range r.Buttons {
 		t.buttons = append(t.buttons, row...)
 	}
 	t.byLabel = labelsNumbered(t.buttons)
+	if t.byLabel {
+		// Item numbers and positions would clash: the new message's
+		// choices alone, by label.
+		t.buttons = slices.Delete(t.buttons, 0, t.addedFrom)
+		t.addedFrom = 0
+	}
 	var parts []string
-	for i, b := range t.buttons {
+	for i, b := range t.buttons[t.addedFrom:] {
+		i += t.addedFrom
 		if t.byLabel {
 			parts = append(parts, "["+b.Label+"]")
 		} else {

@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"image"
 	"image/png"
+	"io"
 	"os"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -349,4 +351,88 @@ func TestUnclosedBlockAtEndOfInputIsNamed(t *testing.T) {
 	if len(coach.events) != 1 { // /start only
 		t.Errorf("events %+v: the open block must not be sent", coach.events)
 	}
+}
+
+// syncCoach is scripted, safe to read while the terminal runs.
+type syncCoach struct {
+	mu sync.Mutex
+	scripted
+}
+
+func (s *syncCoach) Handle(ctx context.Context, ev prep.Event) []prep.Reply {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.scripted.Handle(ctx, ev)
+}
+
+func (s *syncCoach) last() prep.Event {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.events[len(s.events)-1]
+}
+
+// TestDeliveredChoicesAddToThoseOffered: a reminder delivered while a card's
+// answer is on screen numbers its choices after the ratings, so "3" still
+// rates the card, "5" and its labels press the reminder's buttons; the next
+// reply numbers its choices from 1 again.
+func TestDeliveredChoicesAddToThoseOffered(t *testing.T) {
+	coach := &syncCoach{scripted: scripted{replies: map[string][]prep.Reply{"/ask": card(), "button:a1": answer(), "button:r1.3": card()}}}
+	in, feed := io.Pipe()
+	var out lockedBuffer
+	term := terminal.New(terminal.Options{In: in, Out: &out, User: "terminal:ada", Name: "ada", ImageDir: t.TempDir(),
+		Now: func() time.Time { return time.Date(2026, 11, 2, 10, 0, 0, 0, time.UTC) }}, coach)
+	done := make(chan error, 1)
+	go func() { done <- term.Run(context.Background()) }()
+	send := func(line, wantPressed string) {
+		t.Helper()
+		if _, err := io.WriteString(feed, line+"\n"); err != nil {
+			t.Fatal(err)
+		}
+		deadline := time.Now().Add(10 * time.Second)
+		for coach.last().Button != wantPressed {
+			if time.Now().After(deadline) {
+				t.Fatalf("after %q the last event is %+v, want button %q", line, coach.last(), wantPressed)
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}
+	if _, err := io.WriteString(feed, "/ask\n"); err != nil {
+		t.Fatal(err)
+	}
+	send("show", "a1")
+	reminder := []prep.Reply{{Kind: prep.Send, Text: prep.Text("📋 Test Zoom"), Buttons: [][]prep.Button{{
+		{Label: "✓ Done", Data: "done"}, {Label: "⏰ 1h", Data: "snooze"}, {Label: "Skip", Data: "skip"}}}}}
+	if err := term.Deliver(context.Background(), "terminal:ada", reminder); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "[5] ✓ Done  [6] ⏰ 1h  [7] Skip") {
+		t.Fatalf("the reminder's choices are not numbered after the ratings:\n%s", out.String())
+	}
+	send("5", "done")
+	send("skip", "skip")
+	send("3", "r1.3") // the card's Good, still 3
+	send("1", "a1")   // the next card's choices start at 1 again
+	feed.Close()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}
+
+// lockedBuffer is a bytes.Buffer safe for the terminal's writes and the
+// test's reads.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
