@@ -436,9 +436,9 @@ func (c *conv) settings(args string) error {
 	switch name {
 	case "push", "quiz", "notify", "pause", "resume":
 		if c.u.Key.Platform() == Terminal {
-			// /settings does not list them here either: nothing is pushed
-			// to a terminal.
-			c.send(Text("The daily quiz and reminders come in Telegram or Slack, not in the terminal; set them there (/link shares your progress with a chat account)."))
+			// /settings does not list them here either: no daily quiz
+			// is pushed to a terminal.
+			c.send(Text("The daily quiz comes in Telegram or Slack, not in the terminal (checklist reminders do show here while prepbot runs); set it there: /link shares your progress with a chat account."))
 			return nil
 		}
 	}
