@@ -289,7 +289,13 @@ func readFile(path string) (map[string]string, error) {
 func (c Config) Validate() error {
 	var errs []error
 	bad := func(env, format string, a ...any) {
-		errs = append(errs, fmt.Errorf("config: %s: %s", env, fmt.Sprintf(format, a...)))
+		// Name what set the value: the flag, the variable, or the
+		// variable in the configuration file, which is what to change.
+		name := env
+		if by := c.SetBy(env); by != "" {
+			name = by
+		}
+		errs = append(errs, fmt.Errorf("config: %s: %s", name, fmt.Sprintf(format, a...)))
 	}
 	if c.DB == "" {
 		bad("PREPBOT_DB", "must name a file, e.g. /var/lib/prepbot/prepbot.db")

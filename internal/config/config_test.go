@@ -51,7 +51,8 @@ func TestValidateNamesTheVariableAndTheRange(t *testing.T) {
 	}{
 		{map[string]string{"PREPBOT_RETENTION": "0.5"}, nil, "PREPBOT_RETENTION: must be between 0.70 and 0.97, got 0.5"},
 		{map[string]string{"PREPBOT_RETENTION": "lots"}, nil, `PREPBOT_RETENTION="lots": want a number`},
-		{nil, []string{"--new-per-day", "-3"}, "PREPBOT_NEW_PER_DAY: must be between 0 and 500, got -3"},
+		// A flag's value is named by the flag: that is what to change.
+		{nil, []string{"--new-per-day", "-3"}, "config: --new-per-day: must be between 0 and 500, got -3"},
 		{map[string]string{"PREPBOT_REVIEWS_PER_DAY": "10000"}, nil, "PREPBOT_REVIEWS_PER_DAY: must be between 0 and 5000"},
 		{map[string]string{"PREPBOT_LOG_LEVEL": "loud"}, nil, "PREPBOT_LOG_LEVEL: must be debug, info, warn or error"},
 		{map[string]string{"PREPBOT_TIMEZONE": "Mars/Base"}, nil, "PREPBOT_TIMEZONE: must be an IANA time zone"},
@@ -146,5 +147,18 @@ func TestOriginNamesWhatSetTheValue(t *testing.T) {
 				t.Errorf("Origin = %q, want %q", got, tt.want)
 			}
 		})
+	}
+}
+
+// TestValidateNamesTheFileThatSetTheValue: a bad value from the
+// configuration file names the file, not only the variable.
+func TestValidateNamesTheFileThatSetTheValue(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "prepbot.env")
+	if err := os.WriteFile(file, []byte("PREPBOT_RETENTION=2\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err := config.Load("test", nil, env(map[string]string{"PREPBOT_CONFIG": file}), io.Discard)
+	if want := "config: PREPBOT_RETENTION in " + file + ": must be between 0.70 and 0.97, got 2"; err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("err = %v, want %q", err, want)
 	}
 }
