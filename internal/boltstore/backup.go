@@ -17,8 +17,18 @@ import (
 // use: one read transaction's WriteTo (a snapshot that writers do not
 // disturb), into a temporary file beside path, fsynced, then renamed over
 // path and the directory fsynced, so path is always either the old file or
-// the whole new one. It returns the size written.
+// the whole new one. It returns the size written. A file already at path is
+// replaced only if it is a prepbot database (an older backup): anything
+// else there, a directory included, is refused with ErrBackupTarget.
 func (s *Store) Backup(path string) (int64, error) {
+	if st, err := os.Stat(path); err == nil {
+		if st.IsDir() {
+			return 0, &sentenceError{msg: fmt.Sprintf("boltstore: backup: %s is a directory; name the backup file inside it", path), errs: []error{ErrBackupTarget}}
+		}
+		if isPrepbotFile(path) != nil {
+			return 0, &sentenceError{msg: fmt.Sprintf("boltstore: backup: %s exists and is not a prepbot database, so it is left alone; choose another name", path), errs: []error{ErrBackupTarget}}
+		}
+	}
 	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return 0, fmt.Errorf("boltstore: backup: %w", err)
@@ -54,6 +64,10 @@ func (s *Store) Backup(path string) (int64, error) {
 	}
 	return n, nil
 }
+
+// ErrBackupTarget means a backup's path holds something a backup must not
+// replace.
+var ErrBackupTarget = errors.New("boltstore: the backup's path holds something else")
 
 // backupPrefix and backupSuffix frame the names of rotated backups, whose
 // middle is a UTC timestamp, so names sort by time.

@@ -335,3 +335,27 @@ func TestRestoreOntoNoDatabase(t *testing.T) {
 		t.Errorf("want only the database in %s, got %v", filepath.Dir(db), entries)
 	}
 }
+
+// TestBackupReplacesOnlyABackup: a backup may replace an older backup at
+// its path, but never another file or a directory.
+func TestBackupReplacesOnlyABackup(t *testing.T) {
+	s := MustOpenTemp(t)
+	dir := t.TempDir()
+	notes := filepath.Join(dir, "notes.txt")
+	writeFile(t, notes, []byte("my interview notes"))
+	if _, err := s.Backup(notes); !errors.Is(err, boltstore.ErrBackupTarget) {
+		t.Errorf("backup over a text file: %v, want ErrBackupTarget", err)
+	}
+	if b, _ := os.ReadFile(notes); string(b) != "my interview notes" {
+		t.Errorf("the text file now holds %q", b)
+	}
+	if _, err := s.Backup(dir); !errors.Is(err, boltstore.ErrBackupTarget) {
+		t.Errorf("backup onto a directory: %v, want ErrBackupTarget", err)
+	}
+	old := filepath.Join(dir, "bk.db")
+	for range 2 { // the second replaces the first
+		if _, err := s.Backup(old); err != nil {
+			t.Fatalf("backup over an older backup: %v", err)
+		}
+	}
+}
