@@ -197,14 +197,19 @@ func (c *conv) buildQueue(sc scope) (queue, error) {
 		return q, nil
 	}
 	var fresh []Card
+	unseen := 0 // in the whole decks: the day's limit is the same for every topic
 	for i, card := range c.e.lib.Cards {
-		if !sc.hasCard(card) || seenCards[i] {
+		if seenCards[i] {
+			continue
+		}
+		unseen++
+		if !sc.hasCard(card) {
 			continue
 		}
 		q.newTotal++
 		fresh = append(fresh, card)
 	}
-	q.newLimit = c.newLimit(len(fresh))
+	q.newLimit = c.newLimit(unseen + newToday)
 	q.newLeft = max(0, q.newLimit-newToday)
 	q.newCards = fresh[:min(len(fresh), q.newLeft)]
 	c.orderForInterview(q.due)
