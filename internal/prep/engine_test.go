@@ -346,7 +346,7 @@ func TestDailyNewLimitAndCaughtUp(t *testing.T) {
 		h.press(button(t, h.last, "Show answer").Data)
 		h.press(button(t, h.last, "Easy").Data)
 	}
-	if !contains(h.last, prep.Send, "Session complete") || !contains(h.last, prep.Send, "today's limit of 2 new cards (3 more wait)") {
+	if !contains(h.last, prep.Send, "Session complete") || !contains(h.last, prep.Send, "Today's new cards are done (3 more wait for tomorrow; /settings new raises the limit)") {
 		t.Fatalf("after the new limit:\n%s", dump(h.last))
 	}
 	if !contains(h.last, prep.Send, "Next card due") {
@@ -545,4 +545,37 @@ func FuzzButtonPress(f *testing.F) {
 			t.Fatalf("button data %q recorded a review (token %d, stage %d)", data, u.Session.Token, u.Session.Stage)
 		}
 	})
+}
+
+// TestNewCardLimitIsNotAllCaughtUp: new cards held back by the daily limit
+// are said as such, not celebrated as "all caught up".
+func TestNewCardLimitIsNotAllCaughtUp(t *testing.T) {
+	h := newHarness(t, prep.NewUserKey(prep.Terminal, "ada"))
+	h.text("/settings new 1")
+	h.text("/ask sql")
+	h.press(button(t, h.last, "Show answer").Data)
+	h.press(button(t, h.last, "Good").Data)
+	h.text("/stop")
+	cases := []struct {
+		cmd, want string
+	}{
+		{"/ask python", "Today's new cards are done in Python (1 more waits for tomorrow; /settings new raises the limit)."},
+		{"/ask data", "Today's new cards are done in Data Engineering (1 more waits for tomorrow; /settings new raises the limit)."},
+	}
+	for _, tc := range cases {
+		r := h.text(tc.cmd)
+		if !contains(r, prep.Send, tc.want) || contains(r, prep.Send, "All caught up") {
+			t.Errorf("%s: want %q and no \"All caught up\":\n%s", tc.cmd, tc.want, dump(r))
+		}
+	}
+	// Tomorrow the limit allows one more: nothing held back once it is seen.
+	h.clock.Advance(24 * time.Hour)
+	h.text("/ask python")
+	h.press(button(t, h.last, "Show answer").Data)
+	h.press(button(t, h.last, "Easy").Data)
+	h.text("/stop")
+	h.clock.Advance(time.Hour)
+	if r := h.text("/ask python"); !contains(r, prep.Send, "🎉 All caught up in Python!") {
+		t.Errorf("with nothing left in Python:\n%s", dump(r))
+	}
 }

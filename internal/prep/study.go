@@ -502,7 +502,8 @@ func (c *conv) record(id string, r Rating, at time.Time) (time.Duration, error) 
 }
 
 // finish ends a run: a summary when cards were reviewed, else "all caught
-// up" with when the next card is due and why nothing is shown.
+// up" or the daily limit that holds cards back, with when the next card is
+// due.
 func (c *conv) finish(q queue, starting bool) error {
 	s, sc := c.u.Session, c.runScope()
 	c.u.Session = Session{}
@@ -514,17 +515,28 @@ func (c *conv) finish(q queue, starting bool) error {
 	if s.Topic != "" {
 		scope = " in " + s.Topic
 	}
-	var text RichText
-	if s.Reviewed > 0 {
-		text = RichText{}.Bold("✅ Session complete").Plain(fmt.Sprintf("\n%d reviewed, %d recalled (%d%%).", s.Reviewed, s.Recalled, percent(s.Recalled, s.Reviewed)))
-	} else {
-		text = RichText{}.Bold("🎉 All caught up" + scope + "!")
-	}
+	// Cards held back by a daily limit are not "all caught up": the limits
+	// are said as what they are, and the celebration is kept for when
+	// nothing at all is left today.
+	var limits []string
 	if q.newTotal > 0 && q.newLeft == 0 {
-		text = text.Plain(fmt.Sprintf("\nYou have met today's limit of %d new cards (%d more wait). Raise it with /settings new <n>.", q.newLimit, q.newTotal))
+		limits = append(limits, fmt.Sprintf("Today's new cards are done%s (%d more %s for tomorrow; /settings new raises the limit).", scope, q.newTotal, plural(q.newTotal, "waits", "wait")))
 	}
 	if q.dueTotal > len(q.due) {
-		text = text.Plain(fmt.Sprintf("\nToday's review limit (%d) is reached; %d reviews wait for tomorrow.", c.u.Settings.ReviewsPerDay, q.dueTotal-len(q.due)))
+		limits = append(limits, fmt.Sprintf("Today's review limit (%d) is reached; %d reviews wait for tomorrow.", c.u.Settings.ReviewsPerDay, q.dueTotal-len(q.due)))
+	}
+	var text RichText
+	switch {
+	case s.Reviewed > 0:
+		text = RichText{}.Bold("✅ Session complete").Plain(fmt.Sprintf("\n%d reviewed, %d recalled (%d%%).", s.Reviewed, s.Recalled, percent(s.Recalled, s.Reviewed)))
+	case len(limits) == 0:
+		text = RichText{}.Bold("🎉 All caught up" + scope + "!")
+	default:
+		text = RichText{}.Bold(limits[0])
+		limits = limits[1:]
+	}
+	for _, l := range limits {
+		text = text.Plain("\n" + l)
 	}
 	if !next.IsZero() {
 		text = text.Plain("\n" + sc.nextLine(c.when(next)))
