@@ -579,3 +579,44 @@ func TestNewCardLimitIsNotAllCaughtUp(t *testing.T) {
 		t.Errorf("with nothing left in Python:\n%s", dump(r))
 	}
 }
+
+// TestQuestionsEndingInPunctuationGetNoSecondPeriod: a sentence that ends
+// with a card's question adds a period only when the question has none.
+func TestQuestionsEndingInPunctuationGetNoSecondPeriod(t *testing.T) {
+	cards := []prep.Card{
+		{ID: "q", Topic: "SQL", Question: "When would you use a CTE vs a subquery?", Answer: prep.Text("Readability.")},
+		{ID: "o", Topic: "SQL", Question: "Name the clauses in logical order.", Answer: prep.Text("FROM, WHERE, …")},
+		{ID: "w", Topic: "SQL", Question: "Window functions", Answer: prep.Text("OVER (…)")},
+	}
+	lib, err := prep.NewLibrary(cards, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := newHarness(t, prep.NewUserKey(prep.Terminal, "ada"), func(cfg *prep.EngineConfig) { cfg.Library = lib })
+	cases := []struct{ id, question, ended string }{
+		{"q", "When would you use a CTE vs a subquery?", "When would you use a CTE vs a subquery? "},
+		{"o", "Name the clauses in logical order.", "Name the clauses in logical order. "},
+		{"w", "Window functions", "Window functions. "},
+	}
+	for _, tc := range cases {
+		h.text("/ask")
+		h.press(button(t, h.last, "Show answer").Data)
+		h.press(button(t, h.last, "Easy").Data)
+		h.text("/stop")
+		r := h.text("/undo")
+		if want := "Undid your Easy rating of " + tc.ended + "Here it is again:"; !contains(r, prep.Send, want) {
+			t.Errorf("undo: want %q:\n%s", want, dump(r))
+		}
+		h.press(button(t, h.last, "Show answer").Data) // rated again, to be suspended
+		h.press(button(t, h.last, "Easy").Data)
+		h.text("/stop")
+		if want := "Suspended: " + tc.ended + "/suspended"; !contains(h.text("/suspend "+tc.id), prep.Send, want) {
+			t.Errorf("suspend: want %q:\n%s", want, dump(h.last))
+		}
+		if want := "Back in your reviews: " + strings.TrimSpace(tc.ended); !contains(h.text("/unsuspend "+tc.id), prep.Send, want) || strings.Contains(dump(h.last), "..") || strings.Contains(dump(h.last), "?.") {
+			t.Errorf("unsuspend: want %q:\n%s", want, dump(h.last))
+		}
+		// The next /ask takes the next card: this one is set aside.
+		h.text("/suspend " + tc.id)
+	}
+}

@@ -99,3 +99,15 @@ func (r RichText) TrimSpace() RichText {
 	}
 	return out
 }
+
+// fullStop is the period that ends a sentence closing with s: none when s
+// already ends in ".", "?", "!" or "…" (a card's question, an exercise's
+// title), so that "Undid your rating of What is a CTE?" does not read "?.".
+// Closing quotes and brackets are looked through: `(in order.)` is ended.
+func fullStop(s string) string {
+	s = strings.TrimRight(s, " \t\n\"'”’)]")
+	if strings.HasSuffix(s, ".") || strings.HasSuffix(s, "?") || strings.HasSuffix(s, "!") || strings.HasSuffix(s, "…") {
+		return ""
+	}
+	return "."
+}

@@ -596,7 +596,7 @@ func (c *conv) undo() error {
 		// included, as far as the rating tells them.
 		a, was := c.attemptsAt(ex.ID), attemptsBefore(last.Rating)
 		c.setAttempts(ex.ID, ExerciseAttempts{Hints: max(a.Hints, was.Hints), Wrong: max(a.Wrong, was.Wrong)})
-		c.send(RichText{}.Plain(fmt.Sprintf("↩️ Undid the %s result of ", RatingName(last.Rating))).Italic(ex.Title).Plain(". Here it is again:"))
+		c.send(RichText{}.Plain(fmt.Sprintf("↩️ Undid the %s result of ", RatingName(last.Rating))).Italic(ex.Title).Plain(fullStop(ex.Title) + " Here it is again:"))
 		c.u.Session.Total = max(c.u.Session.Total, c.u.Session.Reviewed+1)
 		c.presentExercise(ex)
 		return nil
@@ -609,7 +609,7 @@ func (c *conv) undo() error {
 	if c.u.Session.Started.IsZero() {
 		c.u.Session.Started = c.now
 	}
-	c.send(RichText{}.Plain(fmt.Sprintf("↩️ Undid your %s rating of ", RatingName(last.Rating))).Italic(card.Question).Plain(". Here it is again:"))
+	c.send(RichText{}.Plain(fmt.Sprintf("↩️ Undid your %s rating of ", RatingName(last.Rating))).Italic(card.Question).Plain(fullStop(card.Question) + " Here it is again:"))
 	c.u.Session.Total = max(c.u.Session.Total, c.u.Session.Reviewed+1)
 	c.present(card)
 	return nil
