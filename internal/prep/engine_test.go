@@ -620,3 +620,28 @@ func TestQuestionsEndingInPunctuationGetNoSecondPeriod(t *testing.T) {
 		h.text("/suspend " + tc.id)
 	}
 }
+
+// TestTypedFencedAnswerIsShownAsCode: an answer typed as a ``` block is
+// echoed beside the model answer as code, without its fence lines.
+func TestTypedFencedAnswerIsShownAsCode(t *testing.T) {
+	h := newHarness(t, prep.NewUserKey(prep.Terminal, "ada"))
+	h.text("/ask sql")
+	r := h.text("```sql\nWITH t AS (SELECT 1) SELECT * FROM t\n```")
+	if !contains(r, prep.Send, "Your answer:") || !contains(r, prep.Send, "A named subquery.") {
+		t.Fatalf("reveal after a typed answer:\n%s", dump(r))
+	}
+	var found bool
+	for _, rep := range r {
+		if strings.Contains(rep.Text.String(), "```") {
+			t.Fatalf("fence lines echoed:\n%s", dump(r))
+		}
+		for _, s := range rep.Text {
+			if s.Style == prep.CodeBlock && s.Text == "WITH t AS (SELECT 1) SELECT * FROM t" && s.Lang == "sql" {
+				found = true
+			}
+		}
+	}
+	if !found {
+		t.Fatalf("typed code not shown as a code block: %#v", r)
+	}
+}

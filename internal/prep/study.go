@@ -403,7 +403,7 @@ func (c *conv) reveal(inPlace bool) error {
 	}
 	text := c.header(card.Topic).Bold("❓ " + card.Question).Plain("\n\n").Append(card.Answer)
 	if s.Typed != "" {
-		text = text.Plain("\n\n").Bold("✍️ Your answer: ").Italic(s.Typed)
+		text = text.Plain("\n\n").Bold("✍️ Your answer: ").Append(typedAnswer(s.Typed))
 	}
 	text = text.Plain("\n\n").Italic("How well did you recall it?")
 	var row1, row2 []Button
