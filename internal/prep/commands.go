@@ -374,19 +374,18 @@ func (c *conv) due() error {
 	if err != nil {
 		return err
 	}
-	newByTopic := map[string]int{}
-	for _, card := range q.newCards {
-		newByTopic[card.Topic]++
-	}
 	text := RichText{}.Bold(fmt.Sprintf("📋 Due now: %d %s, %d new for today", q.dueNow(), plural(q.dueNow(), "review", "reviews"), len(q.newCards))).Plain("\n")
 	if cd := c.countdown(); cd != "" {
 		text = text.Italic("🗓 " + cd).Plain("\n")
 	}
 	for _, tc := range counts {
-		if tc.due == 0 && newByTopic[tc.topic] == 0 {
+		// A topic's new cards are those /ask <topic> would serve today: the
+		// day's limit is shared, so any topic may take what is left of it.
+		fresh := min(tc.fresh, q.newLeft)
+		if tc.due == 0 && fresh == 0 {
 			continue
 		}
-		text = text.Plain(fmt.Sprintf("• %s: %d due, %d new\n", tc.topic, tc.due, newByTopic[tc.topic]))
+		text = text.Plain(fmt.Sprintf("• %s: %d due, %d new\n", tc.topic, tc.due, fresh))
 	}
 	exDue := map[ExerciseKind]int{}
 	for _, st := range q.dueEx {
@@ -399,7 +398,11 @@ func (c *conv) due() error {
 			text = text.Plain(fmt.Sprintf("• %s exercises: %d due\n", exerciseName(k), exDue[k]))
 		}
 	}
-	text = text.Plain(fmt.Sprintf("Daily limits: %d new (%d left), %d reviews (%d left).", c.u.Settings.NewPerDay, q.newLeft, c.u.Settings.ReviewsPerDay, q.revLeft))
+	newLimit := fmt.Sprintf("%d new (%d left)", c.u.Settings.NewPerDay, q.newLeft)
+	if q.newLimit > c.u.Settings.NewPerDay {
+		newLimit = fmt.Sprintf("%d new (raised to %d for your interview; %d left)", c.u.Settings.NewPerDay, q.newLimit, q.newLeft)
+	}
+	text = text.Plain(fmt.Sprintf("Daily limits: %s, %d reviews (%d left).", newLimit, c.u.Settings.ReviewsPerDay, q.revLeft))
 	if q.dueNow() == 0 {
 		next, err := c.nextDue(scope{})
 		if err != nil {

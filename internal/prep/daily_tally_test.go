@@ -108,7 +108,7 @@ func TestStaleDailyTallyIsRecounted(t *testing.T) {
 		h.press(button(t, h.last, "Show answer").Data)
 		h.press(button(t, h.last, "Easy").Data)
 	}
-	if !contains(h.last, prep.Send, "today's limit of 2 new cards") {
+	if !contains(h.last, prep.Send, "Today's new cards are done (3 more wait") {
 		t.Fatalf("after two new cards:\n%s", dump(h.last))
 	}
 	if r := h.text("/undo"); !contains(r, prep.Send, "Here it is again") {

@@ -346,7 +346,7 @@ func TestDailyNewLimitAndCaughtUp(t *testing.T) {
 		h.press(button(t, h.last, "Show answer").Data)
 		h.press(button(t, h.last, "Easy").Data)
 	}
-	if !contains(h.last, prep.Send, "Session complete") || !contains(h.last, prep.Send, "today's limit of 2 new cards (3 more wait)") {
+	if !contains(h.last, prep.Send, "Session complete") || !contains(h.last, prep.Send, "Today's new cards are done (3 more wait for tomorrow; /settings new raises the limit)") {
 		t.Fatalf("after the new limit:\n%s", dump(h.last))
 	}
 	if !contains(h.last, prep.Send, "Next card due") {
@@ -545,4 +545,103 @@ func FuzzButtonPress(f *testing.F) {
 			t.Fatalf("button data %q recorded a review (token %d, stage %d)", data, u.Session.Token, u.Session.Stage)
 		}
 	})
+}
+
+// TestNewCardLimitIsNotAllCaughtUp: new cards held back by the daily limit
+// are said as such, not celebrated as "all caught up".
+func TestNewCardLimitIsNotAllCaughtUp(t *testing.T) {
+	h := newHarness(t, prep.NewUserKey(prep.Terminal, "ada"))
+	h.text("/settings new 1")
+	h.text("/ask sql")
+	h.press(button(t, h.last, "Show answer").Data)
+	h.press(button(t, h.last, "Good").Data)
+	h.text("/stop")
+	cases := []struct {
+		cmd, want string
+	}{
+		{"/ask python", "Today's new cards are done in Python (1 more waits for tomorrow; /settings new raises the limit)."},
+		{"/ask data", "Today's new cards are done in Data Engineering (1 more waits for tomorrow; /settings new raises the limit)."},
+	}
+	for _, tc := range cases {
+		r := h.text(tc.cmd)
+		if !contains(r, prep.Send, tc.want) || contains(r, prep.Send, "All caught up") {
+			t.Errorf("%s: want %q and no \"All caught up\":\n%s", tc.cmd, tc.want, dump(r))
+		}
+	}
+	// Tomorrow the limit allows one more: nothing held back once it is seen.
+	h.clock.Advance(24 * time.Hour)
+	h.text("/ask python")
+	h.press(button(t, h.last, "Show answer").Data)
+	h.press(button(t, h.last, "Easy").Data)
+	h.text("/stop")
+	h.clock.Advance(time.Hour)
+	if r := h.text("/ask python"); !contains(r, prep.Send, "🎉 All caught up in Python!") {
+		t.Errorf("with nothing left in Python:\n%s", dump(r))
+	}
+}
+
+// TestQuestionsEndingInPunctuationGetNoSecondPeriod: a sentence that ends
+// with a card's question adds a period only when the question has none.
+func TestQuestionsEndingInPunctuationGetNoSecondPeriod(t *testing.T) {
+	cards := []prep.Card{
+		{ID: "q", Topic: "SQL", Question: "When would you use a CTE vs a subquery?", Answer: prep.Text("Readability.")},
+		{ID: "o", Topic: "SQL", Question: "Name the clauses in logical order.", Answer: prep.Text("FROM, WHERE, …")},
+		{ID: "w", Topic: "SQL", Question: "Window functions", Answer: prep.Text("OVER (…)")},
+	}
+	lib, err := prep.NewLibrary(cards, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := newHarness(t, prep.NewUserKey(prep.Terminal, "ada"), func(cfg *prep.EngineConfig) { cfg.Library = lib })
+	cases := []struct{ id, question, ended string }{
+		{"q", "When would you use a CTE vs a subquery?", "When would you use a CTE vs a subquery? "},
+		{"o", "Name the clauses in logical order.", "Name the clauses in logical order. "},
+		{"w", "Window functions", "Window functions. "},
+	}
+	for _, tc := range cases {
+		h.text("/ask")
+		h.press(button(t, h.last, "Show answer").Data)
+		h.press(button(t, h.last, "Easy").Data)
+		h.text("/stop")
+		r := h.text("/undo")
+		if want := "Undid your Easy rating of " + tc.ended + "Here it is again:"; !contains(r, prep.Send, want) {
+			t.Errorf("undo: want %q:\n%s", want, dump(r))
+		}
+		h.press(button(t, h.last, "Show answer").Data) // rated again, to be suspended
+		h.press(button(t, h.last, "Easy").Data)
+		h.text("/stop")
+		if want := "Suspended: " + tc.ended + "/suspended"; !contains(h.text("/suspend "+tc.id), prep.Send, want) {
+			t.Errorf("suspend: want %q:\n%s", want, dump(h.last))
+		}
+		if want := "Back in your reviews: " + strings.TrimSpace(tc.ended); !contains(h.text("/unsuspend "+tc.id), prep.Send, want) || strings.Contains(dump(h.last), "..") || strings.Contains(dump(h.last), "?.") {
+			t.Errorf("unsuspend: want %q:\n%s", want, dump(h.last))
+		}
+		// The next /ask takes the next card: this one is set aside.
+		h.text("/suspend " + tc.id)
+	}
+}
+
+// TestTypedFencedAnswerIsShownAsCode: an answer typed as a ``` block is
+// echoed beside the model answer as code, without its fence lines.
+func TestTypedFencedAnswerIsShownAsCode(t *testing.T) {
+	h := newHarness(t, prep.NewUserKey(prep.Terminal, "ada"))
+	h.text("/ask sql")
+	r := h.text("```sql\nWITH t AS (SELECT 1) SELECT * FROM t\n```")
+	if !contains(r, prep.Send, "Your answer:") || !contains(r, prep.Send, "A named subquery.") {
+		t.Fatalf("reveal after a typed answer:\n%s", dump(r))
+	}
+	var found bool
+	for _, rep := range r {
+		if strings.Contains(rep.Text.String(), "```") {
+			t.Fatalf("fence lines echoed:\n%s", dump(r))
+		}
+		for _, s := range rep.Text {
+			if s.Style == prep.CodeBlock && s.Text == "WITH t AS (SELECT 1) SELECT * FROM t" && s.Lang == "sql" {
+				found = true
+			}
+		}
+	}
+	if !found {
+		t.Fatalf("typed code not shown as a code block: %#v", r)
+	}
 }

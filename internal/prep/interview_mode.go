@@ -84,14 +84,20 @@ func (c *conv) forInterview(card fsrs.Card, at time.Time) fsrs.Card {
 	return card
 }
 
-// newLimit applies rule 2 to the daily new-card limit.
+// newLimit applies rule 2 to the daily new-card limit. It is one limit for
+// the whole day, whatever topic the user studies: unseen counts every card
+// of the decks the user had not seen at the start of their local day (those
+// unseen now plus those introduced today), and the days left are counted
+// from that start too. Counting from the current topic, or from what is
+// unseen now, would let the limit shrink as the day's new cards are rated
+// and leave cards unseen on the interview day, which rule 2 exists to avoid.
 func (c *conv) newLimit(unseen int) int {
 	limit := c.u.Settings.NewPerDay
 	interview, ok := c.upcomingInterview()
 	if !ok || unseen == 0 {
 		return limit
 	}
-	days := int(interview.Sub(c.now).Hours()/24) - newCardsLeadDays
+	days := int(interview.Sub(dayStart(c.now, c.loc())).Hours()/24) - newCardsLeadDays
 	if days < 1 {
 		days = 1
 	}

@@ -157,3 +157,49 @@ func TestInterviewDateModeRules(t *testing.T) {
 		t.Fatalf("after the interview scheduling must be plain FSRS, due %v", st.FSRS.Due)
 	}
 }
+
+// TestInterviewNewLimitIsOneForTheDay: before an interview the raised
+// new-card limit is the same whatever topic is studied, and stays the same
+// all day while the day's new cards are rated.
+func TestInterviewNewLimitIsOneForTheDay(t *testing.T) {
+	h := newHarness(t, prep.NewUserKey(prep.Terminal, "ada"))
+	h.clock.t = time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)
+	// Five days from today's start, less three: five unseen cards over two
+	// days raise the limit of one to three a day.
+	h.text("/interview 2026-12-05 14:00 UTC")
+	h.text("/settings new 1")
+	h.text("/ask sql")
+	for range 2 {
+		h.press(button(t, h.last, "Show answer").Data)
+		h.press(button(t, h.last, "Good").Data)
+	}
+	h.text("/stop")
+
+	// Two introduced, one left today, and any topic may take it.
+	r := h.text("/due")
+	for _, want := range []string{"1 new for today", "• STAR stories: 0 due, 1 new", "• Python: 0 due, 1 new",
+		"Daily limits: 1 new (raised to 3 for your interview; 1 left)"} {
+		if !contains(r, prep.Send, want) {
+			t.Fatalf("/due lacks %q:\n%s", want, dump(r))
+		}
+	}
+	if r := h.text("/ask star"); !contains(r, prep.Send, "Story 1") {
+		t.Fatalf("/ask star must serve its new card under the day's limit:\n%s", dump(r))
+	}
+	h.press(button(t, h.last, "Show answer").Data)
+	h.press(button(t, h.last, "Good").Data)
+	h.text("/stop")
+
+	// Later the same day, past the interview's time of day, the limit is
+	// still three, all of them used.
+	h.clock.t = time.Date(2026, 11, 30, 15, 0, 0, 0, time.UTC)
+	r = h.text("/due")
+	for _, want := range []string{"0 new for today", "Daily limits: 1 new (raised to 3 for your interview; 0 left)"} {
+		if !contains(r, prep.Send, want) {
+			t.Fatalf("/due later that day lacks %q:\n%s", want, dump(r))
+		}
+	}
+	if r := h.text("/ask python"); contains(r, prep.Send, "List vs tuple?") {
+		t.Fatalf("/ask python went past the day's limit:\n%s", dump(r))
+	}
+}

@@ -52,9 +52,9 @@ func (c *conv) suspend(id string, on bool) error {
 		return err
 	}
 	if on {
-		c.send(RichText{}.Plain("⏸ Suspended: ").Italic(card.Question).Plain(". /suspended lets it back in."))
+		c.send(RichText{}.Plain("⏸ Suspended: ").Italic(card.Question).Plain(fullStop(card.Question) + " /suspended lets it back in."))
 	} else {
-		c.send(RichText{}.Plain("▶️ Back in your reviews: ").Italic(card.Question).Plain("."))
+		c.send(RichText{}.Plain("▶️ Back in your reviews: ").Italic(card.Question + fullStop(card.Question)))
 	}
 	return nil
 }

@@ -99,3 +99,92 @@ func (r RichText) TrimSpace() RichText {
 	}
 	return out
 }
+
+// fullStop is the period that ends a sentence closing with s: none when s
+// already ends in ".", "?", "!" or "…" (a card's question, an exercise's
+// title), so that "Undid your rating of What is a CTE?" does not read "?.".
+// Closing quotes and brackets are looked through: `(in order.)` is ended.
+func fullStop(s string) string {
+	s = strings.TrimRight(s, " \t\n\"'”’)]")
+	if strings.HasSuffix(s, ".") || strings.HasSuffix(s, "?") || strings.HasSuffix(s, "!") || strings.HasSuffix(s, "…") {
+		return ""
+	}
+	return "."
+}
+
+// typedAnswer is a user's typed answer as shown beside the model answer:
+// prose in italics, and each fenced block (```sql … ```) as a code block of
+// its lines, without the fence lines, which are how the user typed code and
+// not part of the answer. The fences are found by CommonMark's rules (up to
+// three spaces of indent, three or more backticks or tildes, closed by a
+// run of the same at least as long); a fence left open runs to the end, as
+// a cut-short answer would. The domain cannot use internal/mdtext (which
+// imports it), and a typed answer needs no more of Markdown than this.
+func typedAnswer(s string) RichText {
+	var out RichText
+	var prose []string
+	flush := func() {
+		if p := strings.TrimSpace(strings.Join(prose, "\n")); p != "" {
+			out = out.Italic(p)
+		}
+		prose = nil
+	}
+	lines := strings.Split(s, "\n")
+	for i := 0; i < len(lines); i++ {
+		fence, lang, ok := openingFence(lines[i])
+		if !ok {
+			prose = append(prose, lines[i])
+			continue
+		}
+		var code []string
+		for i++; i < len(lines) && !closesFence(lines[i], fence); i++ {
+			code = append(code, lines[i])
+		}
+		flush()
+		if body := strings.Join(code, "\n"); strings.TrimSpace(body) != "" {
+			out = append(out, Span{Style: CodeBlock, Text: body, Lang: lang})
+		}
+	}
+	flush()
+	if len(out) == 0 { // nothing but empty fences: show what was typed
+		return RichText{}.Italic(strings.TrimSpace(s))
+	}
+	return out
+}
+
+// openingFence reads a line that opens a fenced code block: its fence
+// ("```", "~~~~") and the language of its info string.
+func openingFence(line string) (fence, lang string, ok bool) {
+	rest, ok := fenceIndent(line)
+	if !ok || len(rest) < 3 || (rest[0] != '`' && rest[0] != '~') {
+		return "", "", false
+	}
+	n := len(rest) - len(strings.TrimLeft(rest, rest[:1]))
+	if n < 3 {
+		return "", "", false
+	}
+	info := strings.TrimSpace(rest[n:])
+	if rest[0] == '`' && strings.Contains(info, "`") {
+		return "", "", false // ```SELECT 1``` on one line is inline code, not a fence
+	}
+	if f := strings.Fields(info); len(f) > 0 {
+		lang = f[0]
+	}
+	return rest[:n], lang, true
+}
+
+// closesFence reports whether a line closes a block opened with fence.
+func closesFence(line, fence string) bool {
+	rest, ok := fenceIndent(line)
+	if !ok {
+		return false
+	}
+	rest = strings.TrimRight(rest, " \t")
+	return len(rest) >= len(fence) && strings.Trim(rest, fence[:1]) == ""
+}
+
+// fenceIndent strips the up to three spaces a fence line may be indented by.
+func fenceIndent(line string) (string, bool) {
+	rest := strings.TrimLeft(line, " ")
+	return rest, len(line)-len(rest) <= 3
+}

@@ -197,14 +197,19 @@ func (c *conv) buildQueue(sc scope) (queue, error) {
 		return q, nil
 	}
 	var fresh []Card
+	unseen := 0 // in the whole decks: the day's limit is the same for every topic
 	for i, card := range c.e.lib.Cards {
-		if !sc.hasCard(card) || seenCards[i] {
+		if seenCards[i] {
+			continue
+		}
+		unseen++
+		if !sc.hasCard(card) {
 			continue
 		}
 		q.newTotal++
 		fresh = append(fresh, card)
 	}
-	q.newLimit = c.newLimit(len(fresh))
+	q.newLimit = c.newLimit(unseen + newToday)
 	q.newLeft = max(0, q.newLimit-newToday)
 	q.newCards = fresh[:min(len(fresh), q.newLeft)]
 	c.orderForInterview(q.due)
@@ -398,7 +403,7 @@ func (c *conv) reveal(inPlace bool) error {
 	}
 	text := c.header(card.Topic).Bold("❓ " + card.Question).Plain("\n\n").Append(card.Answer)
 	if s.Typed != "" {
-		text = text.Plain("\n\n").Bold("✍️ Your answer: ").Italic(s.Typed)
+		text = text.Plain("\n\n").Bold("✍️ Your answer: ").Append(typedAnswer(s.Typed))
 	}
 	text = text.Plain("\n\n").Italic("How well did you recall it?")
 	var row1, row2 []Button
@@ -497,7 +502,8 @@ func (c *conv) record(id string, r Rating, at time.Time) (time.Duration, error) 
 }
 
 // finish ends a run: a summary when cards were reviewed, else "all caught
-// up" with when the next card is due and why nothing is shown.
+// up" or the daily limit that holds cards back, with when the next card is
+// due.
 func (c *conv) finish(q queue, starting bool) error {
 	s, sc := c.u.Session, c.runScope()
 	c.u.Session = Session{}
@@ -509,17 +515,28 @@ func (c *conv) finish(q queue, starting bool) error {
 	if s.Topic != "" {
 		scope = " in " + s.Topic
 	}
-	var text RichText
-	if s.Reviewed > 0 {
-		text = RichText{}.Bold("✅ Session complete").Plain(fmt.Sprintf("\n%d reviewed, %d recalled (%d%%).", s.Reviewed, s.Recalled, percent(s.Recalled, s.Reviewed)))
-	} else {
-		text = RichText{}.Bold("🎉 All caught up" + scope + "!")
-	}
+	// Cards held back by a daily limit are not "all caught up": the limits
+	// are said as what they are, and the celebration is kept for when
+	// nothing at all is left today.
+	var limits []string
 	if q.newTotal > 0 && q.newLeft == 0 {
-		text = text.Plain(fmt.Sprintf("\nYou have met today's limit of %d new cards (%d more wait). Raise it with /settings new <n>.", q.newLimit, q.newTotal))
+		limits = append(limits, fmt.Sprintf("Today's new cards are done%s (%d more %s for tomorrow; /settings new raises the limit).", scope, q.newTotal, plural(q.newTotal, "waits", "wait")))
 	}
 	if q.dueTotal > len(q.due) {
-		text = text.Plain(fmt.Sprintf("\nToday's review limit (%d) is reached; %d reviews wait for tomorrow.", c.u.Settings.ReviewsPerDay, q.dueTotal-len(q.due)))
+		limits = append(limits, fmt.Sprintf("Today's review limit (%d) is reached; %d reviews wait for tomorrow.", c.u.Settings.ReviewsPerDay, q.dueTotal-len(q.due)))
+	}
+	var text RichText
+	switch {
+	case s.Reviewed > 0:
+		text = RichText{}.Bold("✅ Session complete").Plain(fmt.Sprintf("\n%d reviewed, %d recalled (%d%%).", s.Reviewed, s.Recalled, percent(s.Recalled, s.Reviewed)))
+	case len(limits) == 0:
+		text = RichText{}.Bold("🎉 All caught up" + scope + "!")
+	default:
+		text = RichText{}.Bold(limits[0])
+		limits = limits[1:]
+	}
+	for _, l := range limits {
+		text = text.Plain("\n" + l)
 	}
 	if !next.IsZero() {
 		text = text.Plain("\n" + sc.nextLine(c.when(next)))
@@ -579,7 +596,7 @@ func (c *conv) undo() error {
 		// included, as far as the rating tells them.
 		a, was := c.attemptsAt(ex.ID), attemptsBefore(last.Rating)
 		c.setAttempts(ex.ID, ExerciseAttempts{Hints: max(a.Hints, was.Hints), Wrong: max(a.Wrong, was.Wrong)})
-		c.send(RichText{}.Plain(fmt.Sprintf("↩️ Undid the %s result of ", RatingName(last.Rating))).Italic(ex.Title).Plain(". Here it is again:"))
+		c.send(RichText{}.Plain(fmt.Sprintf("↩️ Undid the %s result of ", RatingName(last.Rating))).Italic(ex.Title).Plain(fullStop(ex.Title) + " Here it is again:"))
 		c.u.Session.Total = max(c.u.Session.Total, c.u.Session.Reviewed+1)
 		c.presentExercise(ex)
 		return nil
@@ -592,7 +609,7 @@ func (c *conv) undo() error {
 	if c.u.Session.Started.IsZero() {
 		c.u.Session.Started = c.now
 	}
-	c.send(RichText{}.Plain(fmt.Sprintf("↩️ Undid your %s rating of ", RatingName(last.Rating))).Italic(card.Question).Plain(". Here it is again:"))
+	c.send(RichText{}.Plain(fmt.Sprintf("↩️ Undid your %s rating of ", RatingName(last.Rating))).Italic(card.Question).Plain(fullStop(card.Question) + " Here it is again:"))
 	c.u.Session.Total = max(c.u.Session.Total, c.u.Session.Reviewed+1)
 	c.present(card)
 	return nil

@@ -400,22 +400,12 @@ func (c *conv) sectionView(n int) (RichText, [][]Button) {
 	return text, rows
 }
 
-// slotName says when a slot is, relative to the interview: "3 days before",
-// "the evening before (Mon 19:00)".
+// slotName says when a slot is, relative to the interview: "Mon 30 Nov
+// 14:00 (3d before)", "Thu 3 Dec 15:30 (1h 30m after)".
 func (c *conv) slotName(t time.Time) string {
 	at := c.interviewAt()
-	d := t.Sub(at)
 	local := t.In(at.Location()).Format("Mon 2 Jan 15:04")
-	switch {
-	case d <= -24*time.Hour:
-		return fmt.Sprintf("%s (%d days before)", local, int((-d+12*time.Hour)/(24*time.Hour)))
-	case d < 0:
-		return fmt.Sprintf("%s (%s before)", local, FormatInterval(-d))
-	case d == 0:
-		return local + " (at the start)"
-	default:
-		return fmt.Sprintf("%s (%s after)", local, FormatInterval(d))
-	}
+	return local + " (" + FormatOffset(t.Sub(at)) + ")"
 }
 
 // countdown is the line that reminds the user of their deadline: "3 days to

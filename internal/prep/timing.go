@@ -139,3 +139,30 @@ func (t Timing) String() string {
 		return fmt.Sprintf("%s%dm", sign, d/time.Minute)
 	}
 }
+
+// FormatOffset says exactly how far an instant is from the interview's
+// start, d being instant minus start: "30m before", "1h 30m after", "1d
+// before", "1d 2h before", "at the start". Every unit is kept, to the
+// minute: a checklist slot at +90m read "2h after" when rounded, which is
+// when the user would not be looking.
+func FormatOffset(d time.Duration) string {
+	d = d.Round(time.Minute)
+	side := "after"
+	if d < 0 {
+		side, d = "before", -d
+	}
+	if d == 0 {
+		return "at the start"
+	}
+	var parts []string
+	for _, u := range []struct {
+		size time.Duration
+		name string
+	}{{24 * time.Hour, "d"}, {time.Hour, "h"}, {time.Minute, "m"}} {
+		if n := d / u.size; n > 0 {
+			parts = append(parts, strconv.FormatInt(int64(n), 10)+u.name)
+			d -= n * u.size
+		}
+	}
+	return strings.Join(parts, " ") + " " + side
+}

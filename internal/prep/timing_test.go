@@ -119,3 +119,75 @@ func FuzzParseZone(f *testing.F) {
 		}
 	})
 }
+
+func TestFormatOffset(t *testing.T) {
+	cases := []struct {
+		d    time.Duration
+		want string
+	}{
+		{0, "at the start"},
+		{20 * time.Second, "at the start"}, // to the minute
+		{time.Minute, "1m after"},
+		{-30 * time.Minute, "30m before"},
+		{time.Hour, "1h after"},
+		{-time.Hour, "1h before"},
+		{90 * time.Minute, "1h 30m after"},
+		{-90 * time.Minute, "1h 30m before"},
+		{4 * time.Hour, "4h after"},
+		{-19 * time.Hour, "19h before"},
+		{23*time.Hour + 59*time.Minute, "23h 59m after"},
+		{24 * time.Hour, "1d after"},
+		{-24 * time.Hour, "1d before"},
+		{-26 * time.Hour, "1d 2h before"},
+		{-(26*time.Hour + 5*time.Minute), "1d 2h 5m before"},
+		{24*time.Hour + 5*time.Minute, "1d 5m after"},
+		{-72 * time.Hour, "3d before"},
+		{7 * 24 * time.Hour, "7d after"},
+		{-(2*24*time.Hour + 5*time.Hour), "2d 5h before"},
+	}
+	for _, tc := range cases {
+		if got := prep.FormatOffset(tc.d); got != tc.want {
+			t.Errorf("FormatOffset(%v) = %q, want %q", tc.d, got, tc.want)
+		}
+	}
+}
+
+// TestChecklistSlotsSayTheirExactOffset: /checklist puts each section at
+// its exact distance from the interview, not a rounded one.
+func TestChecklistSlotsSayTheirExactOffset(t *testing.T) {
+	when := func(s string) prep.Timing {
+		tm, err := prep.ParseTiming(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tm
+	}
+	items := []prep.ChecklistItem{
+		{ID: "a", Group: "Pre", Section: "Days before", Text: "Revise", When: when("-3d")},
+		{ID: "b", Group: "Pre", Section: "Day and a bit", Text: "Plan", When: when("-26h")},
+		{ID: "c", Group: "Pre", Section: "Evening before", Text: "Test Zoom", When: when("-1d 19:00")},
+		{ID: "d", Group: "Pre", Section: "Just before", Text: "Silence phone", When: when("-30m")},
+		{ID: "e", Group: "Post", Section: "Immediately After", Text: "Notes", When: when("+90m")},
+		{ID: "f", Group: "Post", Section: "Next day", Text: "Thank-you", When: when("+24h")},
+	}
+	lib, err := prep.NewLibrary(testLibrary(t).Cards, items)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := newHarness(t, prep.NewUserKey(prep.Terminal, "ada"), func(cfg *prep.EngineConfig) { cfg.Library = lib })
+	h.clock.t = time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+	h.text("/interview 2026-12-03 14:00 Europe/Berlin")
+	r := h.text("/checklist")
+	for _, want := range []string{
+		"Days before 0/1 · Mon 30 Nov 14:00 (3d before)",
+		"Day and a bit 0/1 · Wed 2 Dec 12:00 (1d 2h before)",
+		"Evening before 0/1 · Wed 2 Dec 19:00 (19h before)",
+		"Just before 0/1 · Thu 3 Dec 13:30 (30m before)",
+		"Immediately After 0/1 · Thu 3 Dec 15:30 (1h 30m after)",
+		"Next day 0/1 · Fri 4 Dec 14:00 (1d after)",
+	} {
+		if !contains(r, prep.Send, want) {
+			t.Errorf("/checklist lacks %q:\n%s", want, dump(r))
+		}
+	}
+}
