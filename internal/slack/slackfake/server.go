@@ -85,6 +85,7 @@ type Server struct {
 	st      *slacktest.Server
 	base    string // URL without the trailing slash
 	closing chan struct{}
+	closed  bool // set under mu by close: no connection is taken on after it
 	wg      sync.WaitGroup
 	// sendMu orders deliveries: envelopes reach the bot in the order the
 	// test made them, across reconnections. It is taken before mu.
@@ -270,6 +271,7 @@ func (s *Server) bind(c slacktest.Customize) {
 func (s *Server) close() {
 	close(s.closing)
 	s.mu.Lock()
+	s.closed = true
 	conn := s.conn
 	s.conn = nil
 	s.mu.Unlock()

@@ -88,16 +88,23 @@ func (s *Server) socket(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.mu.Lock()
+	if s.closed {
+		// The test is over: close waits for the connections it knows of,
+		// and a goroutine added after its Wait began would race with it.
+		s.mu.Unlock()
+		c.close()
+		return
+	}
 	old := s.conn
 	s.conn, s.connections = c, n
 	pending := s.outbox
 	s.outbox = nil
 	s.notifyLocked()
+	s.wg.Add(2) // under mu, so before close's Wait or not at all
 	s.mu.Unlock()
 	if old != nil {
 		old.close()
 	}
-	s.wg.Add(2)
 	go s.readAcks(c)
 	go s.ping(c)
 	for i, e := range pending {
