@@ -404,8 +404,24 @@ func (c *conv) sectionView(n int) (RichText, [][]Button) {
 // 14:00 (3d before)", "Thu 3 Dec 15:30 (1h 30m after)".
 func (c *conv) slotName(t time.Time) string {
 	at := c.interviewAt()
-	local := t.In(at.Location()).Format("Mon 2 Jan 15:04")
-	return local + " (" + FormatOffset(t.Sub(at)) + ")"
+	return c.interviewClock(t, "Mon 2 Jan 15:04") + " (" + FormatOffset(t.Sub(at)) + ")"
+}
+
+// interviewClock formats t in the interview's time zone, as the checklist's
+// moments are set in it, naming the zone when it is not the user's own:
+// "Mon 30 Nov 14:00 CET" beside a "tomorrow at 13:00" that is in the
+// user's zone would otherwise read as two different times.
+func (c *conv) interviewClock(t time.Time, layout string) string {
+	loc := c.interviewAt().Location()
+	s := t.In(loc).Format(layout)
+	if loc.String() == c.loc().String() {
+		return s
+	}
+	abbr := t.In(loc).Format("MST")
+	if strings.HasPrefix(abbr, "+") || strings.HasPrefix(abbr, "-") {
+		abbr = "UTC" + abbr // zones without an abbreviation
+	}
+	return s + " " + abbr
 }
 
 // countdown is the line that reminds the user of their deadline: "3 days to
@@ -423,9 +439,9 @@ func (c *conv) countdown() string {
 	case d > 0 && days >= 2:
 		return fmt.Sprintf("%d days to your interview", days)
 	case d > 0 && days == 1:
-		return "Interview tomorrow at " + at.Format("15:04")
+		return "Interview tomorrow at " + c.interviewClock(at, "15:04")
 	case d > 0:
-		return "Interview today at " + at.Format("15:04") + " (in " + FormatInterval(d) + ")"
+		return "Interview today at " + c.interviewClock(at, "15:04") + " (in " + FormatInterval(d) + ")"
 	case d > -24*time.Hour:
 		return "Interview done: how did it go?"
 	}

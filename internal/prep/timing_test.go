@@ -178,16 +178,46 @@ func TestChecklistSlotsSayTheirExactOffset(t *testing.T) {
 	h.clock.t = time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
 	h.text("/interview 2026-12-03 14:00 Europe/Berlin")
 	r := h.text("/checklist")
+	// The moments are in the interview's zone, named since the user's is
+	// UTC.
 	for _, want := range []string{
-		"Days before 0/1 · Mon 30 Nov 14:00 (3d before)",
-		"Day and a bit 0/1 · Wed 2 Dec 12:00 (1d 2h before)",
-		"Evening before 0/1 · Wed 2 Dec 19:00 (19h before)",
-		"Just before 0/1 · Thu 3 Dec 13:30 (30m before)",
-		"Immediately After 0/1 · Thu 3 Dec 15:30 (1h 30m after)",
-		"Next day 0/1 · Fri 4 Dec 14:00 (1d after)",
+		"Days before 0/1 · Mon 30 Nov 14:00 CET (3d before)",
+		"Day and a bit 0/1 · Wed 2 Dec 12:00 CET (1d 2h before)",
+		"Evening before 0/1 · Wed 2 Dec 19:00 CET (19h before)",
+		"Just before 0/1 · Thu 3 Dec 13:30 CET (30m before)",
+		"Immediately After 0/1 · Thu 3 Dec 15:30 CET (1h 30m after)",
+		"Next day 0/1 · Fri 4 Dec 14:00 CET (1d after)",
 	} {
 		if !contains(r, prep.Send, want) {
 			t.Errorf("/checklist lacks %q:\n%s", want, dump(r))
+		}
+	}
+}
+
+// TestInterviewTimesNameTheirZoneWhenNotTheUsers: checklist moments and the
+// countdown are in the interview's time zone, named when the user lives in
+// another one, and not named when they live in the same.
+func TestInterviewTimesNameTheirZoneWhenNotTheUsers(t *testing.T) {
+	for _, tc := range []struct {
+		settings string // the user's zone
+		want     []string
+		not      string
+	}{
+		{"UTC", []string{"Interview tomorrow at 14:00 CET", "Wed 2 Dec 19:00 CET (19h before)"}, ""},
+		{"Europe/Berlin", []string{"Interview tomorrow at 14:00", "Wed 2 Dec 19:00 (19h before)"}, "CET"},
+	} {
+		h := newHarness(t, prep.NewUserKey(prep.Terminal, "ada"))
+		h.clock.t = time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC)
+		h.text("/settings timezone " + tc.settings)
+		h.text("/interview 2026-12-03 14:00 Europe/Berlin")
+		r := h.text("/checklist")
+		for _, want := range tc.want {
+			if !contains(r, prep.Send, want) {
+				t.Errorf("user in %s: /checklist lacks %q:\n%s", tc.settings, want, dump(r))
+			}
+		}
+		if tc.not != "" && contains(r, prep.Send, tc.not) {
+			t.Errorf("user in %s: /checklist names the zone:\n%s", tc.settings, dump(r))
 		}
 	}
 }
