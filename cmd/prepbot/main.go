@@ -291,7 +291,7 @@ func run(ctx context.Context, args []string, env IO) error {
 	}
 	engine, err := prep.NewEngine(prep.EngineConfig{
 		Store: store, Library: lib, Defaults: cfg.UserDefaults(), Now: env.now(),
-		TerminalZone: cfg.TerminalZone(env.Getenv), Logger: log,
+		TerminalZone: cfg.TerminalZone(env.Getenv), TerminalZonePinned: cfg.TimeZone != "", Logger: log,
 		OnReviews: func(n int) { metrics.Reviews.Add(float64(n)) },
 		OnCommit:  func(c prep.CommitTiming) { observeCommit(metrics, c) },
 		Graders:   graders,

@@ -514,6 +514,13 @@ func (c *conv) settings(args string) error {
 		return nil
 	}
 	c.u.Settings = s
+	if name == "timezone" || name == "tz" || name == "zone" {
+		if c.via.Platform() == Terminal && c.e.zonePin {
+			c.send(Text("Saved, until prepbot next starts: the time zone it is configured with (PREPBOT_TIMEZONE) applies at every start. Change that to keep this one."))
+			c.showSettings()
+			return nil
+		}
+	}
 	c.send(Text("Saved."))
 	c.showSettings()
 	return nil

@@ -21,7 +21,11 @@ type EngineConfig struct {
 	// TerminalZone is the time zone of terminal users (the machine's own);
 	// chat users choose theirs during /start.
 	TerminalZone string
-	Logger       *slog.Logger
+	// TerminalZonePinned says the operator configured TerminalZone
+	// (PREPBOT_TIMEZONE), which then applies at every start (SetTimeZone):
+	// a zone chosen with /settings in the terminal lasts until the next.
+	TerminalZonePinned bool
+	Logger             *slog.Logger
 	// Graders grade exercise attempts by kind; a kind without one answers
 	// that its exercises are not available.
 	Graders map[ExerciseKind]Grader
@@ -66,6 +70,7 @@ type Engine struct {
 	now       func() time.Time
 	defaults  Settings
 	termZone  string
+	zonePin   bool // EngineConfig.TerminalZonePinned
 	log       *slog.Logger
 
 	unavailable map[ExerciseKind]string // EngineConfig.Unavailable
@@ -91,7 +96,7 @@ func NewEngine(cfg EngineConfig) (*Engine, error) {
 	if cfg.GradeWait <= 0 {
 		cfg.GradeWait = defaultGradeWait
 	}
-	return &Engine{store: cfg.Store, commits: &groupCommit{store: cfg.Store, observe: cfg.OnCommit}, lib: cfg.Library, now: cfg.Now, defaults: cfg.Defaults, termZone: cfg.TerminalZone, log: cfg.Logger,
+	return &Engine{store: cfg.Store, commits: &groupCommit{store: cfg.Store, observe: cfg.OnCommit}, lib: cfg.Library, now: cfg.Now, defaults: cfg.Defaults, termZone: cfg.TerminalZone, zonePin: cfg.TerminalZonePinned, log: cfg.Logger,
 		graders: cfg.Graders, unavailable: cfg.Unavailable, deliver: cfg.Deliver, gradeWait: cfg.GradeWait, charts: cfg.Charts, onReviews: cfg.OnReviews}, nil
 }
 

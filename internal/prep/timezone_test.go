@@ -41,3 +41,20 @@ func TestSetTimeZone(t *testing.T) {
 		t.Fatalf("after a refused zone:\n%s", dump(r))
 	}
 }
+
+// TestTerminalZoneChoiceSaysWhenTheConfigurationWins: in a terminal whose
+// zone the operator configured, /settings timezone says the choice lasts
+// until the next start; without that configuration it is simply saved.
+func TestTerminalZoneChoiceSaysWhenTheConfigurationWins(t *testing.T) {
+	for _, pinned := range []bool{false, true} {
+		h := newHarness(t, prep.NewUserKey(prep.Terminal, "ada"), func(cfg *prep.EngineConfig) { cfg.TerminalZonePinned = pinned })
+		h.text("/start")
+		r := h.text("/settings timezone Europe/Paris")
+		if warned := contains(r, prep.Send, "until prepbot next starts"); warned != pinned {
+			t.Errorf("pinned %v: warned %v:\n%s", pinned, warned, dump(r))
+		}
+		if !contains(r, prep.Send, "Time zone: Europe/Paris") {
+			t.Errorf("pinned %v: the zone was not saved:\n%s", pinned, dump(r))
+		}
+	}
+}
