@@ -42,8 +42,12 @@
 //	reviews/<user key>/      time(Review.Time) ‖ 8-byte big-endian Seq → JSON
 //	                         review {"seq", "user", "card_id", "time",
 //	                         "rating", "before", "after"}, where before and
-//	                         after are {"card_id", "fsrs": card state}; Seq
-//	                         comes from the nested bucket's NextSequence
+//	                         after are {"card_id", "fsrs": card state}, and
+//	                         for an exercise "attempts": {"hints", "wrong"}
+//	                         as they stood when it was rated (absent for a
+//	                         flashcard and in older reviews; older builds
+//	                         ignore it); Seq comes from the nested bucket's
+//	                         NextSequence
 //	deliveries               delivery id → time(at)
 //	delivery_times           time(at) ‖ delivery id → empty: lets
 //	                         PruneDeliveries read only what it deletes

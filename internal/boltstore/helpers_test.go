@@ -96,7 +96,7 @@ func sameState(a, b prep.CardState) bool {
 
 func sameReview(a, b prep.Review) bool {
 	return a.Seq == b.Seq && a.User == b.User && a.CardID == b.CardID && a.Time.Equal(b.Time) &&
-		a.Rating == b.Rating && sameState(a.Before, b.Before) && sameState(a.After, b.After)
+		a.Rating == b.Rating && sameState(a.Before, b.Before) && sameState(a.After, b.After) && a.Attempts == b.Attempts
 }
 
 // ids lists the card IDs of states, in order.

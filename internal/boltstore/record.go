@@ -265,10 +265,19 @@ type reviewRecord struct {
 	Rating int         `json:"rating"`
 	Before stateRecord `json:"before"`
 	After  stateRecord `json:"after"`
+	// Attempts is absent for flashcards and in reviews written before it
+	// was kept; older builds ignore it.
+	Attempts *attemptsRecord `json:"attempts,omitempty"`
+}
+
+// attemptsRecord is the stored form of prep.ExerciseAttempts.
+type attemptsRecord struct {
+	Hints int `json:"hints"`
+	Wrong int `json:"wrong"`
 }
 
 func newReviewRecord(r prep.Review) reviewRecord {
-	return reviewRecord{
+	rec := reviewRecord{
 		Seq:    r.Seq,
 		User:   string(r.User),
 		CardID: r.CardID,
@@ -277,10 +286,14 @@ func newReviewRecord(r prep.Review) reviewRecord {
 		Before: newStateRecord(r.Before),
 		After:  newStateRecord(r.After),
 	}
+	if r.Attempts != (prep.ExerciseAttempts{}) {
+		rec.Attempts = &attemptsRecord{Hints: r.Attempts.Hints, Wrong: r.Attempts.Wrong}
+	}
+	return rec
 }
 
 func (r reviewRecord) review() prep.Review {
-	return prep.Review{
+	rev := prep.Review{
 		Seq:    r.Seq,
 		User:   prep.UserKey(r.User),
 		CardID: r.CardID,
@@ -289,6 +302,10 @@ func (r reviewRecord) review() prep.Review {
 		Before: r.Before.state(),
 		After:  r.After.state(),
 	}
+	if r.Attempts != nil {
+		rev.Attempts = prep.ExerciseAttempts{Hints: r.Attempts.Hints, Wrong: r.Attempts.Wrong}
+	}
+	return rev
 }
 
 // decode unmarshals a stored value, naming the bucket and key on failure so

@@ -693,3 +693,42 @@ func TestOpeningACurrentFileWritesNothing(t *testing.T) {
 		t.Error("opening an up-to-date file changed it")
 	}
 }
+
+// TestReviewKeepsAnExercisesAttempts: a review stores the exercise's record
+// (hints, wrong results) and reads it back; a flashcard's review stores
+// none, so its JSON has no "attempts" and older builds read it as before.
+func TestReviewKeepsAnExercisesAttempts(t *testing.T) {
+	s := MustOpenTemp(t)
+	at := time.Date(2026, 11, 2, 10, 0, 0, 0, time.UTC)
+	ex := prep.Review{User: "terminal:ada", CardID: "sql-joins", Time: at, Rating: prep.Again,
+		After: state("sql-joins", at.Add(time.Hour)), Attempts: prep.ExerciseAttempts{Hints: 2, Wrong: 1}}
+	card := prep.Review{User: "terminal:ada", CardID: "sql1", Time: at.Add(time.Minute), Rating: prep.Good, After: state("sql1", at.Add(time.Hour))}
+	MustUpdate(t, s, func(tx prep.Tx) error {
+		for _, r := range []prep.Review{ex, card} {
+			if _, err := tx.AppendReview(r); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	var got []prep.Review
+	MustView(t, s, func(tx prep.Tx) error {
+		var err error
+		got, err = collect(tx.Reviews("terminal:ada", time.Time{}))
+		return err
+	})
+	if len(got) != 2 || got[0].Attempts != ex.Attempts || got[1].Attempts != (prep.ExerciseAttempts{}) {
+		t.Fatalf("reviews read back: %+v", got)
+	}
+	raw, err := boltstore.DumpBuckets(s, "reviews")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, v := range raw {
+		n += strings.Count(v, `"attempts"`)
+	}
+	if n != 1 {
+		t.Errorf("%d stored reviews carry \"attempts\", want only the exercise's:\n%v", n, raw)
+	}
+}

@@ -648,3 +648,26 @@ func TestAmbiguousExerciseTopicOffersTheChoices(t *testing.T) {
 		t.Fatalf("the topic's button does not start its exercises:\n%s", dump(r))
 	}
 }
+
+// TestUndoBringsBackTheHintsAndTheWrongAnswer: undoing an exercise rated
+// Again after a hint and a wrong answer brings back both, as the review
+// recorded them: the hint is shown again and not offered twice.
+func TestUndoBringsBackTheHintsAndTheWrongAnswer(t *testing.T) {
+	h := exerciseHarness(t)
+	h.text("/sql joins")
+	h.press(button(t, h.last, "Hint").Data)
+	h.text("SELECT 0")
+	if r := h.text("SELECT 1"); !contains(r, prep.Send, "Again · next in") {
+		t.Fatalf("after a hint and a wrong answer:\n%s", dump(r))
+	}
+	r := h.text("/undo")
+	if !contains(r, prep.Send, "💡 Hint 1/1: GROUP BY") {
+		t.Errorf("the hint shown before the rating is not shown again:\n%s", dump(r))
+	}
+	if _, offered := findButton(r, "Hint"); offered {
+		t.Errorf("the hint is offered again, as if never shown:\n%s", dump(r))
+	}
+	if h.attempts("sql-joins") != (prep.ExerciseAttempts{Hints: 1, Wrong: 1}) {
+		t.Errorf("attempts after undo: %+v, want 1 hint and 1 wrong answer", h.attempts("sql-joins"))
+	}
+}

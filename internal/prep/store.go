@@ -46,6 +46,10 @@ type Review struct {
 	Rating Rating
 	Before CardState
 	After  CardState
+	// Attempts is an exercise's record when it was rated (hints shown,
+	// wrong results), which /undo brings back; zero for a flashcard, and
+	// in reviews written before it was kept.
+	Attempts ExerciseAttempts
 }
 
 // Store keeps users, card states and reviews. Every domain operation runs in

@@ -481,7 +481,7 @@ func (c *conv) record(id string, r Rating, at time.Time) (time.Duration, error) 
 		return 0, fmt.Errorf("prep: schedule %s: %w", id, err)
 	}
 	after := CardState{CardID: id, FSRS: c.forInterview(info.Card, at), Suspended: before.Suspended}
-	review := Review{User: c.u.Key, CardID: id, Time: at, Rating: r, Before: before, After: after}
+	review := Review{User: c.u.Key, CardID: id, Time: at, Rating: r, Before: before, After: after, Attempts: c.attemptsAt(id)}
 	if err := c.countToday(review, +1); err != nil {
 		return 0, err
 	}
@@ -593,8 +593,12 @@ func (c *conv) undo() error {
 	}
 	if isEx {
 		// The exercise comes back as it stood before its rating, attempts
-		// included, as far as the rating tells them.
-		a, was := c.attemptsAt(ex.ID), attemptsBefore(last.Rating)
+		// included: as the review recorded them, or, for a review written
+		// before reviews kept them, as far as the rating tells.
+		a, was := c.attemptsAt(ex.ID), last.Attempts
+		if was == (ExerciseAttempts{}) {
+			was = attemptsBefore(last.Rating)
+		}
 		c.setAttempts(ex.ID, ExerciseAttempts{Hints: max(a.Hints, was.Hints), Wrong: max(a.Wrong, was.Wrong)})
 		c.send(RichText{}.Plain(fmt.Sprintf("↩️ Undid the %s result of ", RatingName(last.Rating))).Italic(ex.Title).Plain(fullStop(ex.Title) + " Here it is again:"))
 		c.u.Session.Total = max(c.u.Session.Total, c.u.Session.Reviewed+1)
