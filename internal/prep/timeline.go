@@ -212,6 +212,23 @@ func itemData(act byte, ctx, id string) string { return "c" + string(act) + ":" 
 
 func slotCtx(key time.Time) string { return strconv.FormatInt(key.Unix()/60, 36) }
 
+// snoozeUntil is when Snooze brings an item back: in an hour, except that
+// an item meant for before the interview comes back 10 minutes before it
+// starts when that is sooner, and cannot be snoozed (zero) once less than
+// 5 minutes would be gained.
+func (c *conv) snoozeUntil(it ChecklistItem) time.Time {
+	const snooze, margin, least = time.Hour, 10 * time.Minute, 5 * time.Minute
+	later := c.now.Add(snooze)
+	at := c.interviewAt()
+	if at.IsZero() || !itemSlot(it, at).Before(at) || later.Before(at.Add(-margin)) {
+		return later
+	}
+	if until := at.Add(-margin); until.Sub(c.now) >= least {
+		return until
+	}
+	return time.Time{}
+}
+
 func (c *conv) reminderButtons(key time.Time) [][]Button {
 	var rows [][]Button
 	ctx := slotCtx(key)
@@ -220,11 +237,11 @@ func (c *conv) reminderButtons(key time.Time) [][]Button {
 			continue
 		}
 		n := strconv.Itoa(i + 1)
-		rows = append(rows, []Button{
-			{Label: n + " ✓ Done", Data: itemData(itemDone, ctx, it.ID)},
-			{Label: n + " ⏰ 1h", Data: itemData(itemSnooze, ctx, it.ID)},
-			{Label: n + " Skip", Data: itemData(itemSkip, ctx, it.ID)},
-		})
+		row := []Button{{Label: n + " ✓ Done", Data: itemData(itemDone, ctx, it.ID)}}
+		if until := c.snoozeUntil(it); !until.IsZero() {
+			row = append(row, Button{Label: n + " ⏰ " + FormatInterval(until.Sub(c.now).Round(time.Minute)), Data: itemData(itemSnooze, ctx, it.ID)})
+		}
+		rows = append(rows, append(row, Button{Label: n + " Skip", Data: itemData(itemSkip, ctx, it.ID)}))
 	}
 	return rows
 }
@@ -264,7 +281,12 @@ func (c *conv) pressItem(data string) error {
 			c.notice("That item is already ticked off.")
 			return nil
 		}
-		st.SnoozedUntil = c.now.Add(time.Hour).Truncate(time.Minute)
+		until := c.snoozeUntil(it)
+		if until.IsZero() {
+			c.notice("Too close to the interview to put it off: do it now or skip it.")
+			return nil
+		}
+		st.SnoozedUntil = until.Truncate(time.Minute)
 		c.notice("⏰ I'll remind you at " + st.SnoozedUntil.In(c.loc()).Format("15:04") + ".")
 	case itemReopen:
 		st.Done, st.Skipped = false, false

@@ -184,3 +184,39 @@ func TestChangingTheDateReschedulesAndRemovedItemsAreHandled(t *testing.T) {
 		t.Fatalf("removed item:\n%s", dump(r))
 	}
 }
+
+// TestSnoozeStopsShortOfTheInterview: the -30m reminder, 30 minutes before
+// the interview, offers a snooze that brings it back 10 minutes before the
+// start (20m), not an hour later when it is over; the +4h one after the
+// interview keeps its hour.
+func TestSnoozeStopsShortOfTheInterview(t *testing.T) {
+	h := newHarness(t, prep.NewUserKey(prep.Telegram, "3"))
+	h.clock.t = time.Date(2026, 11, 26, 13, 0, 0, 0, berlin)
+	h.text("/interview 2026-11-26 14:00 Europe/Berlin")
+	got := h.tickUntil(t, time.Date(2026, 11, 26, 13, 31, 0, 0, berlin))
+	var before []prep.Reply
+	for _, g := range got {
+		if strings.Contains(g.reply.Text.String(), "Phone on silent") {
+			before = []prep.Reply{g.reply}
+		}
+	}
+	if before == nil {
+		t.Fatalf("no -30m reminder among %d", len(got))
+	}
+	if _, ok := findButton(before, "1 ⏰ 1h"); ok {
+		t.Fatalf("an hour's snooze offered 30 minutes before the interview:\n%s", dump(before))
+	}
+	// Pressed a little later, it still means 10 minutes before the start.
+	h.clock.Advance(2 * time.Minute)
+	if r := h.press(button(t, before, "1 ⏰ 20m").Data); !contains(r, prep.Notice, "I'll remind you at 13:50") {
+		t.Fatalf("snooze:\n%s", dump(r))
+	}
+	after := h.tickUntil(t, time.Date(2026, 11, 26, 18, 1, 0, 0, berlin))
+	for _, g := range after {
+		if strings.Contains(g.reply.Text.String(), "Send thank-you emails") {
+			button(t, []prep.Reply{g.reply}, "1 ⏰ 1h")
+			return
+		}
+	}
+	t.Fatal("no +4h reminder")
+}
