@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"math"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -330,9 +331,14 @@ func formatTable(columns []string, rows [][]value, limit int) string {
 	return strings.TrimRight(b.String(), "\n")
 }
 
+// dateTime matches the ISO dates and times SQLite stores as text
+// ("2025-03-01 09:15:00"): a time cut short is a different time, and the
+// tasks about them (latest label, per day) turn on the whole value.
+var dateTime = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$`)
+
 func clip(s string) string {
 	s = strings.ReplaceAll(s, "\n", " ")
-	if utf8.RuneCountInString(s) <= maxCell {
+	if utf8.RuneCountInString(s) <= maxCell || dateTime.MatchString(s) {
 		return s
 	}
 	r := []rune(s)
