@@ -304,6 +304,19 @@ func (c *conv) scheduleNudge() error {
 // MarkInactive records that the user blocked the bot: no more pushes until
 // they write again.
 func (e *Engine) MarkInactive(ctx context.Context, key UserKey) error {
+	return e.changeUser(key, func(u *User) bool {
+		if u.pushTarget() != key {
+			return false // pushes go to another, still reachable, account
+		}
+		u.Inactive = true
+		return true
+	})
+}
+
+// changeUser applies change to the user behind key (resolved through a
+// link) in one transaction and, when it reports a change, reschedules what
+// depends on it and stores the user. A user not stored yet is left alone.
+func (e *Engine) changeUser(key UserKey, change func(u *User) bool) error {
 	return e.commits.update(func(tx Tx) error {
 		u, err := tx.User(key)
 		if errors.Is(err, ErrNotFound) {
@@ -314,10 +327,9 @@ func (e *Engine) MarkInactive(ctx context.Context, key UserKey) error {
 		if u, err = resolve(tx, u); err != nil {
 			return err
 		}
-		if u.pushTarget() != key {
-			return nil // pushes go to another, still reachable, account
+		if !change(&u) {
+			return nil
 		}
-		u.Inactive = true
 		c := &conv{e: e, tx: tx, u: u, now: e.now()}
 		c.reschedule()
 		return tx.PutUser(c.u)
@@ -338,22 +350,11 @@ func (e *Engine) SetTimeZone(ctx context.Context, key UserKey, zone string) erro
 	if err != nil {
 		return fmt.Errorf("prep: time zone of %s: %w", key, err)
 	}
-	return e.commits.update(func(tx Tx) error {
-		u, err := tx.User(key)
-		if errors.Is(err, ErrNotFound) {
-			return nil
-		} else if err != nil {
-			return err
-		}
-		if u, err = resolve(tx, u); err != nil {
-			return err
-		}
+	return e.changeUser(key, func(u *User) bool {
 		if u.Settings.TimeZone == zone {
-			return nil
+			return false
 		}
 		u.Settings.TimeZone = zone
-		c := &conv{e: e, tx: tx, u: u, now: e.now()}
-		c.reschedule()
-		return tx.PutUser(c.u)
+		return true
 	})
 }
