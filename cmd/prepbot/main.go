@@ -390,7 +390,16 @@ func runTerminal(ctx context.Context, cfg config.Config, env IO, log *slog.Logge
 		return err
 	}
 	sched.Start()
+	// A reader that goes away (`prepbot | head`) would otherwise end the
+	// process with SIGPIPE at the next write, before the deferred clean-up
+	// of the charts folder; ignored, the write fails with EPIPE and Run
+	// ends the session like end of input.
+	signal.Ignore(syscall.SIGPIPE)
+	defer signal.Reset(syscall.SIGPIPE)
 	err = t.Run(ctx)
+	if errors.Is(err, syscall.EPIPE) {
+		err = nil
+	}
 	stopCtx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 	defer cancel()
 	if serr := sched.Stop(stopCtx); serr != nil {

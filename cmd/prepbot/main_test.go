@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -547,5 +548,68 @@ func TestLintSaysWhereItLookedForPython(t *testing.T) {
 	r := prepbot(t, "", []string{"PREPBOT_PYTHON_WASM=" + missing}, "lint")
 	if r.code != 0 || !strings.Contains(r.stderr, "no file at "+missing) || !strings.Contains(r.stderr, "set by PREPBOT_PYTHON_WASM") {
 		t.Errorf("exit %d\nstderr %s", r.code, r.stderr)
+	}
+}
+
+// TestClosedOutputEndsTheSessionCleanly runs the binary with its output
+// read through a pipe that the reader closes after the charts
+// (`prepbot | head`). The process used to die of SIGPIPE at its next
+// write, leaving the session's chart folder in the temporary directory;
+// now it ends like end of input, exit 0, and acts on no further line (no
+// one would see the rating it made).
+func TestClosedOutputEndsTheSessionCleanly(t *testing.T) {
+	tmp := t.TempDir()
+	db := filepath.Join(t.TempDir(), "prepbot.db")
+	cmd := exec.Command(binary)
+	cmd.Env = cleanEnv([]string{"TMPDIR=" + tmp, "PREPBOT_DB=" + db, "PREPBOT_USER=ada"})
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.WriteString(stdin, "/stats\n"); err != nil {
+		t.Fatal(err)
+	}
+	// Read until both charts are saved, then go away as head does.
+	var seen strings.Builder
+	buf := make([]byte, 4096)
+	for strings.Count(seen.String(), "saved to ") < 2 {
+		n, err := stdout.Read(buf)
+		seen.Write(buf[:n])
+		if err != nil {
+			t.Fatalf("output ended before the charts: %v\n%s", err, seen.String())
+		}
+	}
+	if entries, _ := os.ReadDir(tmp); len(entries) != 1 {
+		t.Fatalf("want the session's chart folder in %s while it runs, found %v", tmp, entries)
+	}
+	stdout.Close()
+	// The first write after the close fails; the lines after it must not
+	// be acted on.
+	if _, err := io.WriteString(stdin, "/ask\nshow\ngood\n/ask\nshow\ngood\n"); err != nil {
+		t.Fatal(err)
+	}
+	stdin.Close()
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("prepbot: %v (want exit 0 when its reader leaves)\nstderr:\n%s", err, stderr.String())
+	}
+	if entries, _ := os.ReadDir(tmp); len(entries) != 0 {
+		t.Errorf("left in the temporary directory: %v", entries)
+	}
+	r := prepbot(t, "", []string{"PREPBOT_DB=" + db}, "export", "--format", "json")
+	var x exported
+	if err := json.Unmarshal([]byte(r.stdout), &x); err != nil {
+		t.Fatalf("export: %v\n%s%s", err, r.stdout, r.stderr)
+	}
+	if len(x.Reviews) != 0 {
+		t.Errorf("%d reviews recorded after the output closed, want 0: %+v", len(x.Reviews), x.Reviews)
 	}
 }

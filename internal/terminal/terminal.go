@@ -52,6 +52,24 @@ type Terminal struct {
 	// addedFrom is where the choices a delivered message added begin in
 	// buttons (0 when the latest reply set them all).
 	addedFrom int
+	out       *failWriter // opts.Out, remembering its first error
+}
+
+// failWriter passes writes on until one fails, then fails every later one
+// with that error, so a session whose reader has gone (a closed pipe)
+// notices and ends instead of acting on input no one sees the answers to.
+type failWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (f *failWriter) Write(p []byte) (int, error) {
+	if f.err != nil {
+		return 0, f.err
+	}
+	n, err := f.w.Write(p)
+	f.err = err
+	return n, err
 }
 
 // New returns a terminal session for one user.
@@ -59,7 +77,16 @@ func New(opts Options, coach Coach) *Terminal {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	return &Terminal{opts: opts, coach: coach}
+	t := &Terminal{opts: opts, coach: coach, out: &failWriter{w: opts.Out}}
+	t.opts.Out = t.out
+	return t
+}
+
+// outputErr is the error of the first write that failed, or nil.
+func (t *Terminal) outputErr() error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.out.err
 }
 
 // IsInteractive reports whether f is a terminal rather than a pipe or file,
@@ -77,8 +104,12 @@ const MaxLine = 1 << 20
 
 // Run greets the user and reads lines until EOF or ctx is cancelled. Every
 // event is committed by the engine before its reply is printed, so stopping
-// at any point loses nothing.
+// at any point loses nothing. When the output fails (its reader has gone:
+// `prepbot | head`), Run stops before acting on another line, since no one
+// would see what it did, and returns an error wrapping the write's.
 func (t *Terminal) Run(ctx context.Context) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel() // stops the reader when Run returns early
 	lines := make(chan input)
 	readErr := make(chan error, 1)
 	go func() { readErr <- readLines(ctx, t.opts.In, lines) }()
@@ -86,6 +117,9 @@ func (t *Terminal) Run(ctx context.Context) error {
 	t.handle(ctx, prep.Event{Text: "/start"})
 	var block *fence // a ``` fenced block being typed
 	for {
+		if err := t.outputErr(); err != nil {
+			return fmt.Errorf("terminal: write output: %w", err)
+		}
 		if t.opts.Prompt {
 			t.say("> ")
 		}
@@ -302,6 +336,9 @@ func (t *Terminal) Deliver(_ context.Context, user prep.UserKey, replies []prep.
 	}
 	if t.opts.Prompt {
 		fmt.Fprint(t.opts.Out, "> ")
+	}
+	if t.out.err != nil {
+		return fmt.Errorf("terminal: write output: %w", t.out.err)
 	}
 	return nil
 }

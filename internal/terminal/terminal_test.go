@@ -3,14 +3,17 @@ package terminal_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"image"
 	"image/png"
 	"io"
 	"os"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -435,4 +438,59 @@ func (l *lockedBuffer) String() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.b.String()
+}
+
+// brokenPipe accepts writes until told to fail, then fails each as a
+// closed pipe does.
+type brokenPipe struct {
+	bytes.Buffer
+	broken bool
+}
+
+func (b *brokenPipe) Write(p []byte) (int, error) {
+	if b.broken {
+		return 0, syscall.EPIPE
+	}
+	return b.Buffer.Write(p)
+}
+
+// TestFailedOutputEndsTheSession: once a write fails (the reader of the
+// output has gone), Run returns that error instead of acting on the lines
+// after it, whose results no one would see. Deliver reports it too.
+func TestFailedOutputEndsTheSession(t *testing.T) {
+	out := &brokenPipe{}
+	coach := &scripted{replies: map[string][]prep.Reply{"/ask": card(), "button:a1": answer()}}
+	breakAfterAsk := &breaker{coach: coach, out: out, after: "/ask"}
+	term := terminal.New(terminal.Options{In: strings.NewReader("/ask\nshow\ngood\n/ask\n"), Out: out, User: "terminal:ada"}, breakAfterAsk)
+	err := term.Run(context.Background())
+	if !errors.Is(err, syscall.EPIPE) {
+		t.Fatalf("Run = %v, want an error wrapping EPIPE", err)
+	}
+	var got []string
+	for _, ev := range coach.events {
+		got = append(got, ev.Text+ev.Button)
+	}
+	if want := []string{"/start", "/ask"}; !slices.Equal(got, want) {
+		t.Errorf("events handled = %q, want %q (none after the failed write)", got, want)
+	}
+	if err := term.Deliver(context.Background(), "terminal:ada", card()); !errors.Is(err, syscall.EPIPE) {
+		t.Errorf("Deliver = %v, want an error wrapping EPIPE", err)
+	}
+}
+
+// breaker passes events to coach and breaks out once it has handled the
+// event with text after, as if the reader left while that reply was on
+// its way.
+type breaker struct {
+	coach *scripted
+	out   *brokenPipe
+	after string
+}
+
+func (b *breaker) Handle(ctx context.Context, ev prep.Event) []prep.Reply {
+	replies := b.coach.Handle(ctx, ev)
+	if ev.Text == b.after {
+		b.out.broken = true
+	}
+	return replies
 }
