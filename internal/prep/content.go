@@ -145,6 +145,26 @@ func (l *Library) AddExercises(exs []Exercise) error {
 	return nil
 }
 
+// withExercises returns a copy of l whose exercises are those keep
+// accepts; l itself is returned when it accepts them all.
+func (l *Library) withExercises(keep func(Exercise) bool) *Library {
+	var kept []Exercise
+	for _, ex := range l.Exercises {
+		if keep(ex) {
+			kept = append(kept, ex)
+		}
+	}
+	if len(kept) == len(l.Exercises) {
+		return l
+	}
+	cp := *l
+	cp.Exercises, cp.exByID = kept, make(map[string]int, len(kept))
+	for i, ex := range kept {
+		cp.exByID[ex.ID] = i
+	}
+	return &cp
+}
+
 // Exercise returns the exercise with the given ID.
 func (l *Library) Exercise(id string) (Exercise, bool) {
 	i, ok := l.exByID[id]

@@ -67,11 +67,15 @@ type Engine struct {
 	store     Store
 	commits   *groupCommit
 	lib       *Library
-	now       func() time.Time
-	defaults  Settings
-	termZone  string
-	zonePin   bool // EngineConfig.TerminalZonePinned
-	log       *slog.Logger
+	// taught is lib without the exercises no grader is configured for
+	// (Python with no interpreter): what statistics and the readiness
+	// forecast count, since those exercises cannot be studied here.
+	taught   *Library
+	now      func() time.Time
+	defaults Settings
+	termZone string
+	zonePin  bool // EngineConfig.TerminalZonePinned
+	log      *slog.Logger
 
 	unavailable map[ExerciseKind]string // EngineConfig.Unavailable
 }
@@ -96,7 +100,8 @@ func NewEngine(cfg EngineConfig) (*Engine, error) {
 	if cfg.GradeWait <= 0 {
 		cfg.GradeWait = defaultGradeWait
 	}
-	return &Engine{store: cfg.Store, commits: &groupCommit{store: cfg.Store, observe: cfg.OnCommit}, lib: cfg.Library, now: cfg.Now, defaults: cfg.Defaults, termZone: cfg.TerminalZone, zonePin: cfg.TerminalZonePinned, log: cfg.Logger,
+	taught := cfg.Library.withExercises(func(ex Exercise) bool { return cfg.Graders[ex.Kind] != nil })
+	return &Engine{store: cfg.Store, commits: &groupCommit{store: cfg.Store, observe: cfg.OnCommit}, lib: cfg.Library, taught: taught, now: cfg.Now, defaults: cfg.Defaults, termZone: cfg.TerminalZone, zonePin: cfg.TerminalZonePinned, log: cfg.Logger,
 		graders: cfg.Graders, unavailable: cfg.Unavailable, deliver: cfg.Deliver, gradeWait: cfg.GradeWait, charts: cfg.Charts, onReviews: cfg.OnReviews}, nil
 }
 

@@ -18,7 +18,7 @@ type Charts interface {
 
 // statsInput gathers what the statistics need from the store.
 func (c *conv) statsInput() (StatsInput, error) {
-	in := StatsInput{Now: c.now, Location: c.loc(), Retention: c.u.Settings.Retention, Library: c.e.lib}
+	in := StatsInput{Now: c.now, Location: c.loc(), Retention: c.u.Settings.Retention, Library: c.e.taught}
 	for st, err := range c.tx.CardStates(c.u.Key) {
 		if err != nil {
 			return StatsInput{}, err

@@ -44,3 +44,42 @@ func TestUnavailableExercisesSayWhy(t *testing.T) {
 		})
 	}
 }
+
+// TestStatsCountOnlyWhatCanBeStudied: exercises of a kind with no grader
+// (Python with no interpreter) cannot be studied here, so /stats and the
+// readiness forecast leave them out; they used to appear as topics with
+// their exercises "not started", which no /ask could ever start.
+func TestStatsCountOnlyWhatCanBeStudied(t *testing.T) {
+	for _, tt := range []struct {
+		name       string
+		graders    map[prep.ExerciseKind]prep.Grader
+		notStarted string
+		pyTopic    bool
+	}{
+		{"no Python grader", map[prep.ExerciseKind]prep.Grader{prep.SQLExercise: noGrading{}}, "6 cards not started", false},
+		{"both graders", map[prep.ExerciseKind]prep.Grader{prep.SQLExercise: noGrading{}, prep.PythonExercise: noGrading{}}, "7 cards not started", true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t, prep.NewUserKey(prep.Terminal, "ada"), func(c *prep.EngineConfig) {
+				if err := c.Library.AddExercises([]prep.Exercise{
+					{ID: "sql-1", Kind: prep.SQLExercise, Title: "Joins", Topic: "Joins", Prompt: prep.Text("Join."), Solution: "SELECT 1"},
+					{ID: "py-1", Kind: prep.PythonExercise, Title: "Generators", Topic: "Generators", Prompt: prep.Text("Yield."), Solution: "pass"},
+				}); err != nil {
+					t.Fatal(err)
+				}
+				c.Graders = tt.graders
+			})
+			h.text("/interview 2026-11-09 14:00 UTC")
+			r := h.text("/stats")
+			if !contains(r, prep.Send, tt.notStarted) {
+				t.Errorf("want %q in\n%s", tt.notStarted, dump(r))
+			}
+			if got := contains(r, prep.Send, "• Generators:"); got != tt.pyTopic {
+				t.Errorf("Generators topic shown = %v, want %v:\n%s", got, tt.pyTopic, dump(r))
+			}
+			if !contains(r, prep.Send, "• Joins: 0/1 seen") {
+				t.Errorf("the SQL exercise's topic is missing:\n%s", dump(r))
+			}
+		})
+	}
+}
