@@ -10,6 +10,7 @@
 //	go run ./cmd/prepbench -scenario fanout -fanout-users 10000 -global 300 -per-chat 10
 //	go run ./cmd/prepbench -scenario duescan -scan-users 10000 -cards 50,200
 //	go run ./cmd/prepbench -scenario startup -runs 5
+//	go run ./cmd/prepbench -scenario disk
 //	go run ./cmd/prepbench -scenario updates -cpuprofile /tmp/updates.prof
 //
 // Scenarios:
@@ -92,7 +93,7 @@ type config struct {
 	python string
 }
 
-var allScenarios = []string{"updates", "fanout", "duescan", "startup"}
+var allScenarios = []string{"updates", "fanout", "duescan", "startup", "disk"}
 
 func parseFlags(args []string, stderr io.Writer) (config, error) {
 	var c config
@@ -220,6 +221,8 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 			err = runDueScan(ctx, cfg, out)
 		case "startup":
 			err = runStartup(ctx, cfg, out)
+		case "disk":
+			err = runDisk(ctx, cfg, out)
 		}
 		if err != nil {
 			return fmt.Errorf("prepbench: %s: %w", s, err)
