@@ -17,6 +17,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
 
 	"github.com/prepbot/prepbot/internal/prep"
 )
@@ -42,17 +43,21 @@ type Options struct {
 
 // Terminal is one interactive session.
 type Terminal struct {
-	opts    Options
-	coach   Coach
-	mu      sync.Mutex    // output and the choices are shared with Deliver
-	buttons []prep.Button // the choices currently offered, numbered from 1
-	// byLabel is set when the labels carry numbers of their own (a
-	// checklist's items): a number typed then picks by label, not position.
-	byLabel bool
-	// addedFrom is where the choices a delivered message added begin in
-	// buttons (0 when the latest reply set them all).
-	addedFrom int
-	out       *failWriter // opts.Out, remembering its first error
+	opts  Options
+	coach Coach
+	mu    sync.Mutex // output and the choices are shared with Deliver
+	// numbered are the choices picked by position, [1], [2]…: the buttons
+	// of the messages on screen whose labels carry no numbers of their own.
+	numbered []prep.Button
+	// labelled are the choices of the latest message whose labels carry
+	// item numbers (a checklist's "2 ✓ Done", "2 Skip"), picked by label:
+	// numbering them by position as well would make "2" mean either the
+	// second choice or item 2.
+	labelled []prep.Button
+	// latest are the choices of the newest message with buttons, which win
+	// when a word matches several ("done": the reminder just printed).
+	latest []prep.Button
+	out    *failWriter // opts.Out, remembering its first error
 }
 
 // failWriter passes writes on until one fails, then fails every later one
@@ -275,30 +280,45 @@ func (t *Terminal) say(s string) {
 	fmt.Fprint(t.opts.Out, s)
 }
 
-// choice maps a typed line to an offered button: its number, its whole
-// label, or the label's first word, ignoring case.
+// choice maps a typed line to an offered button: a number picks the
+// numbered choice at that position, or, with none there, the first
+// labelled choice of that item ("2": item 2's ✓ Done); otherwise a whole
+// label matches, with or without its symbols ("2 skip", "2 done", "show
+// answer"), or a label's first word ("good"), ignoring case.
 func (t *Terminal) choice(line string) (prep.Button, bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if n, err := strconv.Atoi(line); err == nil && !t.byLabel && n >= 1 && n <= len(t.buttons) {
-		return t.buttons[n-1], true
+	if n, err := strconv.Atoi(line); err == nil {
+		if n >= 1 && n <= len(t.numbered) {
+			return t.numbered[n-1], true
+		}
+		for _, b := range t.labelled {
+			if first, _, _ := strings.Cut(b.Label, " "); first == line {
+				return b, true
+			}
+		}
+		return prep.Button{}, false
 	}
-	l := strings.ToLower(line)
-	// Choices a delivered message added come first: "done" then means the
-	// reminder just printed, not an older message's button.
-	ordered := append(slices.Clone(t.buttons[t.addedFrom:]), t.buttons[:t.addedFrom]...)
+	l := words(line)
+	ordered := slices.Concat(t.latest, t.labelled, t.numbered)
 	for _, b := range ordered {
-		label := strings.ToLower(b.Label)
-		if label == l {
+		if strings.ToLower(b.Label) == strings.ToLower(line) || words(b.Label) == l {
 			return b, true
 		}
 	}
 	for _, b := range ordered {
-		if first, _, _ := strings.Cut(strings.ToLower(b.Label), " "); first == l {
+		if first, _, _ := strings.Cut(words(b.Label), " "); first == l {
 			return b, true
 		}
 	}
 	return prep.Button{}, false
+}
+
+// words is s in lower case with its symbols left out ("2 ✓ Done" → "2
+// done"), so that a label can be typed without them.
+func words(s string) string {
+	fields := strings.FieldsFunc(strings.ToLower(s), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
+	return strings.Join(fields, " ")
 }
 
 func (t *Terminal) handle(ctx context.Context, ev prep.Event) {
@@ -310,8 +330,13 @@ func (t *Terminal) handle(ctx context.Context, ev prep.Event) {
 	replies := t.coach.Handle(ctx, ev)
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	// The first reply with buttons replaces the choices on screen; the
+	// replies after it in the same answer add theirs, as each keeps its
+	// buttons in a chat (a leech's "Suspend it" before the next card).
+	add := false
 	for _, r := range replies {
-		t.print(r)
+		t.printAs(r, add)
+		add = add || len(r.Buttons) > 0
 	}
 }
 
@@ -329,9 +354,8 @@ func (t *Terminal) Deliver(_ context.Context, user prep.UserKey, replies []prep.
 		}
 		// A delivered message (a checklist reminder, a late verdict)
 		// arrives while the user may be answering an earlier one: its
-		// choices are numbered after those already offered, which keep
-		// their numbers, so that a "3" typed for the card on screen still
-		// rates it.
+		// choices are added to those offered, which keep their numbers,
+		// so that a "3" typed for the card on screen still rates it.
 		t.printAs(r, true)
 	}
 	if t.opts.Prompt {
@@ -343,12 +367,10 @@ func (t *Terminal) Deliver(_ context.Context, user prep.UserKey, replies []prep.
 	return nil
 }
 
-// print renders one reply. An Edit is printed anew (a terminal cannot change
-// what it already printed); a Notice is a short bracketed line.
-func (t *Terminal) print(r prep.Reply) { t.printAs(r, false) }
-
-// printAs is print; with add set, r's buttons are added to the choices
-// offered instead of replacing them.
+// printAs renders one reply. An Edit is printed anew (a terminal cannot
+// change what it already printed); a Notice is a short bracketed line.
+// With add set, r's buttons are added to the choices offered instead of
+// replacing them.
 func (t *Terminal) printAs(r prep.Reply, add bool) {
 	out := t.opts.Out
 	switch r.Kind {
@@ -369,33 +391,36 @@ func (t *Terminal) printAs(r prep.Reply, add bool) {
 	if len(r.Buttons) == 0 {
 		return
 	}
-	if !add || t.byLabel {
-		t.buttons = t.buttons[:0]
-	}
-	t.addedFrom = len(t.buttons)
+	var buttons []prep.Button
 	for _, row := range r.Buttons {
-		t.buttons = append(t.buttons, row...)
+		buttons = append(buttons, row...)
 	}
-	t.byLabel = labelsNumbered(t.buttons)
-	if t.byLabel {
-		// Item numbers and positions would clash: the new message's
-		// choices alone, by label.
-		t.buttons = slices.Delete(t.buttons, 0, t.addedFrom)
-		t.addedFrom = 0
+	if !add {
+		t.numbered, t.labelled = nil, nil
 	}
+	t.latest = buttons
 	var parts []string
-	for i, b := range t.buttons[t.addedFrom:] {
-		i += t.addedFrom
-		if t.byLabel {
+	if labelsNumbered(buttons) {
+		// A newer list of items replaces an older one's: their numbers
+		// would clash.
+		t.labelled = buttons
+		for _, b := range buttons {
 			parts = append(parts, "["+b.Label+"]")
-		} else {
-			parts = append(parts, fmt.Sprintf("[%d] %s", i+1, b.Label))
 		}
+		fmt.Fprintln(out, strings.Join(parts, "  "))
+		example := words(buttons[len(buttons)-1].Label)
+		if len(t.numbered) > 0 {
+			fmt.Fprintf(out, "(type a label such as %s for these; a number alone still picks from [1]–[%d] above)\n", example, len(t.numbered))
+		} else {
+			fmt.Fprintf(out, "(type a number to take its first choice, or a label such as %s)\n", example)
+		}
+		return
 	}
+	for i, b := range buttons {
+		parts = append(parts, fmt.Sprintf("[%d] %s", len(t.numbered)+i+1, b.Label))
+	}
+	t.numbered = append(t.numbered, buttons...)
 	fmt.Fprintln(out, strings.Join(parts, "  "))
-	if t.byLabel {
-		fmt.Fprintln(out, "(type a number to take its first choice, or a whole label such as "+strings.ToLower(t.buttons[len(t.buttons)-1].Label)+")")
-	}
 }
 
 // labelsNumbered reports whether some button's label starts with a number,

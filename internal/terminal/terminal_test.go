@@ -494,3 +494,70 @@ func (b *breaker) Handle(ctx context.Context, ev prep.Event) []prep.Reply {
 	}
 	return replies
 }
+
+// TestReminderMidCardKeepsTheCardsNumbers: a checklist reminder's labels
+// carry item numbers ("1 ✓ Done"). Delivered while a card's ratings are on
+// screen, it used to replace them, so a "3" meant for Good ticked item 3
+// instead; now a number alone still rates the card and the reminder's
+// items are picked by label.
+func TestReminderMidCardKeepsTheCardsNumbers(t *testing.T) {
+	coach := &syncCoach{scripted: scripted{replies: map[string][]prep.Reply{"/ask": card(), "button:a1": answer()}}}
+	in, feed := io.Pipe()
+	var out lockedBuffer
+	term := terminal.New(terminal.Options{In: in, Out: &out, User: "terminal:ada", Name: "ada", ImageDir: t.TempDir()}, coach)
+	done := make(chan error, 1)
+	go func() { done <- term.Run(context.Background()) }()
+	send := func(line, wantPressed string) {
+		t.Helper()
+		if _, err := io.WriteString(feed, line+"\n"); err != nil {
+			t.Fatal(err)
+		}
+		deadline := time.Now().Add(10 * time.Second)
+		for coach.last().Button != wantPressed {
+			if time.Now().After(deadline) {
+				t.Fatalf("after %q the last event is %+v, want button %q\n%s", line, coach.last(), wantPressed, out.String())
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}
+	if _, err := io.WriteString(feed, "/ask\n"); err != nil {
+		t.Fatal(err)
+	}
+	send("show", "a1")
+	reminder := []prep.Reply{{Kind: prep.Send, Text: prep.Text("📋 Checklist\n1. Test Zoom\n2. Phone on silent"), Buttons: [][]prep.Button{
+		{{Label: "1 ✓ Done", Data: "d1"}, {Label: "1 ⏰ 20m", Data: "z1"}, {Label: "1 Skip", Data: "s1"}},
+		{{Label: "2 ✓ Done", Data: "d2"}, {Label: "2 ⏰ 20m", Data: "z2"}, {Label: "2 Skip", Data: "s2"}},
+	}}}
+	if err := term.Deliver(context.Background(), "terminal:ada", reminder); err != nil {
+		t.Fatal(err)
+	}
+	if want := "a number alone still picks from [1]–[4] above"; !strings.Contains(out.String(), want) {
+		t.Errorf("the reminder does not say how to pick its items (%q):\n%s", want, out.String())
+	}
+	send("2 done", "d2")
+	send("1 skip", "s1")
+	send("3", "r1.3") // the card's Good
+	feed.Close()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestButtonsOfEveryReplyInAnAnswerStay: when one answer holds several
+// messages with buttons (a leech's offer, then the next card), all their
+// choices are offered, numbered in order; the card's used to replace the
+// offer's, so "Suspend it" could not be chosen and "suspend" became the
+// next card's typed answer.
+func TestButtonsOfEveryReplyInAnAnswerStay(t *testing.T) {
+	leech := prep.Reply{Kind: prep.Send, Text: prep.Text("🩹 A leech"), Buttons: [][]prep.Button{{{Label: "Suspend it", Data: "sus"}, {Label: "Show it with the answer", Data: "keep"}}}}
+	for _, tc := range []struct{ input, button string }{{"suspend", "sus"}, {"1", "sus"}, {"2", "keep"}, {"3", "a1"}, {"show answer", "a1"}} {
+		coach := &scripted{replies: map[string][]prep.Reply{"again": append([]prep.Reply{leech}, card()...)}}
+		out := run(t, coach, "again\n"+tc.input+"\n")
+		if last := coach.events[len(coach.events)-1]; last.Button != tc.button {
+			t.Errorf("%q: last event %+v, want button %q", tc.input, last, tc.button)
+		}
+		if !strings.Contains(out, "[1] Suspend it  [2] Show it with the answer") || !strings.Contains(out, "[3] Show answer") {
+			t.Errorf("choices shown as:\n%s", out)
+		}
+	}
+}
