@@ -61,13 +61,16 @@ func (c *conv) link(args string) error {
 	} else if err != nil {
 		return err
 	}
+	// A code typed on the wrong account stays good for the right one until
+	// it expires: taking it is how the store reads it.
+	keep := func() error { return c.tx.PutLinkCode(code, owner, expires) }
 	switch {
 	case owner == c.via || owner == c.u.Key:
 		c.send(Text("That code is from this same account (or one already linked to it). Type it on your other account."))
-		return nil
+		return keep()
 	case len(c.u.Linked) > 0 || c.via != c.u.Key:
 		c.send(Text("This account already shares progress with another one. Type /unlink first."))
-		return nil
+		return keep()
 	}
 	target, err := c.tx.User(owner)
 	if err != nil {

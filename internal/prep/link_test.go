@@ -93,3 +93,30 @@ func TestLinkCodesExpire(t *testing.T) {
 		t.Fatalf("expired code:\n%s", dump(r))
 	}
 }
+
+// TestLinkCodeTypedOnTheWrongAccountStaysGood: typing the code on the
+// account that made it (or on one already linked) is refused with a
+// reason, and the code still works where it belongs; it used to be used
+// up, so the right account then read "unknown or has expired".
+func TestLinkCodeTypedOnTheWrongAccountStaysGood(t *testing.T) {
+	h := newHarness(t, prep.NewUserKey(prep.Telegram, "1"))
+	code := regexp.MustCompile(`/link (\d{6})`).FindStringSubmatch(dump(h.text("/link")))
+	if r := h.text("/link " + code[1]); !contains(r, prep.Send, "from this same account") {
+		t.Fatalf("same account:\n%s", dump(r))
+	}
+	// Another pair of accounts, already linked, tries it too.
+	other := prep.NewUserKey(prep.Terminal, "bob")
+	h.user = other
+	otherCode := regexp.MustCompile(`/link (\d{6})`).FindStringSubmatch(dump(h.text("/link")))
+	h.user = prep.NewUserKey(prep.Slack, "U2")
+	if r := h.text("/link " + otherCode[1]); !contains(r, prep.Send, "🔗 Linked.") {
+		t.Fatalf("linking U2 to bob:\n%s", dump(r))
+	}
+	if r := h.text("/link " + code[1]); !contains(r, prep.Send, "already shares progress") {
+		t.Fatalf("already linked:\n%s", dump(r))
+	}
+	h.user = prep.NewUserKey(prep.Slack, "U1")
+	if r := h.text("/link " + code[1]); !contains(r, prep.Send, "🔗 Linked.") {
+		t.Fatalf("the right account after two wrong tries:\n%s", dump(r))
+	}
+}
