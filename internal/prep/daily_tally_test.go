@@ -31,10 +31,11 @@ func (h *harness) recount(start time.Time) (newCards, reviews int) {
 		if _, ok := h.lib.Card(r.CardID); !ok || r.Time.Before(start) {
 			continue
 		}
-		if r.Before.FSRS.State == fsrs.New {
+		switch r.Before.FSRS.State {
+		case fsrs.New:
 			newCards++
-		} else {
-			reviews++
+		case fsrs.Review:
+			reviews++ // learning steps are not held back by the limit, nor counted
 		}
 	}
 	return newCards, reviews
@@ -116,5 +117,33 @@ func TestStaleDailyTallyIsRecounted(t *testing.T) {
 	}
 	if u := h.storedUser(); u.Today.New != 1 {
 		t.Fatalf("after undo the tally has %d new cards, want 1", u.Today.New)
+	}
+}
+
+// TestLearningStepsLeaveTheReviewLimitAlone: the review limit holds back
+// review cards, so only their reviews count against it, as in Anki; a new
+// card's learning steps used to use it up, and a due review then waited
+// while /due listed it.
+func TestLearningStepsLeaveTheReviewLimitAlone(t *testing.T) {
+	h := newHarness(t, prep.NewUserKey(prep.Terminal, "ada"))
+	h.text("/ask sql")
+	h.press(button(t, h.last, "Show answer").Data)
+	h.press(button(t, h.last, "Easy").Data) // a review card, due in days
+	h.text("/stop")
+	h.clock.Advance(30 * 24 * time.Hour)
+	h.text("/settings reviews 2")
+	// Three learning steps on a new Python card.
+	h.text("/ask python")
+	for _, rating := range []string{"Again", "Good", "Again"} {
+		h.press(button(t, h.last, "Show answer").Data)
+		h.press(button(t, h.last, rating).Data)
+		h.clock.Advance(time.Minute)
+	}
+	h.text("/stop")
+	if r := h.text("/due"); !contains(r, prep.Send, "2 reviews (2 left)") {
+		t.Errorf("/due after learning steps only:\n%s", dump(r))
+	}
+	if r := h.text("/ask sql"); !contains(r, prep.Send, "What is a CTE?") {
+		t.Fatalf("the due SQL review is not asked:\n%s", dump(r))
 	}
 }

@@ -43,16 +43,22 @@ func (c *conv) todayCounts() (newCards, reviews int, err error) {
 }
 
 // tallied returns the count of t that the review counts in: New for a
-// card's first review, Reviews for a seen card's; nil for an exercise or a
-// card no longer in the decks, which have no daily limit.
+// card's first review, Reviews for a review card's (the cards the review
+// limit holds back); nil for a learning or relearning step, as in Anki,
+// whose steps the limit does not hold back either (counting them used the
+// limit up while due reviews waited), and for an exercise or a card no
+// longer in the decks, which have no daily limit.
 func (c *conv) tallied(t *DailyTally, r Review) *int {
 	if _, ok := c.e.lib.Card(r.CardID); !ok {
 		return nil
 	}
-	if r.Before.FSRS.State == fsrs.New {
+	switch r.Before.FSRS.State {
+	case fsrs.New:
 		return &t.New
+	case fsrs.Review:
+		return &t.Reviews
 	}
-	return &t.Reviews
+	return nil
 }
 
 // countToday keeps the cached DailyTally in step with a review about to be
