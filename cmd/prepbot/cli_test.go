@@ -184,3 +184,35 @@ func TestConfiguredTimeZoneFollowsAtStart(t *testing.T) {
 		}
 	}
 }
+
+// TestTerminalShowsMissedRemindersAtStart: a checklist reminder that fell
+// due while no session ran is shown right after the greeting. It used to
+// wait for the first periodic check, a minute in, so a short session (or
+// a scripted one) never saw it although /interview said "now".
+func TestTerminalShowsMissedRemindersAtStart(t *testing.T) {
+	env := map[string]string{"PREPBOT_DB": filepath.Join(t.TempDir(), "prepbot.db"), "PREPBOT_USER": "ada", "PREPBOT_TIMEZONE": "UTC"}
+	now := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+	session := func(stdin string) string {
+		t.Helper()
+		var out, errb bytes.Buffer
+		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+		defer cancel()
+		// The periodic check never comes within the session.
+		code := Main(ctx, []string{"run"}, IO{In: strings.NewReader(stdin), Out: &out, Err: &errb,
+			Getenv: func(k string) string { return env[k] }, Now: func() time.Time { return now }, PushSpec: "@every 24h"})
+		if code != 0 {
+			t.Fatalf("exit %d: %s", code, errb.String())
+		}
+		return out.String()
+	}
+	session("/interview 2026-11-30 14:00 UTC\n")
+	now = now.AddDate(0, 0, 6) // past the -5d reminder (25 Nov, 14:00)
+	out := session("")
+	greeting, rest, ok := strings.Cut(out, "📋")
+	if !ok || !strings.Contains(greeting, "ada") {
+		t.Fatalf("no reminder after the greeting:\n%s", out)
+	}
+	if !strings.Contains(rest, "✓ Done") {
+		t.Errorf("the reminder has no choices:\n%s", out)
+	}
+}

@@ -366,14 +366,9 @@ func runTerminal(ctx context.Context, cfg config.Config, env IO, log *slog.Logge
 		defer os.RemoveAll(imageDir)
 		coach = latestCharts{Coach: engine, dir: imageDir, log: log}
 	}
-	t := terminal.New(terminal.Options{
-		In: env.In, Out: env.Out, User: me, Name: cfg.User,
-		Color: color, Prompt: interactive, Now: env.now(), ImageDir: imageDir,
-	}, coach)
-	router.add(prep.Terminal, t)
-
-	// Checklist reminders reach the terminal while it runs.
-	sched := schedule.New(log)
+	var t *terminal.Terminal
+	// Checklist reminders reach the terminal while it runs, and those that
+	// fell due while it did not right after the greeting.
 	remind := func(ctx context.Context) {
 		pushes, err := engine.Due(ctx, func(u prep.UserKey) bool { return u == me })
 		if err != nil {
@@ -386,6 +381,13 @@ func runTerminal(ctx context.Context, cfg config.Config, env IO, log *slog.Logge
 			}
 		}
 	}
+	t = terminal.New(terminal.Options{
+		In: env.In, Out: env.Out, User: me, Name: cfg.User,
+		Color: color, Prompt: interactive, Now: env.now(), ImageDir: imageDir,
+		AfterGreeting: remind,
+	}, coach)
+	router.add(prep.Terminal, t)
+	sched := schedule.New(log)
 	if err := sched.Add(env.pushSpec(), "reminders", remind); err != nil {
 		return err
 	}

@@ -39,6 +39,10 @@ type Options struct {
 	// printed. "" means the system's temporary directory.
 	ImageDir string
 	Now      func() time.Time
+	// AfterGreeting, if set, runs once after the greeting and before the
+	// first line is read: the wiring delivers the reminders that fell due
+	// while no session ran, instead of at its first periodic check.
+	AfterGreeting func(ctx context.Context)
 }
 
 // Terminal is one interactive session.
@@ -58,6 +62,14 @@ type Terminal struct {
 	// when a word matches several ("done": the reminder just printed).
 	latest []prep.Button
 	out    *failWriter // opts.Out, remembering its first error
+	// noDeliverPrompt keeps Deliver from prompting while Run is about to.
+	noDeliverPrompt bool
+}
+
+func (t *Terminal) setPromptAfterDeliver(on bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.noDeliverPrompt = !on
 }
 
 // failWriter passes writes on until one fails, then fails every later one
@@ -120,6 +132,11 @@ func (t *Terminal) Run(ctx context.Context) error {
 	go func() { readErr <- readLines(ctx, t.opts.In, lines) }()
 
 	t.handle(ctx, prep.Event{Text: "/start"})
+	if t.opts.AfterGreeting != nil {
+		t.setPromptAfterDeliver(false) // Run prompts next
+		t.opts.AfterGreeting(ctx)
+		t.setPromptAfterDeliver(true)
+	}
 	var block *fence // a ``` fenced block being typed
 	for {
 		if err := t.outputErr(); err != nil {
@@ -358,7 +375,7 @@ func (t *Terminal) Deliver(_ context.Context, user prep.UserKey, replies []prep.
 		// so that a "3" typed for the card on screen still rates it.
 		t.printAs(r, true)
 	}
-	if t.opts.Prompt {
+	if t.opts.Prompt && !t.noDeliverPrompt {
 		fmt.Fprint(t.opts.Out, "> ")
 	}
 	if t.out.err != nil {
