@@ -3,7 +3,9 @@ package prep_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -643,5 +645,42 @@ func TestTypedFencedAnswerIsShownAsCode(t *testing.T) {
 	}
 	if !found {
 		t.Fatalf("typed code not shown as a code block: %#v", r)
+	}
+}
+
+// TestEasyIsAlwaysLaterThanGood: on a relearning step whose Good graduates
+// the card, FSRS may give Easy the same day as Good ("Good · 1d  Easy ·
+// 1d"); as in Anki, Easy is then a day later, and pressing it schedules
+// what its button said.
+func TestEasyIsAlwaysLaterThanGood(t *testing.T) {
+	interval := regexp.MustCompile(`^(Good|Easy) · (\d+)d$`)
+	days := func(replies []prep.Reply, rating string) int {
+		t.Helper()
+		m := interval.FindStringSubmatch(button(t, replies, rating).Label)
+		if m == nil {
+			t.Fatalf("%s is not in days: %s", rating, button(t, replies, rating).Label)
+		}
+		n, _ := strconv.Atoi(m[2])
+		return n
+	}
+	// A new card pressed Again, then Good on its 1m step: on the 10m step
+	// Good graduates it, and FSRS-6's defaults give Easy the same day.
+	h := newHarness(t, prep.NewUserKey(prep.Terminal, "ada"))
+	h.text("/ask sql")
+	for _, rating := range []string{"Again", "Good"} {
+		h.press(button(t, h.last, "Show answer").Data)
+		h.press(button(t, h.last, rating).Data)
+		h.text("/stop")
+		h.clock.Advance(10 * time.Minute)
+		h.text("/ask sql")
+	}
+	h.press(button(t, h.last, "Show answer").Data)
+	good, easy := days(h.last, "Good"), days(h.last, "Easy")
+	if easy <= good {
+		t.Fatalf("Good · %dd, Easy · %dd", good, easy)
+	}
+	r := h.press(button(t, h.last, "Easy").Data)
+	if want := fmt.Sprintf("Easy · next in %dd", easy); !contains(r, prep.Edit, want) {
+		t.Fatalf("pressing Easy did not schedule what it said (%q):\n%s", want, dump(r))
 	}
 }

@@ -21,6 +21,27 @@ func newScheduler(retention float64) *fsrs.FSRS {
 	return fsrs.NewFSRS(p)
 }
 
+// outcomes schedules each of the four ratings of card at the instant at,
+// for a desired retention: the button labels and the rating that follows
+// come from the same call, so what a button says is what it does. As in
+// Anki, Easy is always later than Good: a learning card that Good would
+// graduate may land on the same day with Easy (both "1d" after a lapse),
+// and Easy then moves a day past it; the library orders the review
+// state's intervals, not the learning ones.
+func outcomes(retention float64, card fsrs.Card, at time.Time) (fsrs.RecordLog, error) {
+	log, err := newScheduler(retention).Repeat(card, at)
+	if err != nil {
+		return nil, err
+	}
+	good, easy := log[fsrs.Good], log[fsrs.Easy]
+	if good.Card.State == fsrs.Review && easy.Card.State == fsrs.Review && easy.Card.ScheduledDays <= good.Card.ScheduledDays {
+		easy.Card.ScheduledDays = good.Card.ScheduledDays + 1
+		easy.Card.Due = good.Card.Due.Add(24 * time.Hour)
+		log[fsrs.Easy] = easy
+	}
+	return log, nil
+}
+
 // reviewTime is the instant a rating is scheduled at: when the answer was
 // revealed (the moment of recall), never before the card's last review, so
 // that FSRS accepts it even after a clock step backwards.

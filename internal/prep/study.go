@@ -403,7 +403,7 @@ func (c *conv) reveal(inPlace bool) error {
 	s.Stage = StageAnswer
 	s.RevealedAt = c.now
 	at := reviewTime(s.RevealedAt, st.FSRS)
-	preview, err := newScheduler(c.u.Settings.Retention).Repeat(st.FSRS, at)
+	preview, err := outcomes(c.u.Settings.Retention, st.FSRS, at)
 	if err != nil {
 		return fmt.Errorf("prep: preview card %s: %w", card.ID, err)
 	}
@@ -482,10 +482,11 @@ func (c *conv) record(id string, r Rating, at time.Time) (time.Duration, error) 
 		return 0, err
 	}
 	at = reviewTime(at, before.FSRS)
-	info, err := newScheduler(c.u.Settings.Retention).Next(before.FSRS, at, r)
+	log, err := outcomes(c.u.Settings.Retention, before.FSRS, at)
 	if err != nil {
 		return 0, fmt.Errorf("prep: schedule %s: %w", id, err)
 	}
+	info := log[r]
 	after := CardState{CardID: id, FSRS: c.forInterview(info.Card, at), Suspended: before.Suspended}
 	review := Review{User: c.u.Key, CardID: id, Time: at, Rating: r, Before: before, After: after, Attempts: c.attemptsAt(id)}
 	if err := c.countToday(review, +1); err != nil {
