@@ -308,6 +308,10 @@ func (c *conv) stop() error {
 		return nil
 	}
 	c.u.Session = Session{}
+	if s.Reviewed == 0 {
+		c.send(Text("Session ended with nothing rated. Type /ask to continue any time."))
+		return nil
+	}
 	c.send(Text(fmt.Sprintf("Session ended: %d reviewed, %d recalled (%d%%). Type /ask to continue any time.", s.Reviewed, s.Recalled, percent(s.Recalled, s.Reviewed))))
 	return nil
 }

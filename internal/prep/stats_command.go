@@ -61,7 +61,7 @@ func (e *Engine) statsReplies(in StatsInput, interview time.Time, countdown stri
 	text = text.Plain(fmt.Sprintf("True retention: 7 days %s · 30 days %s · target %s\n", st.Retention7, st.Retention30, pct(st.DesiredRetention)))
 	text = text.Plain(fmt.Sprintf("Cards: %d new · %d learning · %d review (%d mastered)\n", st.Cards.New, st.Cards.Learning, st.Cards.Review, st.Cards.Mastered))
 	if st.SQLPassRate.N > 0 {
-		text = text.Plain(fmt.Sprintf("SQL exercises passed: %s\n", st.SQLPassRate))
+		text = text.Plain(fmt.Sprintf("SQL exercises solved with no wrong answer: %s\n", st.SQLPassRate))
 	}
 	var week []string
 	for _, d := range st.Due[:min(WeekDays, len(st.Due))] {
@@ -101,7 +101,7 @@ func (e *Engine) statsReplies(in StatsInput, interview time.Time, countdown stri
 		fdays[i], counts[i] = d.Day, d.Count
 	}
 	png, err = e.charts.DueForecast(fdays, counts)
-	photo("Reviews due, next 14 days", png, err)
+	photo("Cards due, next 14 days", png, err)
 	if len(rd.Topics) > 0 {
 		topics := make([]string, len(rd.Topics))
 		recall := make([]float64, len(rd.Topics))

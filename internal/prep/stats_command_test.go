@@ -64,6 +64,12 @@ func TestStatsShowsFiguresChartsAndReadiness(t *testing.T) {
 	if photos != 3 {
 		t.Fatalf("%d charts, want 3 (reviews, due forecast, topic recall)", photos)
 	}
+	// Captions say what the charts' own titles say.
+	for _, caption := range []string{"Reviews per day, last 30 days", "Cards due, next 14 days", "Predicted recall on interview day, by topic"} {
+		if !contains(r, prep.Photo, caption) {
+			t.Errorf("no chart captioned %q:\n%s", caption, dump(r))
+		}
+	}
 	if r := h.text("/interview"); !contains(r, prep.Send, "Predicted recall on the day:") {
 		t.Fatalf("/interview must show the forecast:\n%s", dump(r))
 	}
@@ -89,5 +95,31 @@ func TestDailyPushCarriesCountdownAndReadiness(t *testing.T) {
 	}
 	if !strings.Contains(intro, "6 days to your interview") || !strings.Contains(intro, "Predicted recall on interview day:") {
 		t.Fatalf("daily push intro = %q", intro)
+	}
+}
+
+// TestStatsNameWhatTheSQLRateCounts: an SQL exercise counts as solved only
+// with no wrong answer before (one solved after a ❌ is rated Again), and
+// /stats says so; it said "passed", and showed 0% right after "✅
+// Correct!" for a second try.
+func TestStatsNameWhatTheSQLRateCounts(t *testing.T) {
+	h := exerciseHarness(t)
+	h.text("/sql joins")
+	h.text("SELECT 0") // wrong
+	if r := h.text("SELECT 1"); !contains(r, prep.Send, "✅ Correct!") {
+		t.Fatalf("the second try is not correct:\n%s", dump(r))
+	}
+	if r := h.text("/stats"); !contains(r, prep.Send, "SQL exercises solved with no wrong answer: 0%") {
+		t.Errorf("/stats:\n%s", dump(r))
+	}
+}
+
+// TestStopWithNothingRated: a session ended before any rating says so,
+// instead of "0 reviewed, 0 recalled (0%)".
+func TestStopWithNothingRated(t *testing.T) {
+	h := newHarness(t, prep.NewUserKey(prep.Terminal, "ada"))
+	h.text("/ask")
+	if r := h.text("/stop"); !contains(r, prep.Send, "Session ended with nothing rated.") || contains(r, prep.Send, "0 reviewed") {
+		t.Errorf("/stop:\n%s", dump(r))
 	}
 }

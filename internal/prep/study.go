@@ -301,7 +301,7 @@ func (c *conv) pointToExercises(query string) bool {
 	var lines []string
 	var buttons []Button
 	for _, ec := range exerciseCommands {
-		matches := matchTopic(c.e.lib.ExerciseTopics(ec.kind), query)
+		matches := matchTopic(c.e.taught.ExerciseTopics(ec.kind), query) // none without a grader
 		for _, t := range matches {
 			arg := strings.ToLower(strings.Join(strings.Fields(query), " "))
 			if len(matches) > 1 {

@@ -83,3 +83,33 @@ func TestStatsCountOnlyWhatCanBeStudied(t *testing.T) {
 		})
 	}
 }
+
+// TestAskPointsOnlyToExercisesThatCanBeGraded: /ask <topic> names the
+// exercise command for a topic that only exercises have, but not for a
+// kind with no grader (Python with no interpreter): its button would
+// only answer that Python is off.
+func TestAskPointsOnlyToExercisesThatCanBeGraded(t *testing.T) {
+	for _, tt := range []struct {
+		name    string
+		graders map[prep.ExerciseKind]prep.Grader
+		want    bool
+	}{
+		{"no Python grader", map[prep.ExerciseKind]prep.Grader{prep.SQLExercise: noGrading{}}, false},
+		{"a Python grader", map[prep.ExerciseKind]prep.Grader{prep.PythonExercise: noGrading{}}, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t, prep.NewUserKey(prep.Terminal, "ada"), func(c *prep.EngineConfig) {
+				if err := c.Library.AddExercises([]prep.Exercise{
+					{ID: "py-1", Kind: prep.PythonExercise, Title: "Generators", Topic: "Generators", Prompt: prep.Text("Yield."), Solution: "pass"},
+				}); err != nil {
+					t.Fatal(err)
+				}
+				c.Graders = tt.graders
+			})
+			r := h.text("/ask generators")
+			if _, got := findButton(r, "/py generators"); got != tt.want {
+				t.Errorf("/py generators offered = %v, want %v:\n%s", got, tt.want, dump(r))
+			}
+		})
+	}
+}
