@@ -344,6 +344,15 @@ func (t *Terminal) handle(ctx context.Context, ev prep.Event) {
 	// bytes were typed or piped, which would otherwise reach replies (an
 	// SQL error echoing the query) and the store as they are.
 	ev.Text = strings.ToValidUTF8(ev.Text, "\uFFFD")
+	// Control characters (NUL, ESC…) would be echoed back raw in a typed
+	// answer or an SQL error, and ESC starts terminal escape sequences;
+	// tabs and newlines (a ``` block) are text.
+	ev.Text = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) && r != '\t' && r != '\n' {
+			return -1
+		}
+		return r
+	}, ev.Text)
 	replies := t.coach.Handle(ctx, ev)
 	t.mu.Lock()
 	defer t.mu.Unlock()

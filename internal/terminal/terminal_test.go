@@ -302,15 +302,17 @@ func TestOverlongFencedBlockIsRefusedWhole(t *testing.T) {
 }
 
 // TestInvalidUTF8IsReplaced: bytes that are not UTF-8 reach the coach as
-// U+FFFD, as text from a chat platform would be valid.
+// U+FFFD, as text from a chat platform would be valid; control characters
+// other than tab and newline (NUL, ESC) are left out, so that an echo of
+// the text cannot drive the terminal.
 func TestInvalidUTF8IsReplaced(t *testing.T) {
 	coach := &scripted{}
-	run(t, coach, "SELECT \xff\xfe FROM t\n```\nx = '\xc3'\n```\n")
+	run(t, coach, "SELECT \xff\xfe FROM t\n```\nx = '\xc3'\n```\nmy\x00 \x1b[2Janswer\tok\n")
 	var got []string
 	for _, ev := range coach.events[1:] {
 		got = append(got, ev.Text)
 	}
-	want := []string{"SELECT \uFFFD FROM t", "```\nx = '\uFFFD'\n```"}
+	want := []string{"SELECT \uFFFD FROM t", "```\nx = '\uFFFD'\n```", "my [2Janswer\tok"}
 	if strings.Join(got, "|") != strings.Join(want, "|") {
 		t.Fatalf("the coach got %q, want %q", got, want)
 	}
