@@ -426,7 +426,7 @@ func (c *conv) sectionView(n int) (RichText, [][]Button) {
 // 14:00 (3d before)", "Thu 3 Dec 15:30 (1h 30m after)".
 func (c *conv) slotName(t time.Time) string {
 	at := c.interviewAt()
-	return c.interviewClock(t, "Mon 2 Jan 15:04") + " (" + FormatOffset(t.Sub(at)) + ")"
+	return c.interviewClock(t, "Mon 2 Jan 15:04") + " (" + FormatOffset(t, at) + ")"
 }
 
 // interviewClock formats t in the interview's time zone, as the checklist's
