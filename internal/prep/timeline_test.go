@@ -139,32 +139,123 @@ func TestRemindersFireOncePerSlotWithDoneSnoozeSkip(t *testing.T) {
 	}
 }
 
-func TestMissedRemindersAreSentOnceLate(t *testing.T) {
+// TestMissedRemindersAreFoldedIntoOneLateMessage: slots missed while the
+// bot was down before the interview come once, late, in one message that
+// names their moments, not in a burst of one message per slot.
+func TestMissedRemindersAreFoldedIntoOneLateMessage(t *testing.T) {
 	h := newHarness(t, prep.NewUserKey(prep.Telegram, "3"))
 	h.clock.t = time.Date(2026, 11, 20, 12, 0, 0, 0, berlin)
 	h.text("/interview 2026-11-26 14:00 Europe/Berlin")
 	// The bot is down from 21 Nov to the interview morning: the -3d,
 	// -1d 18:00 and -1d 19:00 slots were missed.
 	h.clock.t = time.Date(2026, 11, 26, 9, 0, 0, 0, berlin)
-	var late []string
+	var late []prep.Reply
 	for _, p := range h.due(t) {
 		for _, r := range p.Replies {
 			if strings.Contains(r.Text.String(), "late: I was offline") {
-				late = append(late, r.Text.String())
+				late = append(late, r)
 			}
 		}
 	}
-	if len(late) != 3 {
-		t.Fatalf("want 3 late reminders, got %d: %q", len(late), late)
+	if len(late) != 1 {
+		t.Fatalf("want 1 late reminder, got %d:\n%s", len(late), dump(late))
+	}
+	text := late[0].Text.String()
+	for _, want := range []string{"late: I was offline at Mon 14:00, Wed 18:00 and Wed 19:00", "Review window functions", "Practise 2 exercises", "Test Zoom", "Print the CV"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the late reminder lacks %q:\n%s", want, text)
+		}
 	}
 	if p := h.due(t); len(p) != 0 {
 		t.Fatalf("late reminders sent twice: %+v", p)
+	}
+	// A press redraws it as the late message it is.
+	r := h.press(button(t, late, "3 ✓ Done").Data)
+	if !contains(r, prep.Edit, "late: I was offline at Mon 14:00") || !contains(r, prep.Edit, "3. ✅ Test Zoom") || !contains(r, prep.Edit, "4. ☐ Print the CV") {
+		t.Fatalf("the redrawn late reminder:\n%s", dump(r))
 	}
 	// The next slot (-30m) comes on time.
 	got := h.tickUntil(t, time.Date(2026, 11, 26, 13, 40, 0, 0, berlin))
 	if len(got) != 1 || got[0].at.Format("15:04") != "13:30" || strings.Contains(got[0].reply.Text.String(), "late") ||
 		!strings.Contains(got[0].reply.Text.String(), "Phone on silent") || strings.Contains(got[0].reply.Text.String(), "Notepad") {
 		t.Fatalf("the -30m slot (without the item ticked in the deck): %+v", got)
+	}
+}
+
+// TestRemindersMissedPastTheStartAreNotSentBeforeTheInterview: back up
+// after the interview has started, the bot does not send what was meant for
+// before it (slots or a snooze), which stays open in /checklist; what was
+// meant for after it comes late, once.
+func TestRemindersMissedPastTheStartAreNotSentBeforeTheInterview(t *testing.T) {
+	h := newHarness(t, prep.NewUserKey(prep.Telegram, "5"))
+	h.clock.t = time.Date(2026, 11, 26, 13, 25, 0, 0, berlin)
+	h.text("/interview 2026-11-26 14:00 Europe/Berlin")
+	got := h.tickUntil(t, time.Date(2026, 11, 26, 13, 30, 0, 0, berlin))
+	if len(got) != 1 || !strings.Contains(got[0].reply.Text.String(), "Phone on silent") {
+		t.Fatalf("the -30m reminder: %+v", got)
+	}
+	if r := h.press(button(t, []prep.Reply{got[0].reply}, "1 ⏰").Data); !contains(r, prep.Notice, "I'll remind you at 13:50") {
+		t.Fatalf("snooze:\n%s", dump(r))
+	}
+	// Down from 13:30 to 18:30: the snooze (13:50) and the +4h slot
+	// (18:00) were missed.
+	h.clock.t = time.Date(2026, 11, 26, 18, 30, 0, 0, berlin)
+	var sent []prep.Reply
+	for _, p := range h.due(t) {
+		sent = append(sent, p.Replies...)
+	}
+	if len(sent) != 1 || !contains(sent, prep.Send, "late: I was offline at Thu 18:00") || !contains(sent, prep.Send, "Send thank-you emails") {
+		t.Fatalf("want only the +4h reminder, late:\n%s", dump(sent))
+	}
+	if contains(sent, prep.Send, "Phone on silent") {
+		t.Fatalf("a reminder meant for before the interview came after it:\n%s", dump(sent))
+	}
+	if p := h.due(t); len(p) != 0 {
+		t.Fatalf("sent twice: %+v", p)
+	}
+	if r := h.text("/checklist Logistics"); !contains(r, prep.Send, "☐ Phone on silent") || contains(r, prep.Send, "back at") {
+		t.Fatalf("the missed item stays open, without a snooze:\n%s", dump(r))
+	}
+}
+
+// TestSnoozeBackOnASlotHasItsOwnMessage: an item snoozed onto the minute of
+// another slot comes back in a message of its own; each message lists, and
+// after a press redraws, only its own items under its own header.
+func TestSnoozeBackOnASlotHasItsOwnMessage(t *testing.T) {
+	h := newHarness(t, prep.NewUserKey(prep.Telegram, "6"))
+	h.clock.t = time.Date(2026, 11, 25, 17, 55, 0, 0, berlin)
+	h.text("/interview 2026-11-26 14:00 Europe/Berlin")
+	got := h.tickUntil(t, time.Date(2026, 11, 25, 18, 0, 0, 0, berlin))
+	if len(got) != 1 || !strings.Contains(got[0].reply.Text.String(), "Print the CV") {
+		t.Fatalf("the 18:00 reminder: %+v", got)
+	}
+	// Snoozed for an hour: back at 19:00, the minute of "Test Zoom".
+	h.press(button(t, []prep.Reply{got[0].reply}, "1 ⏰ 1h").Data)
+	got = h.tickUntil(t, time.Date(2026, 11, 25, 19, 0, 0, 0, berlin))
+	var slot, snoozed []prep.Reply
+	for _, g := range got {
+		if strings.Contains(g.reply.Text.String(), "Snoozed reminders") {
+			snoozed = append(snoozed, g.reply)
+		} else {
+			slot = append(slot, g.reply)
+		}
+	}
+	if len(slot) != 1 || len(snoozed) != 1 {
+		t.Fatalf("want a slot message and a snoozed one at 19:00, got:\n%s\n%s", dump(slot), dump(snoozed))
+	}
+	if !contains(slot, prep.Send, "Test Zoom") || contains(slot, prep.Send, "Print the CV") || len(slot[0].Buttons) != 1 {
+		t.Errorf("the 19:00 slot message:\n%s", dump(slot))
+	}
+	if !contains(snoozed, prep.Send, "Print the CV") || contains(snoozed, prep.Send, "Test Zoom") || len(snoozed[0].Buttons) != 1 {
+		t.Errorf("the snoozed message:\n%s", dump(snoozed))
+	}
+	r := h.press(button(t, snoozed, "1 ✓ Done").Data)
+	if !contains(r, prep.Edit, "⏰ Snoozed reminders") || !contains(r, prep.Edit, "✅ Print the CV") || contains(r, prep.Edit, "Test Zoom") {
+		t.Errorf("Done on the snoozed message:\n%s", dump(r))
+	}
+	r = h.press(button(t, slot, "1 ✓ Done").Data)
+	if !contains(r, prep.Edit, "📋 Checklist") || !contains(r, prep.Edit, "✅ Test Zoom") || contains(r, prep.Edit, "Print the CV") {
+		t.Errorf("Done on the slot message:\n%s", dump(r))
 	}
 }
 
