@@ -332,21 +332,47 @@ const (
 
 func itemData(act byte, ctx, id string) string { return "c" + string(act) + ":" + ctx + ":" + id }
 
+// snoozeMargin is how long before the interview's start a snoozed item
+// meant for before it comes back at the latest.
+const snoozeMargin = 10 * time.Minute
+
 // snoozeUntil is when Snooze brings an item back: in an hour, except that
 // an item meant for before the interview comes back 10 minutes before it
 // starts when that is sooner, and cannot be snoozed (zero) once less than
-// 5 minutes would be gained.
+// 5 minutes would be gained. Without an interview date nothing would bring
+// it back, so it cannot be snoozed either.
 func (c *conv) snoozeUntil(it ChecklistItem) time.Time {
-	const snooze, margin, least = time.Hour, 10 * time.Minute, 5 * time.Minute
+	const snooze, least = time.Hour, 5 * time.Minute
 	later := c.now.Add(snooze)
 	at := c.interviewAt()
-	if at.IsZero() || !itemSlot(it, at).Before(at) || later.Before(at.Add(-margin)) {
+	if at.IsZero() {
+		return time.Time{}
+	}
+	if !itemSlot(it, at).Before(at) || later.Before(at.Add(-snoozeMargin)) {
 		return later
 	}
-	if until := at.Add(-margin); until.Sub(c.now) >= least {
+	if until := at.Add(-snoozeMargin); until.Sub(c.now) >= least {
 		return until
 	}
 	return time.Time{}
+}
+
+// keptSnooze is what becomes of a snooze when the interview moves: it
+// stays (the user was told when the item comes back), except that an item
+// meant for before the interview comes back no later than 10 minutes before
+// the new start, and not at all if that is already past.
+func (c *conv) keptSnooze(it ChecklistItem, until time.Time) time.Time {
+	at := c.interviewAt()
+	if until.IsZero() || at.IsZero() || !itemSlot(it, at).Before(at) {
+		return until
+	}
+	if limit := at.Add(-snoozeMargin); until.After(limit) {
+		if !limit.After(c.now) {
+			return time.Time{}
+		}
+		return limit
+	}
+	return until
 }
 
 func (c *conv) reminderButtons(m reminderMsg) [][]Button {
@@ -399,6 +425,10 @@ func (c *conv) pressItem(data string) error {
 	case itemSnooze:
 		if !st.pending() {
 			c.notice("That item is already ticked off.")
+			return nil
+		}
+		if c.interviewAt().IsZero() {
+			c.notice("There is no interview date any more, so nothing to put it off to: tick it or skip it.")
 			return nil
 		}
 		until := c.snoozeUntil(it)
@@ -598,7 +628,20 @@ func (c *conv) interview(args string) error {
 		c.showInterview()
 		return nil
 	case len(fields) == 1 && strings.EqualFold(fields[0], "clear"):
+		if c.u.Settings.TimeZone == "" {
+			// The user lived in the interview's zone (loc); without it
+			// they would silently move to UTC, and so would their daily
+			// push.
+			c.u.Settings.TimeZone = c.u.InterviewZone
+		}
 		c.u.Interview, c.u.InterviewZone, c.u.RemindedThrough = time.Time{}, "", time.Time{}
+		// Nothing brings snoozed items back without an interview: they
+		// must not say they are coming back, nor come back if a date is
+		// set again.
+		for id, st := range c.u.Checklist {
+			st.SnoozedUntil = time.Time{}
+			c.u.Checklist[id] = st
+		}
 		c.send(Text("Interview date cleared; no more checklist reminders. Set a new one with /interview <date> <time> [time zone]."))
 		return nil
 	}
@@ -612,13 +655,27 @@ func (c *conv) interview(args string) error {
 			at.Format("Mon 2 Jan 2006 15:04 MST"), c.now.In(at.Location()).AddDate(0, 0, 7).Format("2006-01-02"))))
 		return nil
 	}
+	if at.Equal(c.u.Interview) && zone == c.u.InterviewZone {
+		// Typed again: nothing to change, and resetting the schedule
+		// would drop the snoozes the user was promised.
+		text := RichText{}.Plain("Your interview is already set for " + at.Format("Mon 2 Jan 2006, 15:04") + " " + zone + "; nothing changed.")
+		if next := c.nextReminder(); !next.IsZero() {
+			text = text.Plain(" Next reminder " + c.when(next) + ".")
+		}
+		c.send(text, []Button{{Label: "Checklists", Data: "/checklist"}, {Label: "Study now", Data: "/ask"}})
+		return nil
+	}
 	c.u.Interview, c.u.InterviewZone = at.UTC(), zone
 	// Reminders are scheduled from now on: slots already past are not sent
-	// one by one but summarised below.
+	// one by one but summarised below. Messages already sent keep their
+	// items (Listed), so their buttons go on working, and snoozes stand,
+	// within the new date.
 	c.u.RemindedThrough = c.now
-	for id, st := range c.u.Checklist {
-		st.SnoozedUntil, st.Listed = time.Time{}, time.Time{}
-		c.u.Checklist[id] = st
+	for _, it := range c.e.lib.Checklists {
+		if st, ok := c.u.Checklist[it.ID]; ok && !st.SnoozedUntil.IsZero() {
+			st.SnoozedUntil = c.keptSnooze(it, st.SnoozedUntil)
+			c.u.Checklist[it.ID] = st
+		}
 	}
 	past, future, slots := 0, 0, map[time.Time]bool{}
 	for _, it := range c.e.lib.Checklists {

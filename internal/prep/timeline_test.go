@@ -1,6 +1,7 @@
 package prep_test
 
 import (
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -256,6 +257,122 @@ func TestSnoozeBackOnASlotHasItsOwnMessage(t *testing.T) {
 	r = h.press(button(t, slot, "1 ✓ Done").Data)
 	if !contains(r, prep.Edit, "📋 Checklist") || !contains(r, prep.Edit, "✅ Test Zoom") || contains(r, prep.Edit, "Print the CV") {
 		t.Errorf("Done on the slot message:\n%s", dump(r))
+	}
+}
+
+// TestSameInterviewAgainChangesNothing: typing the interview that is
+// already set keeps the snoozes and the reminders' messages as they were.
+func TestSameInterviewAgainChangesNothing(t *testing.T) {
+	h := newHarness(t, prep.NewUserKey(prep.Telegram, "7"))
+	h.clock.t = time.Date(2026, 11, 25, 18, 55, 0, 0, berlin)
+	h.text("/interview 2026-11-26 14:00 Europe/Berlin")
+	got := h.tickUntil(t, time.Date(2026, 11, 25, 19, 0, 0, 0, berlin))
+	if len(got) != 1 {
+		t.Fatalf("the 19:00 reminder: %+v", got)
+	}
+	zoom := []prep.Reply{got[0].reply}
+	h.press(button(t, zoom, "1 ⏰ 1h").Data)
+	before := h.storedUser()
+	r := h.text("/interview 2026-11-26 14:00 Europe/Berlin")
+	if !contains(r, prep.Send, "already set for Thu 26 Nov 2026, 14:00 Europe/Berlin; nothing changed") {
+		t.Fatalf("the same interview again:\n%s", dump(r))
+	}
+	after := h.storedUser()
+	if !reflect.DeepEqual(before.Checklist, after.Checklist) || !before.RemindedThrough.Equal(after.RemindedThrough) {
+		t.Fatalf("the checklist changed:\n%+v\n%+v", before.Checklist, after.Checklist)
+	}
+	got = h.tickUntil(t, time.Date(2026, 11, 25, 20, 1, 0, 0, berlin))
+	if len(got) != 1 || got[0].at.Format("15:04") != "20:00" || !strings.Contains(got[0].reply.Text.String(), "Test Zoom") {
+		t.Fatalf("the snoozed item must come back at 20:00: %+v", got)
+	}
+}
+
+// TestMovedInterviewKeepsSnoozesWithinTheNewDate: a snooze the user was
+// promised stands when the interview moves, except that an item meant for
+// before the interview comes back no later than 10 minutes before the new
+// start, and not at all when that has passed.
+func TestMovedInterviewKeepsSnoozesWithinTheNewDate(t *testing.T) {
+	for _, tc := range []struct {
+		moveTo string
+		back   string // when "Test Zoom" comes back, "" for never
+	}{
+		{"2026-11-27 14:00", "20:00"},
+		{"2026-11-25 20:05", "19:55"},
+		{"2026-11-25 19:08", ""},
+	} {
+		t.Run(tc.moveTo, func(t *testing.T) {
+			h := newHarness(t, prep.NewUserKey(prep.Telegram, "8"))
+			h.clock.t = time.Date(2026, 11, 25, 18, 55, 0, 0, berlin)
+			h.text("/interview 2026-11-26 14:00 Europe/Berlin")
+			got := h.tickUntil(t, time.Date(2026, 11, 25, 19, 0, 0, 0, berlin))
+			if len(got) != 1 {
+				t.Fatalf("the 19:00 reminder: %+v", got)
+			}
+			h.press(button(t, []prep.Reply{got[0].reply}, "1 ⏰ 1h").Data)
+			if r := h.text("/interview " + tc.moveTo + " Europe/Berlin"); !contains(r, prep.Send, "Interview set") {
+				t.Fatalf("move:\n%s", dump(r))
+			}
+			var back string
+			for _, g := range h.tickUntil(t, time.Date(2026, 11, 25, 21, 0, 0, 0, berlin)) {
+				if strings.Contains(g.reply.Text.String(), "Snoozed reminders") && strings.Contains(g.reply.Text.String(), "Test Zoom") {
+					back = g.at.Format("15:04")
+				}
+			}
+			if back != tc.back {
+				t.Errorf("Test Zoom came back at %q, want %q", back, tc.back)
+			}
+		})
+	}
+}
+
+// TestPressAfterTheInterviewMovedKeepsTheMessage: a reminder sent before
+// the date changed still acts on its items and still lists the others.
+func TestPressAfterTheInterviewMovedKeepsTheMessage(t *testing.T) {
+	h := newHarness(t, prep.NewUserKey(prep.Telegram, "9"))
+	h.clock.t = time.Date(2026, 11, 23, 13, 55, 0, 0, berlin)
+	h.text("/interview 2026-11-26 14:00 Europe/Berlin")
+	got := h.tickUntil(t, time.Date(2026, 11, 23, 14, 0, 0, 0, berlin))
+	if len(got) != 1 {
+		t.Fatalf("the -3d reminder: %+v", got)
+	}
+	h.clock.Advance(time.Hour)
+	h.text("/interview 2026-11-30 14:00 Europe/Berlin")
+	r := h.press(button(t, []prep.Reply{got[0].reply}, "1 ✓ Done").Data)
+	if !contains(r, prep.Notice, "Done: Review window functions") || !contains(r, prep.Edit, "1. ✅ Review window functions") ||
+		!contains(r, prep.Edit, "2. ☐ Practise 2 exercises") {
+		t.Fatalf("Done after the move:\n%s", dump(r))
+	}
+	if _, ok := findButton(r, "2 ✓ Done"); !ok {
+		t.Fatalf("the other item lost its buttons:\n%s", dump(r))
+	}
+}
+
+// TestClearingTheInterviewDropsSnoozesAndKeepsTheZone: after /interview
+// clear no item says it is coming back, none comes back, and a user who
+// never chose a zone keeps living in the interview's rather than UTC.
+func TestClearingTheInterviewDropsSnoozesAndKeepsTheZone(t *testing.T) {
+	h := newHarness(t, prep.NewUserKey(prep.Telegram, "11"))
+	h.clock.t = time.Date(2026, 11, 25, 18, 55, 0, 0, berlin)
+	h.text("/interview 2026-11-26 14:00 Europe/Berlin")
+	got := h.tickUntil(t, time.Date(2026, 11, 25, 19, 0, 0, 0, berlin))
+	if len(got) != 1 {
+		t.Fatalf("the 19:00 reminder: %+v", got)
+	}
+	reminder := []prep.Reply{got[0].reply}
+	h.press(button(t, reminder, "1 ⏰ 1h").Data)
+	h.text("/interview clear")
+	if r := h.text("/checklist Logistics"); contains(r, prep.Send, "back at") {
+		t.Fatalf("a snooze outlived the interview:\n%s", dump(r))
+	}
+	if z := h.storedUser().Settings.TimeZone; z != "Europe/Berlin" {
+		t.Fatalf("time zone after clear = %q, want the interview's", z)
+	}
+	if got := h.tickUntil(t, time.Date(2026, 11, 25, 21, 0, 0, 0, berlin)); len(got) != 0 {
+		t.Fatalf("reminders without an interview: %+v", got)
+	}
+	// With no date, a snooze would have nothing to come back against.
+	if r := h.press(button(t, reminder, "1 ✓ Done").Data); contains(r, prep.Edit, "⏰") {
+		t.Fatalf("the redrawn reminder offers a snooze without an interview:\n%s", dump(r))
 	}
 }
 
