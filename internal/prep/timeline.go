@@ -407,45 +407,51 @@ func (c *conv) pressItem(data string) error {
 		return nil
 	}
 	st := c.itemState(it)
+	// A press that changes nothing still redraws the message: it may show
+	// the item as still open (ticked meanwhile in /checklist) or offer a
+	// snooze that is no longer possible.
+	changed := false
 	switch act {
 	case itemDone:
 		if st.Done {
 			c.notice("Already done.")
-			return nil
+			break
 		}
-		st.Done, st.Skipped, st.SnoozedUntil = true, false, time.Time{}
+		st.Done, st.Skipped, st.SnoozedUntil, changed = true, false, time.Time{}, true
 		c.notice("✅ Done: " + it.Text)
 	case itemSkip:
 		if st.Skipped {
 			c.notice("Already skipped.")
-			return nil
+			break
 		}
-		st.Skipped, st.SnoozedUntil = true, time.Time{}
+		st.Skipped, st.SnoozedUntil, changed = true, time.Time{}, true
 		c.notice("Skipped: " + it.Text)
 	case itemSnooze:
 		if !st.pending() {
 			c.notice("That item is already ticked off.")
-			return nil
+			break
 		}
 		if c.interviewAt().IsZero() {
 			c.notice("There is no interview date any more, so nothing to put it off to: tick it or skip it.")
-			return nil
+			break
 		}
 		until := c.snoozeUntil(it)
 		if until.IsZero() {
 			c.notice("Too close to the interview to put it off: do it now or skip it.")
-			return nil
+			break
 		}
-		st.SnoozedUntil = until.Truncate(time.Minute)
+		st.SnoozedUntil, changed = until.Truncate(time.Minute), true
 		c.notice("⏰ I'll remind you at " + st.SnoozedUntil.In(c.loc()).Format("15:04") + ".")
 	case itemReopen:
-		st.Done, st.Skipped = false, false
+		st.Done, st.Skipped, changed = false, false, true
 		c.notice("Reopened: " + it.Text)
 	default:
 		c.notice("That button is not one of mine any more.")
 		return nil
 	}
-	c.setItemState(it.ID, st)
+	if changed {
+		c.setItemState(it.ID, st)
+	}
 	if strings.HasPrefix(ctx, "s") {
 		n, err := strconv.Atoi(ctx[1:])
 		if err != nil {

@@ -347,6 +347,39 @@ func TestPressAfterTheInterviewMovedKeepsTheMessage(t *testing.T) {
 	}
 }
 
+// TestPressThatChangesNothingRedrawsTheReminder: Done on an item ticked
+// meanwhile in /checklist, and a snooze refused as too close to the
+// interview, redraw the reminder so it stops offering what is done.
+func TestPressThatChangesNothingRedrawsTheReminder(t *testing.T) {
+	h := newHarness(t, prep.NewUserKey(prep.Telegram, "10"))
+	h.clock.t = time.Date(2026, 11, 26, 13, 0, 0, 0, berlin)
+	h.text("/interview 2026-11-26 14:00 Europe/Berlin")
+	got := h.tickUntil(t, time.Date(2026, 11, 26, 13, 30, 0, 0, berlin))
+	if len(got) != 1 {
+		t.Fatalf("the -30m reminder: %+v", got)
+	}
+	reminder := []prep.Reply{got[0].reply}
+	// A snooze pressed when it is too late for one.
+	h.clock.t = time.Date(2026, 11, 26, 13, 46, 0, 0, berlin)
+	r := h.press(button(t, reminder, "1 ⏰").Data)
+	if !contains(r, prep.Notice, "Too close to the interview") || !contains(r, prep.Edit, "☐ Phone on silent") {
+		t.Fatalf("refused snooze:\n%s", dump(r))
+	}
+	if _, ok := findButton(r, "1 ⏰"); ok {
+		t.Fatalf("the redrawn reminder still offers the snooze:\n%s", dump(r))
+	}
+	// Ticked in /checklist, then Done on the reminder.
+	v := h.text("/checklist Logistics")
+	h.press(button(t, v, "2 ✓ Done").Data)
+	r = h.press(button(t, reminder, "1 ✓ Done").Data)
+	if !contains(r, prep.Notice, "Already done") || !contains(r, prep.Edit, "✅ Phone on silent") {
+		t.Fatalf("Done on an item already done:\n%s", dump(r))
+	}
+	if _, ok := findButton(r, "1 ✓ Done"); ok {
+		t.Fatalf("the redrawn reminder still offers Done:\n%s", dump(r))
+	}
+}
+
 // TestClearingTheInterviewDropsSnoozesAndKeepsTheZone: after /interview
 // clear no item says it is coming back, none comes back, and a user who
 // never chose a zone keeps living in the interview's rather than UTC.
