@@ -538,7 +538,14 @@ func (c *conv) checklist(args string) error {
 		}
 		text = text.Plain(fmt.Sprintf("\n%s %s %d/%d", mark, s.name, done, len(s.items)))
 		if at := c.interviewAt(); !at.IsZero() && done < len(s.items) {
-			text = text.Italic(" · " + c.slotName(itemSlot(s.items[0], at)))
+			// The moment of what is still to do: the section's first
+			// items may be done, and theirs may be long past.
+			for _, it := range s.items {
+				if c.itemState(it).pending() {
+					text = text.Italic(" · " + c.slotName(itemSlot(it, at)))
+					break
+				}
+			}
 		}
 		row = append(row, Button{Label: s.name, Data: cutBytes("/checklist "+strconv.Itoa(i+1), MaxButtonData)})
 		if len(row) == 2 {

@@ -409,6 +409,19 @@ func TestClearingTheInterviewDropsSnoozesAndKeepsTheZone(t *testing.T) {
 	}
 }
 
+// TestChecklistOverviewShowsTheNextOpenMoment: a section whose first item
+// is done shows the moment of its first open one.
+func TestChecklistOverviewShowsTheNextOpenMoment(t *testing.T) {
+	h := newHarness(t, prep.NewUserKey(prep.Telegram, "12"))
+	h.clock.t = time.Date(2026, 11, 20, 12, 0, 0, 0, berlin)
+	h.text("/interview 2026-11-26 14:00 Europe/Berlin")
+	v := h.text("/checklist Logistics")
+	h.press(button(t, v, "1 ✓ Done").Data) // Test Zoom, -1d 19:00
+	if r := h.text("/checklist"); !contains(r, prep.Send, "Logistics 2/3 · Thu 26 Nov 13:30 (30m before)") {
+		t.Fatalf("/checklist:\n%s", dump(r))
+	}
+}
+
 func TestChangingTheDateReschedulesAndRemovedItemsAreHandled(t *testing.T) {
 	h := newHarness(t, prep.NewUserKey(prep.Telegram, "4"))
 	h.clock.t = time.Date(2026, 11, 20, 12, 0, 0, 0, berlin)
