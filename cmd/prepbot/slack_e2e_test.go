@@ -6,7 +6,9 @@ package main
 import (
 	"context"
 	"io"
+	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -201,4 +203,25 @@ func buttonValue(t *testing.T, m slackfake.Message, label string) string {
 	}
 	t.Fatalf("no button %q on %q", label, m.Plain())
 	return ""
+}
+
+// TestSlackManifestUsageHintNamesTheTimelineCommands: Slack shows the
+// usage hint as the user types /prep; it left out the interview date and
+// the checklists, the commands the reminders depend on.
+func TestSlackManifestUsageHintNamesTheTimelineCommands(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "..", "deploy", "slack-app-manifest.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var hint string
+	for _, line := range strings.Split(string(b), "\n") {
+		if k, v, ok := strings.Cut(strings.TrimSpace(line), ":"); ok && k == "usage_hint" {
+			hint = v
+		}
+	}
+	for _, cmd := range []string{"ask", "interview", "checklist", "settings", "help"} {
+		if !regexp.MustCompile(`[\[|]\s*` + cmd + `\b`).MatchString(hint) {
+			t.Errorf("usage_hint %s lacks %q", hint, cmd)
+		}
+	}
 }

@@ -23,9 +23,74 @@ type ItemState struct {
 	Done         bool
 	Skipped      bool
 	SnoozedUntil time.Time // the item comes back once at this time
-	// Listed is the instant of the reminder message the item was last
-	// listed in; a button press re-renders the items listed together.
-	Listed time.Time
+	// Listed and ListedAs identify the reminder message the item was last
+	// listed in (its minute and its kind); a button press re-renders the
+	// items listed together. The kind is part of the identity because a
+	// slot and snoozed items coming back can share a minute.
+	Listed   time.Time
+	ListedAs ReminderKind
+}
+
+// ReminderKind tells apart the kinds of reminder message, which may fall
+// in the same minute. The zero kind is a slot's message, what every item
+// listed before kinds existed was listed in.
+type ReminderKind uint8
+
+const (
+	// ReminderSlot is the message of one checklist slot, keyed by the
+	// slot's time.
+	ReminderSlot ReminderKind = iota
+	// ReminderSnoozed lists snoozed items coming back, keyed by the minute
+	// it was sent.
+	ReminderSnoozed
+	// ReminderLate lists, in one message, the items of every slot missed
+	// while the bot was down, keyed by the minute it was sent.
+	ReminderLate
+)
+
+// reminderMsg identifies one reminder message: its kind and minute.
+type reminderMsg struct {
+	kind ReminderKind
+	at   time.Time
+}
+
+// Reminder messages' button context: the minute in base 36 (unix minutes),
+// after a capital letter for the kinds other than a slot's. base 36 digits
+// are lower case, and section views use a lower-case "s", so neither can
+// be mistaken for these.
+const (
+	ctxSnoozed = 'Z'
+	ctxLate    = 'L'
+)
+
+func (m reminderMsg) ctx() string {
+	mins := strconv.FormatInt(m.at.Unix()/60, 36)
+	switch m.kind {
+	case ReminderSnoozed:
+		return string(ctxSnoozed) + mins
+	case ReminderLate:
+		return string(ctxLate) + mins
+	}
+	return mins
+}
+
+// parseReminderCtx reads what reminderMsg.ctx writes.
+func parseReminderCtx(ctx string) (reminderMsg, bool) {
+	m := reminderMsg{kind: ReminderSlot}
+	if ctx != "" {
+		switch ctx[0] {
+		case ctxSnoozed:
+			m.kind, ctx = ReminderSnoozed, ctx[1:]
+		case ctxLate:
+			m.kind, ctx = ReminderLate, ctx[1:]
+		}
+	}
+	mins, err := strconv.ParseInt(ctx, 36, 64)
+	if err != nil {
+		return reminderMsg{}, false
+	}
+	m.at = time.Unix(mins*60, 0)
+	return m, true
 }
 
 // itemSlot is when an item is reminded for an interview.
@@ -94,27 +159,47 @@ func (c *conv) nextReminder() time.Time {
 }
 
 // reminders sends the reminder messages that are due: one per slot that has
-// come (late slots say so), and one for snoozed items coming back. Each is
-// sent once: RemindedThrough moves past them in the same transaction.
+// come, one late message for the slots missed while the bot was down, and
+// one for snoozed items coming back. Each is sent once: RemindedThrough
+// moves past the slots in the same transaction. Once the interview has
+// started, what was meant for before it is not sent at all (the user sees
+// it in /checklist): "-15m Deep breathing" two hours after the start is
+// noise.
 func (c *conv) reminders() {
 	at := c.interviewAt()
 	if at.IsZero() {
 		return
 	}
+	started := !c.now.Before(at)
 	slots := map[time.Time][]ChecklistItem{}
-	var snoozed []ChecklistItem
+	var late, snoozed []ChecklistItem
 	for _, it := range c.e.lib.Checklists {
 		st := c.itemState(it)
 		if !st.pending() {
 			continue
 		}
+		slot := itemSlot(it, at)
+		tooLate := started && slot.Before(at)
 		if !st.SnoozedUntil.IsZero() && !st.SnoozedUntil.After(c.now) {
-			snoozed = append(snoozed, it)
+			if tooLate {
+				st.SnoozedUntil = time.Time{}
+				c.setItemState(it.ID, st)
+			} else {
+				snoozed = append(snoozed, it)
+			}
 			continue
 		}
-		if slot := itemSlot(it, at); slot.After(c.u.RemindedThrough) && !slot.After(c.now) {
+		switch {
+		case !slot.After(c.u.RemindedThrough) || slot.After(c.now) || tooLate:
+		case c.now.Sub(slot) > lateAfter:
+			late = append(late, it)
+		default:
 			slots[slot] = append(slots[slot], it)
 		}
+	}
+	key := c.now.Truncate(time.Minute)
+	if len(late) > 0 {
+		c.sendReminder(reminderMsg{kind: ReminderLate, at: key}, late)
 	}
 	times := make([]time.Time, 0, len(slots))
 	for t := range slots {
@@ -122,33 +207,37 @@ func (c *conv) reminders() {
 	}
 	sort.Slice(times, func(i, j int) bool { return times[i].Before(times[j]) })
 	for _, t := range times {
-		for _, it := range slots[t] {
-			st := c.itemState(it)
-			st.Listed = t
-			c.setItemState(it.ID, st)
-		}
-		c.send(c.reminderText(t, c.now.Sub(t) > lateAfter, false), c.reminderButtons(t)...)
+		c.sendReminder(reminderMsg{kind: ReminderSlot, at: t}, slots[t])
 	}
 	if len(snoozed) > 0 {
-		key := c.now.Truncate(time.Minute)
-		for _, it := range snoozed {
-			st := c.itemState(it)
-			st.SnoozedUntil = time.Time{}
-			st.Listed = key
-			c.setItemState(it.ID, st)
-		}
-		c.send(c.reminderText(key, false, true), c.reminderButtons(key)...)
+		c.sendReminder(reminderMsg{kind: ReminderSnoozed, at: key}, snoozed)
 	}
 	if c.now.After(c.u.RemindedThrough) {
 		c.u.RemindedThrough = c.now
 	}
 }
 
-// listed returns the items last listed in the reminder message of key.
-func (c *conv) listed(key time.Time) []ChecklistItem {
+// sendReminder lists items in message m and sends it. Snoozed items
+// coming back are snoozed no more; an item whose slot (after a change of
+// date) comes while it is snoozed keeps its snooze, which the user was
+// promised.
+func (c *conv) sendReminder(m reminderMsg, items []ChecklistItem) {
+	for _, it := range items {
+		st := c.itemState(it)
+		st.Listed, st.ListedAs = m.at, m.kind
+		if m.kind == ReminderSnoozed {
+			st.SnoozedUntil = time.Time{}
+		}
+		c.setItemState(it.ID, st)
+	}
+	c.send(c.reminderText(m), c.reminderButtons(m)...)
+}
+
+// listed returns the items last listed in reminder message m.
+func (c *conv) listed(m reminderMsg) []ChecklistItem {
 	var out []ChecklistItem
 	for _, it := range c.e.lib.Checklists {
-		if st, ok := c.u.Checklist[it.ID]; ok && st.Listed.Equal(key) {
+		if st, ok := c.u.Checklist[it.ID]; ok && st.Listed.Equal(m.at) && st.ListedAs == m.kind {
 			out = append(out, it)
 		}
 	}
@@ -156,19 +245,20 @@ func (c *conv) listed(key time.Time) []ChecklistItem {
 }
 
 // reminderText renders a reminder message: what the moment is, then the
-// items by section with their state.
-func (c *conv) reminderText(key time.Time, late, snoozed bool) RichText {
-	items := c.listed(key)
+// items by section with their state. It depends only on the message and the
+// items' states, so a redraw after a press keeps the message's kind.
+func (c *conv) reminderText(m reminderMsg) RichText {
+	items := c.listed(m)
 	title := "📋 Checklist"
-	if snoozed {
+	if m.kind == ReminderSnoozed {
 		title = "⏰ Snoozed reminders"
 	}
 	text := RichText{}.Bold(title)
 	if cd := c.countdown(); cd != "" {
 		text = text.Plain(" · " + cd)
 	}
-	if late {
-		text = text.Italic(" (late: I was offline at " + key.In(c.loc()).Format("Mon 15:04") + ")")
+	if m.kind == ReminderLate {
+		text = text.Italic(" (" + c.lateNote(m, items) + ")")
 	}
 	section := ""
 	for i, it := range items {
@@ -182,6 +272,38 @@ func (c *conv) reminderText(key time.Time, late, snoozed bool) RichText {
 		text = text.Plain("\nNothing left here.")
 	}
 	return text
+}
+
+// lateNote says which moments a late message stands for: "late: I was
+// offline at Mon 14:00 and Tue 14:00". The moments are the listed items'
+// slots up to the message's minute (after a change of interview date some
+// may have moved past it, and are left out).
+func (c *conv) lateNote(m reminderMsg, items []ChecklistItem) string {
+	at := c.interviewAt()
+	var slots []time.Time
+	for _, it := range items {
+		if at.IsZero() {
+			break
+		}
+		if slot := itemSlot(it, at); !slot.After(m.at) {
+			slots = append(slots, slot)
+		}
+	}
+	sort.Slice(slots, func(i, j int) bool { return slots[i].Before(slots[j]) })
+	var names []string
+	for i, t := range slots {
+		if i == 0 || !t.Equal(slots[i-1]) {
+			names = append(names, t.In(c.loc()).Format("Mon 15:04"))
+		}
+	}
+	switch n := len(names); n {
+	case 0:
+		return "late: I was offline"
+	case 1:
+		return "late: I was offline at " + names[0]
+	default:
+		return "late: I was offline at " + strings.Join(names[:n-1], ", ") + " and " + names[n-1]
+	}
 }
 
 // itemLine is "3. ✅ Test Zoom" with the item's state.
@@ -200,7 +322,7 @@ func (c *conv) itemLine(n int, it ChecklistItem) RichText {
 }
 
 // Checklist button data: c<act>:<ctx>:<item id>, where ctx is the reminder
-// message's key (unix minutes, base 36) or s<n> for section n's view.
+// message's (reminderMsg.ctx) or s<n> for section n's view.
 const (
 	itemDone   = 'd'
 	itemSnooze = 'z'
@@ -210,29 +332,53 @@ const (
 
 func itemData(act byte, ctx, id string) string { return "c" + string(act) + ":" + ctx + ":" + id }
 
-func slotCtx(key time.Time) string { return strconv.FormatInt(key.Unix()/60, 36) }
+// snoozeMargin is how long before the interview's start a snoozed item
+// meant for before it comes back at the latest.
+const snoozeMargin = 10 * time.Minute
 
 // snoozeUntil is when Snooze brings an item back: in an hour, except that
 // an item meant for before the interview comes back 10 minutes before it
 // starts when that is sooner, and cannot be snoozed (zero) once less than
-// 5 minutes would be gained.
+// 5 minutes would be gained. Without an interview date nothing would bring
+// it back, so it cannot be snoozed either.
 func (c *conv) snoozeUntil(it ChecklistItem) time.Time {
-	const snooze, margin, least = time.Hour, 10 * time.Minute, 5 * time.Minute
+	const snooze, least = time.Hour, 5 * time.Minute
 	later := c.now.Add(snooze)
 	at := c.interviewAt()
-	if at.IsZero() || !itemSlot(it, at).Before(at) || later.Before(at.Add(-margin)) {
+	if at.IsZero() {
+		return time.Time{}
+	}
+	if !itemSlot(it, at).Before(at) || later.Before(at.Add(-snoozeMargin)) {
 		return later
 	}
-	if until := at.Add(-margin); until.Sub(c.now) >= least {
+	if until := at.Add(-snoozeMargin); until.Sub(c.now) >= least {
 		return until
 	}
 	return time.Time{}
 }
 
-func (c *conv) reminderButtons(key time.Time) [][]Button {
+// keptSnooze is what becomes of a snooze when the interview moves: it
+// stays (the user was told when the item comes back), except that an item
+// meant for before the interview comes back no later than 10 minutes before
+// the new start, and not at all if that is already past.
+func (c *conv) keptSnooze(it ChecklistItem, until time.Time) time.Time {
+	at := c.interviewAt()
+	if until.IsZero() || at.IsZero() || !itemSlot(it, at).Before(at) {
+		return until
+	}
+	if limit := at.Add(-snoozeMargin); until.After(limit) {
+		if !limit.After(c.now) {
+			return time.Time{}
+		}
+		return limit
+	}
+	return until
+}
+
+func (c *conv) reminderButtons(m reminderMsg) [][]Button {
 	var rows [][]Button
-	ctx := slotCtx(key)
-	for i, it := range c.listed(key) {
+	ctx := m.ctx()
+	for i, it := range c.listed(m) {
 		if !c.itemState(it).pending() || !c.itemState(it).SnoozedUntil.IsZero() {
 			continue
 		}
@@ -261,41 +407,51 @@ func (c *conv) pressItem(data string) error {
 		return nil
 	}
 	st := c.itemState(it)
+	// A press that changes nothing still redraws the message: it may show
+	// the item as still open (ticked meanwhile in /checklist) or offer a
+	// snooze that is no longer possible.
+	changed := false
 	switch act {
 	case itemDone:
 		if st.Done {
 			c.notice("Already done.")
-			return nil
+			break
 		}
-		st.Done, st.Skipped, st.SnoozedUntil = true, false, time.Time{}
+		st.Done, st.Skipped, st.SnoozedUntil, changed = true, false, time.Time{}, true
 		c.notice("✅ Done: " + it.Text)
 	case itemSkip:
 		if st.Skipped {
 			c.notice("Already skipped.")
-			return nil
+			break
 		}
-		st.Skipped, st.SnoozedUntil = true, time.Time{}
+		st.Skipped, st.SnoozedUntil, changed = true, time.Time{}, true
 		c.notice("Skipped: " + it.Text)
 	case itemSnooze:
 		if !st.pending() {
 			c.notice("That item is already ticked off.")
-			return nil
+			break
+		}
+		if c.interviewAt().IsZero() {
+			c.notice("There is no interview date any more, so nothing to put it off to: tick it or skip it.")
+			break
 		}
 		until := c.snoozeUntil(it)
 		if until.IsZero() {
 			c.notice("Too close to the interview to put it off: do it now or skip it.")
-			return nil
+			break
 		}
-		st.SnoozedUntil = until.Truncate(time.Minute)
+		st.SnoozedUntil, changed = until.Truncate(time.Minute), true
 		c.notice("⏰ I'll remind you at " + st.SnoozedUntil.In(c.loc()).Format("15:04") + ".")
 	case itemReopen:
-		st.Done, st.Skipped = false, false
+		st.Done, st.Skipped, changed = false, false, true
 		c.notice("Reopened: " + it.Text)
 	default:
 		c.notice("That button is not one of mine any more.")
 		return nil
 	}
-	c.setItemState(it.ID, st)
+	if changed {
+		c.setItemState(it.ID, st)
+	}
 	if strings.HasPrefix(ctx, "s") {
 		n, err := strconv.Atoi(ctx[1:])
 		if err != nil {
@@ -305,12 +461,11 @@ func (c *conv) pressItem(data string) error {
 		c.edit(text, buttons...)
 		return nil
 	}
-	mins, err := strconv.ParseInt(ctx, 36, 64)
-	if err != nil {
+	m, ok := parseReminderCtx(ctx)
+	if !ok {
 		return nil
 	}
-	key := time.Unix(mins*60, 0)
-	c.edit(c.reminderText(key, false, false), c.reminderButtons(key)...)
+	c.edit(c.reminderText(m), c.reminderButtons(m)...)
 	return nil
 }
 
@@ -383,7 +538,14 @@ func (c *conv) checklist(args string) error {
 		}
 		text = text.Plain(fmt.Sprintf("\n%s %s %d/%d", mark, s.name, done, len(s.items)))
 		if at := c.interviewAt(); !at.IsZero() && done < len(s.items) {
-			text = text.Italic(" · " + c.slotName(itemSlot(s.items[0], at)))
+			// The moment of what is still to do: the section's first
+			// items may be done, and theirs may be long past.
+			for _, it := range s.items {
+				if c.itemState(it).pending() {
+					text = text.Italic(" · " + c.slotName(itemSlot(it, at)))
+					break
+				}
+			}
 		}
 		row = append(row, Button{Label: s.name, Data: cutBytes("/checklist "+strconv.Itoa(i+1), MaxButtonData)})
 		if len(row) == 2 {
@@ -426,7 +588,7 @@ func (c *conv) sectionView(n int) (RichText, [][]Button) {
 // 14:00 (3d before)", "Thu 3 Dec 15:30 (1h 30m after)".
 func (c *conv) slotName(t time.Time) string {
 	at := c.interviewAt()
-	return c.interviewClock(t, "Mon 2 Jan 15:04") + " (" + FormatOffset(t.Sub(at)) + ")"
+	return c.interviewClock(t, "Mon 2 Jan 15:04") + " (" + FormatOffset(t, at) + ")"
 }
 
 // interviewClock formats t in the interview's time zone, as the checklist's
@@ -479,7 +641,20 @@ func (c *conv) interview(args string) error {
 		c.showInterview()
 		return nil
 	case len(fields) == 1 && strings.EqualFold(fields[0], "clear"):
+		if c.u.Settings.TimeZone == "" {
+			// The user lived in the interview's zone (loc); without it
+			// they would silently move to UTC, and so would their daily
+			// push.
+			c.u.Settings.TimeZone = c.u.InterviewZone
+		}
 		c.u.Interview, c.u.InterviewZone, c.u.RemindedThrough = time.Time{}, "", time.Time{}
+		// Nothing brings snoozed items back without an interview: they
+		// must not say they are coming back, nor come back if a date is
+		// set again.
+		for id, st := range c.u.Checklist {
+			st.SnoozedUntil = time.Time{}
+			c.u.Checklist[id] = st
+		}
 		c.send(Text("Interview date cleared; no more checklist reminders. Set a new one with /interview <date> <time> [time zone]."))
 		return nil
 	}
@@ -493,13 +668,27 @@ func (c *conv) interview(args string) error {
 			at.Format("Mon 2 Jan 2006 15:04 MST"), c.now.In(at.Location()).AddDate(0, 0, 7).Format("2006-01-02"))))
 		return nil
 	}
+	if at.Equal(c.u.Interview) && zone == c.u.InterviewZone {
+		// Typed again: nothing to change, and resetting the schedule
+		// would drop the snoozes the user was promised.
+		text := RichText{}.Plain("Your interview is already set for " + at.Format("Mon 2 Jan 2006, 15:04") + " " + zone + "; nothing changed.")
+		if next := c.nextReminder(); !next.IsZero() {
+			text = text.Plain(" Next reminder " + c.when(next) + ".")
+		}
+		c.send(text, []Button{{Label: "Checklists", Data: "/checklist"}, {Label: "Study now", Data: "/ask"}})
+		return nil
+	}
 	c.u.Interview, c.u.InterviewZone = at.UTC(), zone
 	// Reminders are scheduled from now on: slots already past are not sent
-	// one by one but summarised below.
+	// one by one but summarised below. Messages already sent keep their
+	// items (Listed), so their buttons go on working, and snoozes stand,
+	// within the new date.
 	c.u.RemindedThrough = c.now
-	for id, st := range c.u.Checklist {
-		st.SnoozedUntil, st.Listed = time.Time{}, time.Time{}
-		c.u.Checklist[id] = st
+	for _, it := range c.e.lib.Checklists {
+		if st, ok := c.u.Checklist[it.ID]; ok && !st.SnoozedUntil.IsZero() {
+			st.SnoozedUntil = c.keptSnooze(it, st.SnoozedUntil)
+			c.u.Checklist[it.ID] = st
+		}
 	}
 	past, future, slots := 0, 0, map[time.Time]bool{}
 	for _, it := range c.e.lib.Checklists {

@@ -1,6 +1,7 @@
 package prep_test
 
 import (
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -139,32 +140,285 @@ func TestRemindersFireOncePerSlotWithDoneSnoozeSkip(t *testing.T) {
 	}
 }
 
-func TestMissedRemindersAreSentOnceLate(t *testing.T) {
+// TestMissedRemindersAreFoldedIntoOneLateMessage: slots missed while the
+// bot was down before the interview come once, late, in one message that
+// names their moments, not in a burst of one message per slot.
+func TestMissedRemindersAreFoldedIntoOneLateMessage(t *testing.T) {
 	h := newHarness(t, prep.NewUserKey(prep.Telegram, "3"))
 	h.clock.t = time.Date(2026, 11, 20, 12, 0, 0, 0, berlin)
 	h.text("/interview 2026-11-26 14:00 Europe/Berlin")
 	// The bot is down from 21 Nov to the interview morning: the -3d,
 	// -1d 18:00 and -1d 19:00 slots were missed.
 	h.clock.t = time.Date(2026, 11, 26, 9, 0, 0, 0, berlin)
-	var late []string
+	var late []prep.Reply
 	for _, p := range h.due(t) {
 		for _, r := range p.Replies {
 			if strings.Contains(r.Text.String(), "late: I was offline") {
-				late = append(late, r.Text.String())
+				late = append(late, r)
 			}
 		}
 	}
-	if len(late) != 3 {
-		t.Fatalf("want 3 late reminders, got %d: %q", len(late), late)
+	if len(late) != 1 {
+		t.Fatalf("want 1 late reminder, got %d:\n%s", len(late), dump(late))
+	}
+	text := late[0].Text.String()
+	for _, want := range []string{"late: I was offline at Mon 14:00, Wed 18:00 and Wed 19:00", "Review window functions", "Practise 2 exercises", "Test Zoom", "Print the CV"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the late reminder lacks %q:\n%s", want, text)
+		}
 	}
 	if p := h.due(t); len(p) != 0 {
 		t.Fatalf("late reminders sent twice: %+v", p)
+	}
+	// A press redraws it as the late message it is.
+	r := h.press(button(t, late, "3 ✓ Done").Data)
+	if !contains(r, prep.Edit, "late: I was offline at Mon 14:00") || !contains(r, prep.Edit, "3. ✅ Test Zoom") || !contains(r, prep.Edit, "4. ☐ Print the CV") {
+		t.Fatalf("the redrawn late reminder:\n%s", dump(r))
 	}
 	// The next slot (-30m) comes on time.
 	got := h.tickUntil(t, time.Date(2026, 11, 26, 13, 40, 0, 0, berlin))
 	if len(got) != 1 || got[0].at.Format("15:04") != "13:30" || strings.Contains(got[0].reply.Text.String(), "late") ||
 		!strings.Contains(got[0].reply.Text.String(), "Phone on silent") || strings.Contains(got[0].reply.Text.String(), "Notepad") {
 		t.Fatalf("the -30m slot (without the item ticked in the deck): %+v", got)
+	}
+}
+
+// TestRemindersMissedPastTheStartAreNotSentBeforeTheInterview: back up
+// after the interview has started, the bot does not send what was meant for
+// before it (slots or a snooze), which stays open in /checklist; what was
+// meant for after it comes late, once.
+func TestRemindersMissedPastTheStartAreNotSentBeforeTheInterview(t *testing.T) {
+	h := newHarness(t, prep.NewUserKey(prep.Telegram, "5"))
+	h.clock.t = time.Date(2026, 11, 26, 13, 25, 0, 0, berlin)
+	h.text("/interview 2026-11-26 14:00 Europe/Berlin")
+	got := h.tickUntil(t, time.Date(2026, 11, 26, 13, 30, 0, 0, berlin))
+	if len(got) != 1 || !strings.Contains(got[0].reply.Text.String(), "Phone on silent") {
+		t.Fatalf("the -30m reminder: %+v", got)
+	}
+	if r := h.press(button(t, []prep.Reply{got[0].reply}, "1 ⏰").Data); !contains(r, prep.Notice, "I'll remind you at 13:50") {
+		t.Fatalf("snooze:\n%s", dump(r))
+	}
+	// Down from 13:30 to 18:30: the snooze (13:50) and the +4h slot
+	// (18:00) were missed.
+	h.clock.t = time.Date(2026, 11, 26, 18, 30, 0, 0, berlin)
+	var sent []prep.Reply
+	for _, p := range h.due(t) {
+		sent = append(sent, p.Replies...)
+	}
+	if len(sent) != 1 || !contains(sent, prep.Send, "late: I was offline at Thu 18:00") || !contains(sent, prep.Send, "Send thank-you emails") {
+		t.Fatalf("want only the +4h reminder, late:\n%s", dump(sent))
+	}
+	if contains(sent, prep.Send, "Phone on silent") {
+		t.Fatalf("a reminder meant for before the interview came after it:\n%s", dump(sent))
+	}
+	if p := h.due(t); len(p) != 0 {
+		t.Fatalf("sent twice: %+v", p)
+	}
+	if r := h.text("/checklist Logistics"); !contains(r, prep.Send, "☐ Phone on silent") || contains(r, prep.Send, "back at") {
+		t.Fatalf("the missed item stays open, without a snooze:\n%s", dump(r))
+	}
+}
+
+// TestSnoozeBackOnASlotHasItsOwnMessage: an item snoozed onto the minute of
+// another slot comes back in a message of its own; each message lists, and
+// after a press redraws, only its own items under its own header.
+func TestSnoozeBackOnASlotHasItsOwnMessage(t *testing.T) {
+	h := newHarness(t, prep.NewUserKey(prep.Telegram, "6"))
+	h.clock.t = time.Date(2026, 11, 25, 17, 55, 0, 0, berlin)
+	h.text("/interview 2026-11-26 14:00 Europe/Berlin")
+	got := h.tickUntil(t, time.Date(2026, 11, 25, 18, 0, 0, 0, berlin))
+	if len(got) != 1 || !strings.Contains(got[0].reply.Text.String(), "Print the CV") {
+		t.Fatalf("the 18:00 reminder: %+v", got)
+	}
+	// Snoozed for an hour: back at 19:00, the minute of "Test Zoom".
+	h.press(button(t, []prep.Reply{got[0].reply}, "1 ⏰ 1h").Data)
+	got = h.tickUntil(t, time.Date(2026, 11, 25, 19, 0, 0, 0, berlin))
+	var slot, snoozed []prep.Reply
+	for _, g := range got {
+		if strings.Contains(g.reply.Text.String(), "Snoozed reminders") {
+			snoozed = append(snoozed, g.reply)
+		} else {
+			slot = append(slot, g.reply)
+		}
+	}
+	if len(slot) != 1 || len(snoozed) != 1 {
+		t.Fatalf("want a slot message and a snoozed one at 19:00, got:\n%s\n%s", dump(slot), dump(snoozed))
+	}
+	if !contains(slot, prep.Send, "Test Zoom") || contains(slot, prep.Send, "Print the CV") || len(slot[0].Buttons) != 1 {
+		t.Errorf("the 19:00 slot message:\n%s", dump(slot))
+	}
+	if !contains(snoozed, prep.Send, "Print the CV") || contains(snoozed, prep.Send, "Test Zoom") || len(snoozed[0].Buttons) != 1 {
+		t.Errorf("the snoozed message:\n%s", dump(snoozed))
+	}
+	r := h.press(button(t, snoozed, "1 ✓ Done").Data)
+	if !contains(r, prep.Edit, "⏰ Snoozed reminders") || !contains(r, prep.Edit, "✅ Print the CV") || contains(r, prep.Edit, "Test Zoom") {
+		t.Errorf("Done on the snoozed message:\n%s", dump(r))
+	}
+	r = h.press(button(t, slot, "1 ✓ Done").Data)
+	if !contains(r, prep.Edit, "📋 Checklist") || !contains(r, prep.Edit, "✅ Test Zoom") || contains(r, prep.Edit, "Print the CV") {
+		t.Errorf("Done on the slot message:\n%s", dump(r))
+	}
+}
+
+// TestSameInterviewAgainChangesNothing: typing the interview that is
+// already set keeps the snoozes and the reminders' messages as they were.
+func TestSameInterviewAgainChangesNothing(t *testing.T) {
+	h := newHarness(t, prep.NewUserKey(prep.Telegram, "7"))
+	h.clock.t = time.Date(2026, 11, 25, 18, 55, 0, 0, berlin)
+	h.text("/interview 2026-11-26 14:00 Europe/Berlin")
+	got := h.tickUntil(t, time.Date(2026, 11, 25, 19, 0, 0, 0, berlin))
+	if len(got) != 1 {
+		t.Fatalf("the 19:00 reminder: %+v", got)
+	}
+	zoom := []prep.Reply{got[0].reply}
+	h.press(button(t, zoom, "1 ⏰ 1h").Data)
+	before := h.storedUser()
+	r := h.text("/interview 2026-11-26 14:00 Europe/Berlin")
+	if !contains(r, prep.Send, "already set for Thu 26 Nov 2026, 14:00 Europe/Berlin; nothing changed") {
+		t.Fatalf("the same interview again:\n%s", dump(r))
+	}
+	after := h.storedUser()
+	if !reflect.DeepEqual(before.Checklist, after.Checklist) || !before.RemindedThrough.Equal(after.RemindedThrough) {
+		t.Fatalf("the checklist changed:\n%+v\n%+v", before.Checklist, after.Checklist)
+	}
+	got = h.tickUntil(t, time.Date(2026, 11, 25, 20, 1, 0, 0, berlin))
+	if len(got) != 1 || got[0].at.Format("15:04") != "20:00" || !strings.Contains(got[0].reply.Text.String(), "Test Zoom") {
+		t.Fatalf("the snoozed item must come back at 20:00: %+v", got)
+	}
+}
+
+// TestMovedInterviewKeepsSnoozesWithinTheNewDate: a snooze the user was
+// promised stands when the interview moves, except that an item meant for
+// before the interview comes back no later than 10 minutes before the new
+// start, and not at all when that has passed.
+func TestMovedInterviewKeepsSnoozesWithinTheNewDate(t *testing.T) {
+	for _, tc := range []struct {
+		moveTo string
+		back   string // when "Test Zoom" comes back, "" for never
+	}{
+		{"2026-11-27 14:00", "20:00"},
+		{"2026-11-25 20:05", "19:55"},
+		{"2026-11-25 19:08", ""},
+	} {
+		t.Run(tc.moveTo, func(t *testing.T) {
+			h := newHarness(t, prep.NewUserKey(prep.Telegram, "8"))
+			h.clock.t = time.Date(2026, 11, 25, 18, 55, 0, 0, berlin)
+			h.text("/interview 2026-11-26 14:00 Europe/Berlin")
+			got := h.tickUntil(t, time.Date(2026, 11, 25, 19, 0, 0, 0, berlin))
+			if len(got) != 1 {
+				t.Fatalf("the 19:00 reminder: %+v", got)
+			}
+			h.press(button(t, []prep.Reply{got[0].reply}, "1 ⏰ 1h").Data)
+			if r := h.text("/interview " + tc.moveTo + " Europe/Berlin"); !contains(r, prep.Send, "Interview set") {
+				t.Fatalf("move:\n%s", dump(r))
+			}
+			var back string
+			for _, g := range h.tickUntil(t, time.Date(2026, 11, 25, 21, 0, 0, 0, berlin)) {
+				if strings.Contains(g.reply.Text.String(), "Snoozed reminders") && strings.Contains(g.reply.Text.String(), "Test Zoom") {
+					back = g.at.Format("15:04")
+				}
+			}
+			if back != tc.back {
+				t.Errorf("Test Zoom came back at %q, want %q", back, tc.back)
+			}
+		})
+	}
+}
+
+// TestPressAfterTheInterviewMovedKeepsTheMessage: a reminder sent before
+// the date changed still acts on its items and still lists the others.
+func TestPressAfterTheInterviewMovedKeepsTheMessage(t *testing.T) {
+	h := newHarness(t, prep.NewUserKey(prep.Telegram, "9"))
+	h.clock.t = time.Date(2026, 11, 23, 13, 55, 0, 0, berlin)
+	h.text("/interview 2026-11-26 14:00 Europe/Berlin")
+	got := h.tickUntil(t, time.Date(2026, 11, 23, 14, 0, 0, 0, berlin))
+	if len(got) != 1 {
+		t.Fatalf("the -3d reminder: %+v", got)
+	}
+	h.clock.Advance(time.Hour)
+	h.text("/interview 2026-11-30 14:00 Europe/Berlin")
+	r := h.press(button(t, []prep.Reply{got[0].reply}, "1 ✓ Done").Data)
+	if !contains(r, prep.Notice, "Done: Review window functions") || !contains(r, prep.Edit, "1. ✅ Review window functions") ||
+		!contains(r, prep.Edit, "2. ☐ Practise 2 exercises") {
+		t.Fatalf("Done after the move:\n%s", dump(r))
+	}
+	if _, ok := findButton(r, "2 ✓ Done"); !ok {
+		t.Fatalf("the other item lost its buttons:\n%s", dump(r))
+	}
+}
+
+// TestPressThatChangesNothingRedrawsTheReminder: Done on an item ticked
+// meanwhile in /checklist, and a snooze refused as too close to the
+// interview, redraw the reminder so it stops offering what is done.
+func TestPressThatChangesNothingRedrawsTheReminder(t *testing.T) {
+	h := newHarness(t, prep.NewUserKey(prep.Telegram, "10"))
+	h.clock.t = time.Date(2026, 11, 26, 13, 0, 0, 0, berlin)
+	h.text("/interview 2026-11-26 14:00 Europe/Berlin")
+	got := h.tickUntil(t, time.Date(2026, 11, 26, 13, 30, 0, 0, berlin))
+	if len(got) != 1 {
+		t.Fatalf("the -30m reminder: %+v", got)
+	}
+	reminder := []prep.Reply{got[0].reply}
+	// A snooze pressed when it is too late for one.
+	h.clock.t = time.Date(2026, 11, 26, 13, 46, 0, 0, berlin)
+	r := h.press(button(t, reminder, "1 ⏰").Data)
+	if !contains(r, prep.Notice, "Too close to the interview") || !contains(r, prep.Edit, "☐ Phone on silent") {
+		t.Fatalf("refused snooze:\n%s", dump(r))
+	}
+	if _, ok := findButton(r, "1 ⏰"); ok {
+		t.Fatalf("the redrawn reminder still offers the snooze:\n%s", dump(r))
+	}
+	// Ticked in /checklist, then Done on the reminder.
+	v := h.text("/checklist Logistics")
+	h.press(button(t, v, "2 ✓ Done").Data)
+	r = h.press(button(t, reminder, "1 ✓ Done").Data)
+	if !contains(r, prep.Notice, "Already done") || !contains(r, prep.Edit, "✅ Phone on silent") {
+		t.Fatalf("Done on an item already done:\n%s", dump(r))
+	}
+	if _, ok := findButton(r, "1 ✓ Done"); ok {
+		t.Fatalf("the redrawn reminder still offers Done:\n%s", dump(r))
+	}
+}
+
+// TestClearingTheInterviewDropsSnoozesAndKeepsTheZone: after /interview
+// clear no item says it is coming back, none comes back, and a user who
+// never chose a zone keeps living in the interview's rather than UTC.
+func TestClearingTheInterviewDropsSnoozesAndKeepsTheZone(t *testing.T) {
+	h := newHarness(t, prep.NewUserKey(prep.Telegram, "11"))
+	h.clock.t = time.Date(2026, 11, 25, 18, 55, 0, 0, berlin)
+	h.text("/interview 2026-11-26 14:00 Europe/Berlin")
+	got := h.tickUntil(t, time.Date(2026, 11, 25, 19, 0, 0, 0, berlin))
+	if len(got) != 1 {
+		t.Fatalf("the 19:00 reminder: %+v", got)
+	}
+	reminder := []prep.Reply{got[0].reply}
+	h.press(button(t, reminder, "1 ⏰ 1h").Data)
+	h.text("/interview clear")
+	if r := h.text("/checklist Logistics"); contains(r, prep.Send, "back at") {
+		t.Fatalf("a snooze outlived the interview:\n%s", dump(r))
+	}
+	if z := h.storedUser().Settings.TimeZone; z != "Europe/Berlin" {
+		t.Fatalf("time zone after clear = %q, want the interview's", z)
+	}
+	if got := h.tickUntil(t, time.Date(2026, 11, 25, 21, 0, 0, 0, berlin)); len(got) != 0 {
+		t.Fatalf("reminders without an interview: %+v", got)
+	}
+	// With no date, a snooze would have nothing to come back against.
+	if r := h.press(button(t, reminder, "1 ✓ Done").Data); contains(r, prep.Edit, "⏰") {
+		t.Fatalf("the redrawn reminder offers a snooze without an interview:\n%s", dump(r))
+	}
+}
+
+// TestChecklistOverviewShowsTheNextOpenMoment: a section whose first item
+// is done shows the moment of its first open one.
+func TestChecklistOverviewShowsTheNextOpenMoment(t *testing.T) {
+	h := newHarness(t, prep.NewUserKey(prep.Telegram, "12"))
+	h.clock.t = time.Date(2026, 11, 20, 12, 0, 0, 0, berlin)
+	h.text("/interview 2026-11-26 14:00 Europe/Berlin")
+	v := h.text("/checklist Logistics")
+	h.press(button(t, v, "1 ✓ Done").Data) // Test Zoom, -1d 19:00
+	if r := h.text("/checklist"); !contains(r, prep.Send, "Logistics 2/3 · Thu 26 Nov 13:30 (30m before)") {
+		t.Fatalf("/checklist:\n%s", dump(r))
 	}
 }
 

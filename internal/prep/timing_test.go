@@ -19,7 +19,9 @@ func TestParseTiming(t *testing.T) {
 		{in: "-3d", at: "2026-11-30 14:00", text: "-3d"},
 		{in: "-1h", at: "2026-12-03 13:00", text: "-1h"},
 		{in: "+90m", at: "2026-12-03 15:30", text: "+90m"},
-		{in: "+24h", at: "2026-12-04 14:00", text: "+1d"},
+		{in: "+24h", at: "2026-12-04 14:00", text: "+24h"},
+		{in: "+1d", at: "2026-12-04 14:00", text: "+1d"},
+		{in: "-14d", at: "2026-11-19 14:00", text: "-2w"},
 		{in: "+1w", at: "2026-12-10 14:00", text: "+1w"},
 		{in: "-1d 19:00", at: "2026-12-02 19:00", text: "-1d 19:00"},
 		{in: "0d 08:00", at: "2026-12-03 08:00", text: "+0d 08:00"},
@@ -59,6 +61,39 @@ func TestDayAndClockTimingSurvivesDST(t *testing.T) {
 	tm, _ := prep.ParseTiming("-1d 19:00")
 	if got := tm.At(interview).Format("2006-01-02 15:04 MST"); got != "2026-10-25 19:00 CET" {
 		t.Fatalf("evening before = %s", got)
+	}
+}
+
+// TestDayOffsetsAreCalendarDaysAcrossDST: "d" and "w" offsets keep the
+// interview's clock time when a DST change lies between (a "-5d" reminder
+// for a 14:00 interview came at 13:00 local time when days were 24h each);
+// "h" and "m" stay elapsed time.
+func TestDayOffsetsAreCalendarDaysAcrossDST(t *testing.T) {
+	berlin := mustZone("Europe/Berlin")
+	spring := time.Date(2026, 3, 30, 14, 0, 0, 0, berlin)  // Mon, CEST since Sun 29 Mar
+	autumn := time.Date(2026, 10, 26, 14, 0, 0, 0, berlin) // Mon, CET since Sun 25 Oct
+	cases := []struct {
+		in        string
+		interview time.Time
+		at        string
+	}{
+		{"-5d", spring, "2026-03-25 14:00 CET"},
+		{"-3d", spring, "2026-03-27 14:00 CET"},
+		{"-2d", spring, "2026-03-28 14:00 CET"},
+		{"-1w", spring, "2026-03-23 14:00 CET"},
+		{"-48h", spring, "2026-03-28 13:00 CET"}, // elapsed: the lost hour shows
+		{"-5d", autumn, "2026-10-21 14:00 CEST"},
+		{"+1w", time.Date(2026, 10, 22, 14, 0, 0, 0, berlin), "2026-10-29 14:00 CET"},
+		{"+24h", time.Date(2026, 10, 24, 14, 0, 0, 0, berlin), "2026-10-25 13:00 CET"},
+	}
+	for _, tc := range cases {
+		tm, err := prep.ParseTiming(tc.in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := tm.At(tc.interview).Format("2006-01-02 15:04 MST"); got != tc.at {
+			t.Errorf("%s before %s = %s, want %s", tc.in, tc.interview.Format("2 Jan 15:04 MST"), got, tc.at)
+		}
 	}
 }
 
@@ -121,6 +156,7 @@ func FuzzParseZone(f *testing.F) {
 }
 
 func TestFormatOffset(t *testing.T) {
+	interview := time.Date(2026, 12, 3, 14, 0, 0, 0, time.UTC)
 	cases := []struct {
 		d    time.Duration
 		want string
@@ -146,8 +182,31 @@ func TestFormatOffset(t *testing.T) {
 		{-(2*24*time.Hour + 5*time.Hour), "2d 5h before"},
 	}
 	for _, tc := range cases {
-		if got := prep.FormatOffset(tc.d); got != tc.want {
+		if got := prep.FormatOffset(interview.Add(tc.d), interview); got != tc.want {
 			t.Errorf("FormatOffset(%v) = %q, want %q", tc.d, got, tc.want)
+		}
+	}
+}
+
+// TestFormatOffsetCountsCalendarDaysAcrossDST: a "-5d" slot across the
+// spring change is 5 days before, as the deck says, not "4d 23h".
+func TestFormatOffsetCountsCalendarDaysAcrossDST(t *testing.T) {
+	berlin := mustZone("Europe/Berlin")
+	spring := time.Date(2026, 3, 30, 14, 0, 0, 0, berlin)
+	autumn := time.Date(2026, 10, 26, 14, 0, 0, 0, berlin)
+	cases := []struct {
+		t, interview time.Time
+		want         string
+	}{
+		{time.Date(2026, 3, 25, 14, 0, 0, 0, berlin), spring, "5d before"},
+		{time.Date(2026, 3, 28, 13, 0, 0, 0, berlin), spring, "2d 1h before"}, // -48h: by the clock
+		{time.Date(2026, 3, 29, 19, 0, 0, 0, berlin), spring, "19h before"},
+		{time.Date(2026, 10, 21, 14, 0, 0, 0, berlin), autumn, "5d before"},
+		{time.Date(2026, 11, 2, 14, 0, 0, 0, berlin), time.Date(2026, 10, 22, 14, 0, 0, 0, berlin), "11d after"},
+	}
+	for _, tc := range cases {
+		if got := prep.FormatOffset(tc.t, tc.interview); got != tc.want {
+			t.Errorf("FormatOffset(%s, %s) = %q, want %q", tc.t.Format("2 Jan 15:04 MST"), tc.interview.Format("2 Jan 15:04 MST"), got, tc.want)
 		}
 	}
 }

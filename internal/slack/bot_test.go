@@ -435,6 +435,34 @@ func TestIgnoresBotMessagesEditsAndOtherChannels(t *testing.T) {
 	h.srv.WaitFor("one ack per envelope (6)", func() bool { return len(h.srv.Acks()) == 6 })
 }
 
+// TestIgnoresItsOwnMessagesWithoutBotID: a message event from the bot's own
+// user id is the bot's, even when Slack sends it without bot_id; answering
+// it would have the bot talk to itself. Both modes decode events alike.
+func TestIgnoresItsOwnMessagesWithoutBotID(t *testing.T) {
+	for _, mode := range []struct {
+		name  string
+		start func(testing.TB, *slackfake.Server, *fakeCoach, func(*slack.Options)) *harness
+	}{{"socket", start}, {"http", startHTTP}} {
+		t.Run(mode.name, func(t *testing.T) {
+			srv := slackfake.New(t)
+			coach := newCoach(nil)
+			mode.start(t, srv, coach, nil)
+			dm := srv.DMChannel("U1")
+			srv.SendEvent("U1", map[string]any{"type": "message", "channel": dm, "user": srv.BotUserID, "text": "echo: hi", "channel_type": "im", "ts": "1.1"})
+			srv.DM("U1", "sentinel")
+			if msgs := srv.WaitMessages(dm, 1); msgs[0].Plain() != "echo: sentinel" {
+				t.Errorf("first answer = %q, want the sentinel's", msgs[0].Plain())
+			}
+			// Different users' events are handled concurrently: give the
+			// bot's own a moment to arrive, if it is going to.
+			time.Sleep(200 * time.Millisecond)
+			if evs := coach.Events(); len(evs) != 1 || evs[0].Text != "sentinel" {
+				t.Errorf("coach events = %+v, want only the sentinel", evs)
+			}
+		})
+	}
+}
+
 func TestDeliverOpensDMAndTurnsEditsIntoMessages(t *testing.T) {
 	h := startDefault(t, nil)
 	err := h.bot.Deliver(context.Background(), "slack:U7", []prep.Reply{

@@ -69,8 +69,11 @@ type incoming struct {
 
 // fromEventsAPI decodes a message in the bot's DM. It reports false for
 // everything the bot ignores: other events, other channels, the bot's own
-// and other bots' messages, edits, deletions and other subtypes.
-func fromEventsAPI(ev slackevents.EventsAPIEvent, fallbackID string) (incoming, bool) {
+// and other bots' messages, edits, deletions and other subtypes. The bot's
+// own messages are told by its user id (self) as well as by bot_id, which
+// Slack does not put on every one of them: answering one would make the
+// bot talk to itself.
+func fromEventsAPI(ev slackevents.EventsAPIEvent, fallbackID, self string) (incoming, bool) {
 	if ev.Type != slackevents.CallbackEvent {
 		return incoming{}, false
 	}
@@ -81,7 +84,7 @@ func fromEventsAPI(ev slackevents.EventsAPIEvent, fallbackID string) (incoming, 
 		id = cb.EventID
 	}
 	m, ok := ev.InnerEvent.Data.(*slackevents.MessageEvent)
-	if !ok || m.ChannelType != "im" || m.BotID != "" || m.User == "" {
+	if !ok || m.ChannelType != "im" || m.BotID != "" || m.User == "" || m.User == self {
 		return incoming{}, false
 	}
 	in := incoming{

@@ -80,7 +80,7 @@ func (b *Bot) httpHandler(ctx context.Context) http.Handler {
 			return
 		}
 		w.WriteHeader(http.StatusOK)
-		if in, ok := decodeEvent(body); ok {
+		if in, ok := decodeEvent(body, b.self.UserID); ok {
 			b.dispatch(ctx, in)
 		}
 	})
@@ -156,15 +156,16 @@ func (b *Bot) verified(ctx context.Context, w http.ResponseWriter, r *http.Reque
 	return body, true
 }
 
-// decodeEvent decodes an Events API request body.
-func decodeEvent(body []byte) (incoming, bool) {
+// decodeEvent decodes an Events API request body; self is the bot's own
+// user id.
+func decodeEvent(body []byte, self string) (incoming, bool) {
 	ev, err := slackevents.ParseEvent(json.RawMessage(body), slackevents.OptionNoVerifyToken())
 	if err != nil {
 		// Events the bot did not subscribe to may still be well formed;
 		// nothing to do either way.
 		return incoming{}, false
 	}
-	return fromEventsAPI(ev, "")
+	return fromEventsAPI(ev, "", self)
 }
 
 // decodeInteraction decodes an interaction payload (the JSON in the

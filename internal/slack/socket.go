@@ -127,7 +127,7 @@ func (b *Bot) onSocketEvent(ctx context.Context, sm *socketmode.Client, ev socke
 	}
 	switch data := ev.Data.(type) {
 	case slackevents.EventsAPIEvent:
-		if in, ok := fromEventsAPI(data, id); ok {
+		if in, ok := fromEventsAPI(data, id, b.self.UserID); ok {
 			b.dispatch(ctx, in)
 		}
 	case slackgo.SlashCommand:
