@@ -646,8 +646,10 @@ func (c *conv) when(t time.Time) string {
 		return fmt.Sprintf("in %s (%s)", FormatInterval(d), lt.Format("15:04"))
 	case lt.Before(today.AddDate(0, 0, 2)):
 		return "tomorrow at " + lt.Format("15:04")
-	default:
+	case lt.Year() == c.now.In(c.loc()).Year() || d < 180*24*time.Hour:
 		return "on " + lt.Format("Mon 2 Jan")
+	default:
+		return "on " + lt.Format("Mon 2 Jan 2006")
 	}
 }
 

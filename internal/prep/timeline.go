@@ -526,18 +526,20 @@ func (c *conv) checklist(args string) error {
 			group = s.group
 			text = text.Plain("\n\n").Bold(group)
 		}
-		done := 0
+		done, skipped := 0, 0
 		for _, it := range s.items {
-			if !c.itemState(it).pending() {
+			if st := c.itemState(it); st.Skipped {
+				skipped++
+			} else if st.Done {
 				done++
 			}
 		}
 		mark := "☐"
-		if done == len(s.items) {
+		if done+skipped == len(s.items) {
 			mark = "✅"
 		}
-		text = text.Plain(fmt.Sprintf("\n%s %s %d/%d", mark, s.name, done, len(s.items)))
-		if at := c.interviewAt(); !at.IsZero() && done < len(s.items) {
+		text = text.Plain(fmt.Sprintf("\n%s %s %d/%d%s", mark, s.name, done+skipped, len(s.items), skippedNote(skipped)))
+		if at := c.interviewAt(); !at.IsZero() && done+skipped < len(s.items) {
 			// The moment of what is still to do: the section's first
 			// items may be done, and theirs may be long past.
 			for _, it := range s.items {
@@ -641,6 +643,10 @@ func (c *conv) interview(args string) error {
 		c.showInterview()
 		return nil
 	case len(fields) == 1 && strings.EqualFold(fields[0], "clear"):
+		if c.u.Interview.IsZero() {
+			c.send(Text("No interview date is set. Set one with /interview <date> <time> [time zone]."))
+			return nil
+		}
 		if c.u.Settings.TimeZone == "" {
 			// The user lived in the interview's zone (loc); without it
 			// they would silently move to UTC, and so would their daily
@@ -724,14 +730,16 @@ func (c *conv) showInterview() {
 	if cd := c.countdown(); cd != "" {
 		text = text.Plain(" · " + cd)
 	}
-	done, total := 0, 0
+	done, skipped, total := 0, 0, 0
 	for _, it := range c.e.lib.Checklists {
 		total++
-		if !c.itemState(it).pending() {
+		if st := c.itemState(it); st.Skipped {
+			skipped++
+		} else if st.Done {
 			done++
 		}
 	}
-	text = text.Plain(fmt.Sprintf("\nChecklists: %d/%d done.", done, total))
+	text = text.Plain(fmt.Sprintf("\nChecklists: %d/%d done%s.", done+skipped, total, skippedNote(skipped)))
 	if next := c.nextReminder(); !next.IsZero() {
 		text = text.Plain(" Next reminder " + c.when(next) + ".")
 	}
@@ -780,5 +788,20 @@ func ParseInterview(fields []string, defaultZone string) (time.Time, string, err
 		return time.Time{}, "", fmt.Errorf("I can't read the time %q: write it as HH:MM (24-hour). %s.", fields[1], usage)
 	}
 	at := time.Date(day.Year(), day.Month(), day.Day(), clock/60, clock%60, 0, 0, loc)
+	if at.Hour()*60+at.Minute() != clock {
+		// time.Date moves a time in a DST gap past it; the user would
+		// have their interview, and every reminder, an hour off.
+		return time.Time{}, "", fmt.Errorf("%s %s does not exist in %s: the clocks go forward that night. Give the time as the clocks will show it, e.g. %s.",
+			fields[0], fields[1], zone, at.Format("15:04"))
+	}
 	return at, zone, nil
+}
+
+// skippedNote says how many of the items counted as handled were skipped
+// rather than done: " (1 skipped)", or "" for none.
+func skippedNote(skipped int) string {
+	if skipped == 0 {
+		return ""
+	}
+	return fmt.Sprintf(" (%d skipped)", skipped)
 }

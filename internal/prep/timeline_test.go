@@ -474,3 +474,36 @@ func TestSnoozeStopsShortOfTheInterview(t *testing.T) {
 	}
 	t.Fatal("no +4h reminder")
 }
+
+// TestInterviewCommandEdges: clearing with no date set says there is none
+// (it said "cleared" every time); a time the clocks skip is refused with
+// the time they will show instead (time.Date moved it an hour silently);
+// a reminder more than half a year off names its year; and progress
+// counts say how many of the handled items were skipped.
+func TestInterviewCommandEdges(t *testing.T) {
+	h := newHarness(t, prep.NewUserKey(prep.Terminal, "ada"))
+	if r := h.text("/interview clear"); !contains(r, prep.Send, "No interview date is set.") {
+		t.Errorf("clear with none set:\n%s", dump(r))
+	}
+	if r := h.text("/interview 2027-03-28 02:30 Europe/Berlin"); !contains(r, prep.Send, "2027-03-28 02:30 does not exist in Europe/Berlin") || !contains(r, prep.Send, "e.g. 03:30") {
+		t.Errorf("a time in the DST gap:\n%s", dump(r))
+	}
+	if r := h.text("/interview"); contains(r, prep.Send, "2027") {
+		t.Errorf("the refused time was set:\n%s", dump(r))
+	}
+	if r := h.text("/interview 2028-02-10 14:00 UTC"); !contains(r, prep.Send, "The first comes on Mon 7 Feb 2028") {
+		t.Errorf("a far reminder without its year:\n%s", dump(r))
+	}
+	if r := h.text("/interview 2026-11-12 14:00 UTC"); !contains(r, prep.Send, "The first comes on Mon 9 Nov.") {
+		t.Errorf("a near reminder:\n%s", dump(r))
+	}
+	r := h.text("/checklist logistics")
+	h.press(button(t, r, "1 ✓ Done").Data)
+	h.press(button(t, r, "2 Skip").Data)
+	if r := h.text("/checklist"); !contains(r, prep.Send, "Logistics 3/3 (1 skipped)") {
+		t.Errorf("/checklist:\n%s", dump(r))
+	}
+	if r := h.text("/interview"); !contains(r, prep.Send, "(1 skipped).") {
+		t.Errorf("/interview:\n%s", dump(r))
+	}
+}
