@@ -37,6 +37,7 @@ import (
 	"testing"
 	"time"
 	"unicode/utf16"
+	"unicode/utf8"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 	"golang.org/x/time/rate"
@@ -963,6 +964,9 @@ func (s *Server) allowedLocked(u tgbotapi.Update) bool {
 func (s *Server) sendMessage(p url.Values) (int, any) {
 	chatID, _ := strconv.ParseInt(p.Get("chat_id"), 10, 64)
 	text, mode := p.Get("text"), p.Get("parse_mode")
+	if desc := parseError(text, mode); desc != "" {
+		return fail(400, desc)
+	}
 	visible := VisibleText(text, mode)
 	if strings.TrimSpace(visible) == "" {
 		return fail(400, "Bad Request: message text is empty")
@@ -980,6 +984,18 @@ func (s *Server) sendMessage(p url.Values) (int, any) {
 	return ok(s.apiMessageLocked(m))
 }
 
+// parseError is Telegram's answer to text whose markup it cannot parse,
+// or "".
+func parseError(text, mode string) string {
+	if !strings.EqualFold(mode, "HTML") {
+		return ""
+	}
+	if err := CheckHTML(text); err != nil {
+		return "Bad Request: can't parse entities: " + err.Error()
+	}
+	return ""
+}
+
 func (s *Server) sendPhoto(p url.Values, files map[string][]byte) (int, any) {
 	chatID, _ := strconv.ParseInt(p.Get("chat_id"), 10, 64)
 	photo, has := files["photo"]
@@ -987,6 +1003,9 @@ func (s *Server) sendPhoto(p url.Values, files map[string][]byte) (int, any) {
 		return fail(400, "Bad Request: there is no photo in the request")
 	}
 	caption, mode := p.Get("caption"), p.Get("parse_mode")
+	if desc := parseError(caption, mode); desc != "" {
+		return fail(400, desc)
+	}
 	if TextLen(VisibleText(caption, mode)) > MaxCaptionLen {
 		return fail(400, "Bad Request: message caption is too long")
 	}
@@ -1035,6 +1054,9 @@ func (s *Server) edit(method string, p url.Values) (int, any) {
 	}
 	text, mode := p.Get("text"), p.Get("parse_mode")
 	if method == "editMessageText" {
+		if desc := parseError(text, mode); desc != "" {
+			return fail(400, desc)
+		}
 		visible := VisibleText(text, mode)
 		if strings.TrimSpace(visible) == "" {
 			return fail(400, "Bad Request: message text is empty")
@@ -1210,7 +1232,7 @@ func parseMarkup(raw string) ([][]Button, string) {
 			data := ""
 			if b.CallbackData != nil {
 				data = *b.CallbackData
-				if len(data) == 0 || len(data) > MaxButtonData {
+				if len(data) == 0 || len(data) > MaxButtonData || !utf8.ValidString(data) {
 					return nil, "Bad Request: BUTTON_DATA_INVALID"
 				}
 			}
