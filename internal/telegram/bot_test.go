@@ -1082,3 +1082,26 @@ func TestStopLeavesUnstartedUpdatesToTelegram(t *testing.T) {
 		t.Errorf("after the restart the coach saw %q anew, want a2 and a3", secondTexts)
 	}
 }
+
+// A mention is removed and nothing else: a multi-line answer (code) sent
+// with "@bot" in a group keeps its lines and indentation.
+func TestGroupMentionRemovedKeepingLines(t *testing.T) {
+	const group = int64(-100124)
+	h := startDefault(t, nil)
+	cases := []struct{ in, want string }{
+		{"@prep_test_bot my answer:\n```sql\nSELECT a,\n       b\nFROM t\n```", "my answer:\n```sql\nSELECT a,\n       b\nFROM t\n```"},
+		{"@Prep_Test_Bot, what next?", "what next?"},
+		{"please @prep_test_bot  help", "please help"},
+		{"def f():\n    return 1\n@prep_test_bot", "def f():\n    return 1"},
+	}
+	for _, c := range cases {
+		h.srv.SendGroupText(group, 42, c.in)
+	}
+	evs := h.coach.WaitEvents(t, len(cases))
+	for i, c := range cases {
+		if evs[i].Text != c.want {
+			t.Errorf("%q reached the coach as %q, want %q", c.in, evs[i].Text, c.want)
+		}
+	}
+}
+

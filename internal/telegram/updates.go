@@ -451,7 +451,10 @@ func (b *Bot) addressed(m *tgbotapi.Message) (string, bool) {
 	return stripped, mentioned || replied
 }
 
-// stripMention removes every "@name" word (any case) from text.
+// stripMention removes every "@name" word (any case) from text and
+// nothing else: the rest may be a multi-line answer or code, whose lines
+// and indentation matter. Spaces after a mention that starts the text or
+// follows a space go with it, as do a leading "," or ":" ("@bot, hi").
 func stripMention(text, name string) (string, bool) {
 	if name == "" {
 		return text, false
@@ -474,13 +477,18 @@ func stripMention(text, name string) (string, bool) {
 			continue
 		}
 		b.WriteString(text[i:j])
+		if j == 0 || text[j-1] == ' ' || text[j-1] == '\t' {
+			for end < len(text) && (text[end] == ' ' || text[end] == '\t') {
+				end++
+			}
+		}
 		i, found = end, true
 	}
 	b.WriteString(text[i:])
 	if !found {
 		return text, false
 	}
-	out := strings.Join(strings.Fields(b.String()), " ")
+	out := strings.TrimSpace(b.String())
 	return strings.TrimSpace(strings.TrimLeft(out, ",:")), true
 }
 
