@@ -164,6 +164,7 @@ func (e *Engine) Handle(ctx context.Context, ev Event) []Reply {
 		replies = append(replies, fn(ctx)...)
 	}
 	if job != nil {
+		job.chat = ev.Chat
 		replies = append(replies, e.runAttempt(ctx, job)...)
 	}
 	return replies

@@ -1105,3 +1105,49 @@ func TestGroupMentionRemovedKeepingLines(t *testing.T) {
 	}
 }
 
+// Replies delivered later for an event in a group (a slow verdict) go to
+// that group, not to the user's private chat, which the user may never have
+// opened: a 403 from it must not count as the user blocking the bot.
+func TestDeliverToTheGroupAReplyNames(t *testing.T) {
+	const group = int64(-100777)
+	var blocked atomic.Int32
+	h := startDefault(t, func(o *telegram.Options) {
+		o.OnBlocked = func(context.Context, prep.UserKey) { blocked.Add(1) }
+	})
+	h.srv.Block(42) // never opened a private chat with the bot: every send there is refused
+	h.srv.SendGroupText(group, 42, "/sql@prep_test_bot")
+	h.srv.SendText(43, "hello")
+	evs := h.coach.WaitEvents(t, 2)
+	for _, ev := range evs {
+		want := ""
+		if ev.User == "telegram:42" {
+			want = "-100777"
+		}
+		if ev.Chat != want {
+			t.Errorf("event of %s has Chat %q, want %q", ev.User, ev.Chat, want)
+		}
+	}
+	err := h.bot.Deliver(context.Background(), "telegram:42", []prep.Reply{
+		{Kind: prep.Send, Text: prep.Text("✅ Correct!"), Chat: evs[0].Chat},
+		{Kind: prep.Send, Text: prep.Text("next exercise"), Chat: evs[0].Chat},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := h.bot.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	var texts []string
+	for _, m := range h.srv.Chat(group) {
+		texts = append(texts, m.Plain())
+	}
+	if got := strings.Join(texts, "|"); !strings.HasSuffix(got, "✅ Correct!|next exercise") {
+		t.Errorf("group chat = %q, want the verdict there", got)
+	}
+	if len(h.srv.Chat(42)) != 0 || blocked.Load() != 0 {
+		t.Errorf("verdict went to the private chat (%d messages) or reported a block (%d)", len(h.srv.Chat(42)), blocked.Load())
+	}
+	if err := h.bot.Deliver(context.Background(), "telegram:42", []prep.Reply{{Text: prep.Text("x"), Chat: "general"}}); err == nil {
+		t.Error("Deliver to a chat that is no Telegram id succeeded")
+	}
+}

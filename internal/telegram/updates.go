@@ -413,7 +413,11 @@ func (b *Bot) onMessage(ctx context.Context, delivery string, m *tgbotapi.Messag
 	if strings.TrimSpace(text) == "" {
 		return
 	}
-	replies := b.ask(ctx, prep.Event{User: user, Name: from.FirstName, Text: text, Delivery: delivery})
+	ev := prep.Event{User: user, Name: from.FirstName, Text: text, Delivery: delivery}
+	if t.user == "" {
+		ev.Chat = strconv.FormatInt(t.chat, 10) // a group: a late verdict comes back here
+	}
+	replies := b.ask(ctx, ev)
 	_ = b.out.enqueue(ctx, b.jobsFor(t, replies), false)
 }
 
