@@ -5,11 +5,15 @@ package main
 
 import (
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+
 	"github.com/prepbot/prepbot/internal/boltstore"
 	"github.com/prepbot/prepbot/internal/prep"
+	"github.com/prepbot/prepbot/internal/telegram/telegramtest"
 )
 
 // tgGroup is a supergroup where the tests' users meet the bot.
@@ -60,5 +64,112 @@ func TestTelegramGroupSlowVerdictStaysInTheGroup(t *testing.T) {
 	}
 	if w.user(ann).Inactive {
 		t.Error("the user was marked inactive")
+	}
+}
+
+// Ben presses Show answer under Ann's card in the group. His own card in
+// his private chat has the same token (tokens are counted per user), so
+// without binding the press revealed Ben's card into Ann's message. Now he
+// is told whose buttons they are, and neither session changes; Ann's own
+// press still works.
+func TestTelegramGroupPressOnSomeoneElsesCard(t *testing.T) {
+	w := newTGWorld(t, nil)
+	const ann, ben = 1101, 1102
+	w.srv.SetUser(tgbotapi.User{ID: ann, FirstName: "Ann"})
+	w.srv.SetUser(tgbotapi.User{ID: ben, FirstName: "Ben"})
+	bot := w.start()
+	stopped := false
+	defer func() {
+		if !stopped {
+			w.stop(bot)
+		}
+	}()
+	w.srv.SendGroupText(tgGroup, ann, "/ask@prep_test_bot sql")
+	qa := w.last(tgGroup, "❓")
+	w.srv.SendText(ben, "/ask python")
+	qb := w.last(ben, "❓")
+
+	id := w.srv.PressButtonIn(tgGroup, ben, qa.ID, data(t, qa, "Show answer"))
+	if ans := w.srv.WaitForCallbackAnswer(id); !strings.Contains(ans.Text, "These buttons are Ann's") {
+		t.Errorf("Ben's press on Ann's card answered %q", ans.Text)
+	}
+	// Ben's own card is still a question he can reveal, in his chat.
+	w.press(ben, qb, "Show answer")
+	w.srv.WaitFor("Ben's card revealed", func() bool {
+		for _, m := range w.srv.Chat(ben) {
+			if m.ID == qb.ID && strings.Contains(m.Plain(), "How well did you recall") {
+				return true
+			}
+		}
+		return false
+	})
+	for _, m := range w.srv.Chat(tgGroup) {
+		if m.ID == qa.ID && m.Edits != 0 {
+			t.Fatalf("Ann's card was changed by Ben's press: %q", m.Plain())
+		}
+	}
+	// Ann reveals and rates her card in the group.
+	id = w.srv.PressButtonIn(tgGroup, ann, qa.ID, data(t, qa, "Show answer"))
+	w.srv.WaitForCallbackAnswer(id)
+	var revealed telegramtest.Message
+	w.srv.WaitFor("Ann's card revealed", func() bool {
+		for _, m := range w.srv.Chat(tgGroup) {
+			if m.ID == qa.ID && strings.Contains(m.Plain(), "How well did you recall") {
+				revealed = m
+				return true
+			}
+		}
+		return false
+	})
+	id = w.srv.PressButtonIn(tgGroup, ben, qa.ID, data(t, revealed, "Good"))
+	if ans := w.srv.WaitForCallbackAnswer(id); !strings.Contains(ans.Text, "Ann's") {
+		t.Errorf("Ben's rating of Ann's card answered %q", ans.Text)
+	}
+	id = w.srv.PressButtonIn(tgGroup, ann, qa.ID, data(t, revealed, "Good"))
+	w.srv.WaitForCallbackAnswer(id)
+	w.srv.WaitFor("Ann's rating", func() bool {
+		for _, m := range w.srv.Chat(tgGroup) {
+			if m.ID == qa.ID && strings.Contains(m.Plain(), "Good · next in") {
+				return true
+			}
+		}
+		return false
+	})
+	w.stop(bot)
+	stopped = true
+	if n := len(w.reviews(ann)); n != 1 {
+		t.Errorf("Ann has %d reviews, want 1", n)
+	}
+	if n := len(w.reviews(ben)); n != 0 {
+		t.Errorf("Ben has %d reviews, want 0 (he pressed only Ann's rating)", n)
+	}
+}
+
+// Onboarding in a group: the time zone buttons offered to Ann do nothing
+// for Ben.
+func TestTelegramGroupOnboardingButtonsAreTheAsker(t *testing.T) {
+	w := newTGWorld(t, nil)
+	const ann, ben = 1111, 1112
+	w.srv.SetUser(tgbotapi.User{ID: ann, FirstName: "Ann"})
+	bot := w.start()
+	stopped := false
+	defer func() {
+		if !stopped {
+			w.stop(bot)
+		}
+	}()
+	w.srv.SendGroupText(tgGroup, ann, "/start@prep_test_bot")
+	zones := w.last(tgGroup, "Which time zone")
+	id := w.srv.PressButtonIn(tgGroup, ben, zones.ID, data(t, zones, "Europe/Berlin"))
+	if ans := w.srv.WaitForCallbackAnswer(id); !strings.Contains(ans.Text, "Ann's") {
+		t.Errorf("Ben's press answered %q", ans.Text)
+	}
+	id = w.srv.PressButtonIn(tgGroup, ann, zones.ID, data(t, zones, "Europe/Berlin"))
+	w.srv.WaitForCallbackAnswer(id)
+	w.last(tgGroup, "When should I send")
+	w.stop(bot)
+	stopped = true
+	if z := w.user(ann).Settings.TimeZone; z != "Europe/Berlin" {
+		t.Errorf("Ann's time zone = %q", z)
 	}
 }

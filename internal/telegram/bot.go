@@ -55,6 +55,7 @@ type Bot struct {
 
 	mu      sync.Mutex
 	refused map[int64]time.Time // strangers, when last refused
+	names   map[int64]string    // users' first names, for the toast on someone else's buttons
 	// lanes keep one user's updates in order while different users' are
 	// handled at once: an update takes the lane of its sender (striped,
 	// so memory stays bounded however many users write).
@@ -79,6 +80,7 @@ func New(ctx context.Context, opts Options, coach Coach) (*Bot, error) {
 		coach:   coach,
 		allow:   newAllowList(opts.Allowed),
 		refused: make(map[int64]time.Time),
+		names:   make(map[int64]string),
 	}
 	b.out = newOutbox(opts, b.log)
 	b.out.exec = b.execute
@@ -264,7 +266,7 @@ func (b *Bot) Deliver(ctx context.Context, user prep.UserKey, replies []prep.Rep
 			if err != nil || chat == 0 {
 				return fmt.Errorf("telegram: deliver to %q: %q is not a Telegram chat id", user, c)
 			}
-			t = target{chat: chat}
+			t = target{chat: chat, owner: id}
 		}
 		jobs = append(jobs, b.jobsFor(t, replies[:n])...)
 		replies = replies[n:]

@@ -1151,3 +1151,78 @@ func TestDeliverToTheGroupAReplyNames(t *testing.T) {
 		t.Error("Deliver to a chat that is no Telegram id succeeded")
 	}
 }
+
+// In a group, the buttons under a reply belong to the user it answers:
+// tokens are counted per user, so another member's press would act on
+// their own session and overwrite the owner's message. Such a press gets
+// a toast naming the owner and reaches no one.
+func TestGroupButtonsBelongToTheirOwner(t *testing.T) {
+	const group = int64(-100321)
+	const ann, ben = 42, 43
+	longCmd := "/ask " + strings.Repeat("t", 58) // too long to bind: anyone may press it
+	coach := newCoach(func(ev prep.Event) []prep.Reply {
+		if ev.Button == "" {
+			return []prep.Reply{{Kind: prep.Send, Text: prep.Text("❓ card of " + string(ev.User)),
+				Buttons: [][]prep.Button{{{Label: "Show answer", Data: "a1"}}, {{Label: "Topic", Data: longCmd}}}}}
+		}
+		return []prep.Reply{{Kind: prep.Edit, Text: prep.Text(string(ev.User) + " pressed " + ev.Button)}}
+	})
+	srv := telegramtest.NewServer(t)
+	srv.SetUser(tgbotapi.User{ID: ann, FirstName: "Ann"})
+	srv.SetUser(tgbotapi.User{ID: ben, FirstName: "Ben"})
+	start(t, srv, coach, newMemStore(), nil)
+	srv.SendGroupText(group, ann, "/ask@prep_test_bot")
+	card := srv.WaitForMessages(group, 1)[0]
+	show, topic := card.Buttons[0][0].Data, card.Buttons[1][0].Data
+	if show != "~16~a1" || topic != longCmd {
+		t.Fatalf("buttons in the group carry %q and %q, want a1 bound to Ann and the long command as it is", show, topic)
+	}
+
+	cb := srv.PressButtonIn(group, ben, card.ID, show)
+	if a := srv.WaitForCallbackAnswer(cb); a.Text != "These buttons are Ann's — send /ask to get your own." {
+		t.Errorf("Ben's press answered %q", a.Text)
+	}
+	cb = srv.PressButtonIn(group, ben, card.ID, "a1") // as sent before buttons were bound
+	if a := srv.WaitForCallbackAnswer(cb); !strings.Contains(a.Text, "older message") {
+		t.Errorf("a press on an unbound card button in a group answered %q", a.Text)
+	}
+	cb = srv.PressButtonIn(group, ben, card.ID, "~"+strconv.FormatInt(ben, 36)+"~") // bound, but to no data
+	srv.WaitForCallbackAnswer(cb)
+	if n := len(coach.Events()); n != 1 {
+		t.Fatalf("the coach saw %d events, want only Ann's /ask: %+v", n, coach.Events())
+	}
+	if m := srv.Chat(group)[0]; m.Edits != 0 {
+		t.Errorf("Ann's card was edited by someone else's press: %q", m.Plain())
+	}
+
+	// Ben's press on the unbound command runs it for Ben, as if typed,
+	// without touching Ann's message.
+	cb = srv.PressButtonIn(group, ben, card.ID, topic)
+	srv.WaitForCallbackAnswer(cb)
+	msgs := srv.WaitForMessages(group, 2)
+	if msgs[0].Edits != 0 || msgs[1].Plain() != "telegram:43 pressed "+longCmd {
+		t.Errorf("after Ben's command press: card edited %d times, then %q", msgs[0].Edits, msgs[1].Plain())
+	}
+
+	// Ann's own press works, in place.
+	cb = srv.PressButtonIn(group, ann, card.ID, show)
+	srv.WaitForCallbackAnswer(cb)
+	srv.WaitFor("Ann's card revealed", func() bool { return srv.Chat(group)[0].Edits == 1 })
+	if got := srv.Chat(group)[0].Plain(); got != "telegram:42 pressed a1" {
+		t.Errorf("Ann's press made %q", got)
+	}
+	evs := coach.Events()
+	if last := evs[len(evs)-1]; last.Button != "a1" || last.Chat != "-100321" {
+		t.Errorf("Ann's press reached the coach as %+v", last)
+	}
+
+	// In a private chat, data is not bound, and old buttons work as before.
+	srv.SendText(ben, "/ask")
+	mine := srv.WaitForMessages(ben, 1)[0]
+	if d := mine.Buttons[0][0].Data; d != "a1" {
+		t.Errorf("private chat button data = %q, want a1", d)
+	}
+	cb = srv.PressButton(ben, mine.ID, "a1")
+	srv.WaitForCallbackAnswer(cb)
+	srv.WaitFor("Ben's card revealed", func() bool { return srv.Chat(ben)[0].Edits == 1 })
+}

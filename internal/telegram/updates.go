@@ -344,9 +344,10 @@ func (b *Bot) webhookHandler(ctx context.Context, path, secret string) http.Hand
 
 // target is where replies to an event go.
 type target struct {
-	chat int64
-	user prep.UserKey // set for a private chat, for OnBlocked
-	edit int          // the message a pressed button was on; 0 if none
+	chat  int64
+	user  prep.UserKey // set for a private chat, for OnBlocked
+	edit  int          // the message a pressed button was on; 0 if none
+	owner int64        // in a group, the Telegram user the replies answer: their buttons are bound to them
 }
 
 // handle turns one update into an event for the coach and queues the
@@ -380,6 +381,7 @@ func (b *Bot) onMessage(ctx context.Context, delivery string, m *tgbotapi.Messag
 	}
 	from, user := m.From, userKey(m.From.ID)
 	t := target{chat: m.Chat.ID}
+	b.rememberName(from.ID, from.FirstName)
 	text := m.Text
 	switch m.Chat.Type {
 	case "private":
@@ -393,6 +395,7 @@ func (b *Bot) onMessage(ctx context.Context, delivery string, m *tgbotapi.Messag
 		if text, ok = b.addressed(m); !ok {
 			return
 		}
+		t.owner = from.ID
 	default:
 		return
 	}
@@ -555,10 +558,11 @@ func (b *Bot) onCallback(ctx context.Context, delivery string, q *tgbotapi.Callb
 	}
 	user := userKey(q.From.ID)
 	t := target{chat: q.From.ID, user: user}
+	group := false
 	if q.Message != nil && q.Message.Chat != nil {
 		t.chat, t.edit = q.Message.Chat.ID, q.Message.MessageID
 		if q.Message.Chat.Type != "private" {
-			t.user = ""
+			t.user, t.owner, group = "", q.From.ID, true
 		}
 	}
 	if t.user != "" {
@@ -568,11 +572,37 @@ func (b *Bot) onCallback(ctx context.Context, delivery string, q *tgbotapi.Callb
 		b.answer(ctx, q.ID, refusal(q.From.ID))
 		return
 	}
+	b.rememberName(q.From.ID, q.From.FirstName)
 	if !validButtonData(q.Data) {
 		b.answer(ctx, q.ID, textStale)
 		return
 	}
-	ev := prep.Event{User: user, Name: q.From.FirstName, Button: q.Data, Delivery: delivery}
+	data := q.Data
+	if owner, rest, bound := boundOwner(q.Data); bound {
+		if owner != q.From.ID {
+			// Someone else's card, checklist or question: their session
+			// and their message stay as they are.
+			b.answer(ctx, q.ID, othersButtons(b.nameOf(owner)))
+			return
+		}
+		if data = rest; data == "" {
+			b.answer(ctx, q.ID, textStale)
+			return
+		}
+	} else if group {
+		if !isCommandData(data) {
+			b.answer(ctx, q.ID, textUnboundInGroup)
+			return
+		}
+		// A command button anyone may press (one too long to bind) is
+		// the presser typing the command: it must not change the message
+		// it is under, which may be someone else's.
+		t.edit = 0
+	}
+	ev := prep.Event{User: user, Name: q.From.FirstName, Button: data, Delivery: delivery}
+	if group {
+		ev.Chat = strconv.FormatInt(t.chat, 10)
+	}
 	done := make(chan []prep.Reply, 1)
 	go func() { done <- b.ask(ctx, ev) }()
 	timer := time.NewTimer(b.opts.CallbackWait)
@@ -650,7 +680,7 @@ func (b *Bot) onMemberChange(ctx context.Context, mc *tgbotapi.ChatMemberUpdated
 func (b *Bot) jobsFor(t target, replies []prep.Reply) []*job {
 	var jobs []*job
 	for _, r := range replies {
-		kb, dropped := InlineKeyboard(r.Buttons)
+		kb, dropped := InlineKeyboard(r.Buttons, t.owner)
 		if dropped > 0 {
 			b.log.Error("telegram: buttons left out: callback data must be 1-64 bytes of UTF-8, at most 100 buttons",
 				"chat", t.chat, "dropped", dropped)
