@@ -1226,3 +1226,66 @@ func TestGroupButtonsBelongToTheirOwner(t *testing.T) {
 	srv.WaitForCallbackAnswer(cb)
 	srv.WaitFor("Ben's card revealed", func() bool { return srv.Chat(ben)[0].Edits == 1 })
 }
+
+// An edit too long for one message (a revealed answer that counts more
+// UTF-16 units than characters, under a long header) is not cut: the first
+// part replaces the pressed message and the rest follows, the buttons
+// under the last part. The answer's one long line used to be dropped
+// whole, the cut falling on the header's newline, under rating buttons.
+func TestLongEditSplitWithButtonsOnLastPart(t *testing.T) {
+	answer := strings.Repeat("😀", 2100) // 4200 UTF-16 units on one line
+	coach := newCoach(func(ev prep.Event) []prep.Reply {
+		if ev.Button == "" {
+			return []prep.Reply{{Kind: prep.Send, Text: prep.Text("❓ Q"), Buttons: [][]prep.Button{{{Label: "Show answer", Data: "a1"}}}}}
+		}
+		return []prep.Reply{{Kind: prep.Edit, Text: prep.RichText{}.Italic("Topic · 1/1").Plain("\n").Bold("❓ Q").Plain("\n\n" + answer + "\n\n").Italic("How well did you recall it?"),
+			Buttons: [][]prep.Button{{{Label: "Good", Data: "r1.3"}}}}}
+	})
+	srv := telegramtest.NewServer(t)
+	start(t, srv, coach, newMemStore(), nil)
+	srv.SendText(42, "/ask")
+	q := srv.WaitForMessages(42, 1)[0]
+	srv.WaitForCallbackAnswer(srv.PressButton(42, q.ID, "a1"))
+	srv.WaitFor("the buttons under the last part", func() bool {
+		msgs := srv.Chat(42)
+		return len(msgs) > 1 && msgs[0].Edits == 1 && len(msgs[len(msgs)-1].Buttons) > 0
+	})
+	msgs := srv.Chat(42)
+	var joined strings.Builder
+	for i, m := range msgs {
+		if (len(m.Buttons) > 0) != (i == len(msgs)-1) {
+			t.Errorf("part %d buttons = %v; want buttons only on the last part", i, m.Buttons)
+		}
+		joined.WriteString(m.Plain())
+	}
+	if got := strings.Count(joined.String(), "😀"); got != 2100 {
+		t.Errorf("the parts hold %d of the answer's 2100 characters", got)
+	}
+	if !strings.HasSuffix(joined.String(), "How well did you recall it?") {
+		t.Errorf("the text does not end with the prompt: …%q", joined.String()[max(0, joined.Len()-40):])
+	}
+}
+
+// When a part of a split reply cannot be sent, the parts after it are not
+// sent either: the buttons under the last would rate an answer the user did
+// not get.
+func TestPartsAfterAFailedPartAreNotSent(t *testing.T) {
+	var text prep.RichText
+	for i := range 300 {
+		text = text.Plain(fmt.Sprintf("line %03d %s\n", i, strings.Repeat("·", 20)))
+	}
+	coach := newCoach(func(ev prep.Event) []prep.Reply {
+		return []prep.Reply{{Kind: prep.Send, Text: text, Buttons: [][]prep.Button{{{Label: "Good", Data: "r1.3"}}}}}
+	})
+	srv := telegramtest.NewServer(t)
+	h := start(t, srv, coach, newMemStore(), nil)
+	srv.FailNext("sendMessage", 1, 400, `{"ok":false,"error_code":400,"description":"Bad Request: something"}`)
+	srv.SendText(42, "go")
+	waitFor(t, "the reply to be given up", func() bool { return h.bot.Stats().Dropped >= 2 })
+	if err := h.bot.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if msgs := srv.Chat(42); len(msgs) != 0 {
+		t.Errorf("%d later parts sent after the first failed, the last with buttons %v", len(msgs), msgs[len(msgs)-1].Buttons)
+	}
+}

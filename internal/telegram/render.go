@@ -47,23 +47,6 @@ func SplitHTML(t prep.RichText, limit int) []string {
 	return out
 }
 
-// TrimHTML renders rich text in at most limit characters of visible text,
-// ending in "…" when it had to cut: for an edit, which cannot become two
-// messages.
-func TrimHTML(t prep.RichText, limit int) string {
-	spans := normalize(t)
-	full, bounds := flatten(spans)
-	if textLen(full) <= limit {
-		return renderSpans(spans)
-	}
-	end, _ := cutPoint(full, max(1, limit-1))
-	head := strings.TrimRightFunc(full[:end], isSpace)
-	if textLen(head) > limit-1 {
-		head = "" // cutPoint always keeps a character; here not even one fits
-	}
-	return renderSpans(slice(spans, bounds, 0, len(head))) + "…"
-}
-
 // InlineKeyboard builds the keyboard for rows of buttons, leaving out the
 // buttons Telegram would reject (callback data empty, over 64 bytes or not
 // UTF-8; past the MaxButtons'th) and reporting how many it left out. It

@@ -133,19 +133,6 @@ func TestSplitHTML(t *testing.T) {
 	}
 }
 
-func TestTrimHTML(t *testing.T) {
-	short := prep.Text("fits").Bold("!")
-	if got := telegram.TrimHTML(short, 4096); got != telegram.RenderHTML(short) {
-		t.Errorf("TrimHTML changed text that fits: %q", got)
-	}
-	long := prep.RichText{}.Bold(strings.Repeat("answer line\n", 500))
-	got := telegram.TrimHTML(long, 4096)
-	v := visible(t, got)
-	if !strings.HasSuffix(got, "</b>…") || telegramtest.TextLen(v) > 4096 || telegramtest.TextLen(v) < 4000 {
-		t.Errorf("trimmed to %d characters ending %q", telegramtest.TextLen(v), got[len(got)-12:])
-	}
-}
-
 func TestInlineKeyboard(t *testing.T) {
 	b := func(label, data string) prep.Button { return prep.Button{Label: label, Data: data} }
 	many := make([]prep.Button, 101)
@@ -209,9 +196,8 @@ func TestInlineKeyboard(t *testing.T) {
 }
 
 // FuzzRender checks that any rich text renders to well-formed HTML, that
-// split parts stay under the limit and together keep all the text, that a
-// trimmed edit stays under the limit, and that keyboards never carry
-// callback data Telegram would reject.
+// split parts stay under the limit and together keep all the text, and
+// that keyboards never carry callback data Telegram would reject.
 func FuzzRender(f *testing.F) {
 	f.Add("a < b\x00bold & <i>\x00code\x00https://x.org/?q=\"1\"\x00line\nline\x00go", []byte{0, 1, 3, 5, 4, 132}, uint16(10))
 	f.Add(strings.Repeat("😀 word\n", 50), []byte{1}, uint16(7))
@@ -261,17 +247,6 @@ func FuzzRender(f *testing.F) {
 		}
 		if got, want := noSpace(joined.String()), noSpace(full); got != want {
 			t.Fatalf("split lost or changed text:\n got %q\nwant %q", got, want)
-		}
-
-		trimmed, err := checkHTML(telegram.TrimHTML(rt, lim))
-		if err != nil {
-			t.Fatalf("TrimHTML: %v", err)
-		}
-		if n := telegramtest.TextLen(trimmed); n > lim {
-			t.Fatalf("trimmed to %d characters, over the limit %d", n, lim)
-		}
-		if !strings.HasPrefix(noSpace(full), noSpace(strings.TrimSuffix(trimmed, "…"))) {
-			t.Fatalf("trimmed text %q is not a prefix of %q", trimmed, full)
 		}
 
 		kb, dropped := telegram.InlineKeyboard(buttons, 0)

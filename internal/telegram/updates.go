@@ -687,7 +687,7 @@ func (b *Bot) jobsFor(t target, replies []prep.Reply) []*job {
 		}
 		switch {
 		case r.Kind == prep.Edit && t.edit != 0:
-			jobs = append(jobs, b.editJob(t, r.Text, kb))
+			jobs = append(jobs, b.editJobs(t, r.Text, kb)...)
 		case r.Kind == prep.Photo && len(r.Image) > 0:
 			jobs = append(jobs, b.photoJobs(t, r, kb)...)
 		default:
@@ -716,34 +716,52 @@ func (b *Bot) textJobs(t target, text prep.RichText, kb *tgbotapi.InlineKeyboard
 		}
 		parts = []string{"…"}
 	}
+	return sendJobs(t, parts, kb, newSeries(len(parts)))
+}
+
+// sendJobs sends parts of one reply as messages, the buttons under the
+// last part, where the reader ends.
+func sendJobs(t target, parts []string, kb *tgbotapi.InlineKeyboardMarkup, s *series) []*job {
 	jobs := make([]*job, len(parts))
 	for i, part := range parts {
 		var markup *tgbotapi.InlineKeyboardMarkup
 		if i == len(parts)-1 {
-			markup = kb // buttons under the last part, where the reader ends
+			markup = kb
 		}
-		jobs[i] = &job{chat: t.chat, user: t.user, method: "sendMessage",
+		jobs[i] = &job{chat: t.chat, user: t.user, method: "sendMessage", series: s,
 			build: func(chat int64) tgbotapi.Chattable { return sendText(chat, part, markup) }}
 	}
 	return jobs
 }
 
-func (b *Bot) editJob(t target, text prep.RichText, kb *tgbotapi.InlineKeyboardMarkup) *job {
-	html := TrimHTML(text, MaxMessageLen)
-	if strings.TrimSpace(html) == "" {
-		html = "…"
+// editJobs replaces the message whose button was pressed. Text too long
+// for one message (a revealed answer with a long topic, or characters that
+// count twice in UTF-16) is not cut: the first part replaces the message
+// and the rest follow as new messages, with the buttons under the last, as
+// a long send is split. The old buttons go at once, since the first part
+// carries none.
+func (b *Bot) editJobs(t target, text prep.RichText, kb *tgbotapi.InlineKeyboardMarkup) []*job {
+	parts := SplitHTML(text, MaxMessageLen)
+	if len(parts) == 0 {
+		parts = []string{"…"}
+	}
+	s := newSeries(len(parts))
+	first, firstKB := parts[0], kb
+	if len(parts) > 1 {
+		firstKB = nil
 	}
 	msgID := t.edit
-	return &job{chat: t.chat, user: t.user, method: "editMessageText",
+	edit := &job{chat: t.chat, user: t.user, method: "editMessageText", series: s,
 		build: func(chat int64) tgbotapi.Chattable {
-			e := tgbotapi.NewEditMessageText(chat, msgID, html)
+			e := tgbotapi.NewEditMessageText(chat, msgID, first)
 			e.ParseMode = tgbotapi.ModeHTML
 			e.DisableWebPagePreview = true
-			e.ReplyMarkup = kb // nil removes the old buttons, as a rated card should
+			e.ReplyMarkup = firstKB // nil removes the old buttons, as a rated card should
 			return e
 		},
-		fallback: func(chat int64) tgbotapi.Chattable { return sendText(chat, html, kb) },
+		fallback: func(chat int64) tgbotapi.Chattable { return sendText(chat, first, firstKB) },
 	}
+	return append([]*job{edit}, sendJobs(t, parts[1:], kb, s)...)
 }
 
 func (b *Bot) photoJobs(t target, r prep.Reply, kb *tgbotapi.InlineKeyboardMarkup) []*job {
