@@ -1,9 +1,11 @@
 package main
 
 // End-to-end tests of prepbot in Telegram groups, where several people
-// study side by side in one chat.
+// study side by side in one chat, and of messages at Telegram's limits.
 
 import (
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -171,5 +173,48 @@ func TestTelegramGroupOnboardingButtonsAreTheAsker(t *testing.T) {
 	stopped = true
 	if z := w.user(ann).Settings.TimeZone; z != "Europe/Berlin" {
 		t.Errorf("Ann's time zone = %q", z)
+	}
+}
+
+// A card as long as a deck may hold, in characters Telegram counts twice
+// (emoji), under the longest topic name a deck may have, is revealed whole
+// by its button, with the rating buttons under it: the deck limits keep
+// the header and the card within one message. (The deck check used to
+// count characters, letting through answers that overflowed the edit,
+// which cut them at the last newline, before the answer:
+// TestLongEditSplitWithButtonsOnLastPart in internal/telegram.)
+func TestTelegramRevealOfTheLongestCardKeepsTheAnswer(t *testing.T) {
+	dir := t.TempDir()
+	topic := strings.Repeat("Topic ", 16) + "end!" // 100 characters
+	answer := strings.Repeat("😀", (prep.MaxCardText-len("Emoji?"))/2)
+	deck := "## " + topic + "\n\n### Emoji?\n" + answer + "\n"
+	if err := os.WriteFile(filepath.Join(dir, "deck.md"), []byte(deck), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	w := newTGWorld(t, map[string]string{"PREPBOT_CONTENT": dir})
+	const u = 2301
+	bot := w.start()
+	defer w.stop(bot)
+	w.srv.SendText(u, "/ask")
+	q := w.last(u, "❓")
+	w.press(u, q, "Show answer")
+	var revealed telegramtest.Message
+	w.srv.WaitFor("the revealed card with its rating buttons", func() bool {
+		msgs := w.srv.Chat(u)
+		last := msgs[len(msgs)-1]
+		if len(last.Buttons) == 0 || !strings.Contains(last.Plain(), "How well did you recall") {
+			return false
+		}
+		revealed = last
+		return true
+	})
+	var all strings.Builder
+	for _, m := range w.srv.Chat(u) {
+		if m.ID >= q.ID {
+			all.WriteString(m.Plain())
+		}
+	}
+	if got, want := strings.Count(all.String(), "😀"), len([]rune(answer)); got != want {
+		t.Errorf("the user got %d of the answer's %d characters; rating buttons on message %d", got, want, revealed.ID)
 	}
 }
