@@ -56,6 +56,7 @@ type Bot struct {
 	mu      sync.Mutex
 	refused map[int64]time.Time // strangers, when last refused
 	names   map[int64]string    // users' first names, for the toast on someone else's buttons
+	edited  map[[2]int64]bool   // chat and message ids of edits answered
 	// lanes keep one user's updates in order while different users' are
 	// handled at once: an update takes the lane of its sender (striped,
 	// so memory stays bounded however many users write).
@@ -81,6 +82,7 @@ func New(ctx context.Context, opts Options, coach Coach) (*Bot, error) {
 		allow:   newAllowList(opts.Allowed),
 		refused: make(map[int64]time.Time),
 		names:   make(map[int64]string),
+		edited:  make(map[[2]int64]bool),
 	}
 	b.out = newOutbox(opts, b.log)
 	b.out.exec = b.execute

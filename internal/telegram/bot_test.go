@@ -1289,3 +1289,34 @@ func TestPartsAfterAFailedPartAreNotSent(t *testing.T) {
 		t.Errorf("%d later parts sent after the first failed, the last with buttons %v", len(msgs), msgs[len(msgs)-1].Buttons)
 	}
 }
+
+// An edited message is not read, but the user is told so, once per
+// message, when the bot would have read the text: in a private chat, or
+// addressed to the bot in a group.
+func TestEditedMessageAnsweredOnce(t *testing.T) {
+	const group = int64(-100999)
+	h := startDefault(t, nil)
+	h.srv.Send(tgbotapi.Message{MessageID: 900, From: &tgbotapi.User{ID: 42, FirstName: "Ada"}, Text: "SELECT 1"})
+	h.coach.WaitEvents(t, 1)
+	h.srv.EditText(42, 42, 900, "SELECT 2")
+	h.srv.EditText(42, 42, 900, "SELECT 3")
+	h.srv.EditText(group, 42, 901, "chatting with friends")   // not for the bot
+	h.srv.EditText(group, 42, 902, "@prep_test_bot SELECT 4") // for the bot
+	h.srv.WaitForConfirmed()
+	if err := h.bot.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	var private []string
+	for _, m := range h.srv.Chat(42) {
+		private = append(private, m.Plain())
+	}
+	if len(private) != 2 || private[0] != "echo: SELECT 1" || !strings.Contains(private[1], "I don't read edited messages") {
+		t.Errorf("private chat = %q, want the echo and one note about edits", private)
+	}
+	if msgs := h.srv.Chat(group); len(msgs) != 1 || !strings.Contains(msgs[0].Plain(), "send it again") {
+		t.Errorf("group = %+v, want one note about the edit addressed to the bot", msgs)
+	}
+	if n := len(h.coach.Events()); n != 1 {
+		t.Errorf("the coach saw %d events, want 1: edits are not read", n)
+	}
+}

@@ -24,6 +24,7 @@ const (
 	textOnlyText   = "I only read text. Please type your answer or a command."
 	textStale      = "This button no longer works."
 	textCoachError = "Sorry, something went wrong on my side. Please try again."
+	textEdited     = "I don't read edited messages: I went by what you first sent. To change your answer, send it again as a new message."
 )
 
 func refusal(id int64) string {
@@ -35,8 +36,9 @@ func tooLong(n int) string {
 }
 
 // allowedUpdates are the update kinds the bot asks Telegram for; the rest
-// (edits, channel posts, polls) would only be skipped.
-var allowedUpdates = []string{"message", "callback_query", "my_chat_member"}
+// (channel posts, polls) would only be skipped. Edits are asked for only
+// to tell the user that they are not read.
+var allowedUpdates = []string{"message", "edited_message", "callback_query", "my_chat_member"}
 
 // ---------------------------------------------------------------------------
 // Long polling
@@ -134,6 +136,8 @@ func sender(u tgbotapi.Update) int64 {
 		return u.Message.From.ID
 	case u.CallbackQuery != nil && u.CallbackQuery.From != nil:
 		return u.CallbackQuery.From.ID
+	case u.EditedMessage != nil && u.EditedMessage.From != nil:
+		return u.EditedMessage.From.ID
 	case u.MyChatMember != nil:
 		return u.MyChatMember.Chat.ID
 	}
@@ -366,6 +370,8 @@ func (b *Bot) handle(ctx context.Context, u tgbotapi.Update) {
 		b.onCallback(ctx, delivery, u.CallbackQuery)
 	case u.MyChatMember != nil:
 		b.onMemberChange(ctx, u.MyChatMember)
+	case u.EditedMessage != nil:
+		b.onEdited(ctx, u.EditedMessage)
 	default:
 		b.log.Debug("telegram: update of a kind the bot ignores", "update", u.UpdateID)
 	}
@@ -422,6 +428,51 @@ func (b *Bot) onMessage(ctx context.Context, delivery string, m *tgbotapi.Messag
 	}
 	replies := b.ask(ctx, ev)
 	_ = b.out.enqueue(ctx, b.jobsFor(t, replies), false)
+}
+
+// onEdited answers the edit of a text the bot would have read: the
+// engine went by the text as first sent, and acting on an edit would answer
+// a card twice or grade an attempt again. So the user is told, once per
+// message however often it is edited, to send the text anew.
+func (b *Bot) onEdited(ctx context.Context, m *tgbotapi.Message) {
+	if m.From == nil || m.From.IsBot || m.Chat == nil || strings.TrimSpace(m.Text) == "" {
+		return
+	}
+	t := target{chat: m.Chat.ID}
+	switch m.Chat.Type {
+	case "private":
+		t.user = userKey(m.From.ID)
+	case "group", "supergroup":
+		if _, ok := b.addressed(m); !ok {
+			return
+		}
+		t.owner = m.From.ID
+	default:
+		return
+	}
+	if !b.allow.allows(m.From.ID, m.From.UserName) || !b.firstEdit(m.Chat.ID, m.MessageID) {
+		return
+	}
+	b.say(ctx, t, textEdited)
+}
+
+// maxEditsKept bounds the messages remembered as answered for an edit.
+const maxEditsKept = 1024
+
+// firstEdit reports whether no edit of the message was answered yet. After
+// a restart, or past maxEditsKept, an edit may be answered once more.
+func (b *Bot) firstEdit(chat int64, msg int) bool {
+	key := [2]int64{chat, int64(msg)}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.edited[key] {
+		return false
+	}
+	if len(b.edited) >= maxEditsKept {
+		clear(b.edited)
+	}
+	b.edited[key] = true
+	return true
 }
 
 // ownCommand strips "@botname" from a leading "/command@botname". It

@@ -291,6 +291,17 @@ func (s *Server) Send(m tgbotapi.Message) int {
 	return s.enqueueLocked(tgbotapi.Update{Message: &m})
 }
 
+// EditText has the user edit their message messageID in a chat (their
+// private chat when chatID is their id) to text, as Telegram reports it: an
+// edited_message update. It returns the update's id.
+func (s *Server) EditText(chatID, userID int64, messageID int, text string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m := tgbotapi.Message{MessageID: messageID, From: s.userLocked(userID), Chat: chatFor(chatID, s.userLocked(chatID)),
+		Date: int(time.Now().Unix()), EditDate: int(time.Now().Unix()), Text: text, Entities: entitiesFor(text)}
+	return s.enqueueLocked(tgbotapi.Update{EditedMessage: &m})
+}
+
 // PressButton has the user press a button with the given callback data
 // under the bot's message messageID in their private chat, and returns the
 // callback query's id (see CallbackAnswer). The data need not be on the
