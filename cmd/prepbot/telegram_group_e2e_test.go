@@ -218,3 +218,19 @@ func TestTelegramRevealOfTheLongestCardKeepsTheAnswer(t *testing.T) {
 		t.Errorf("the user got %d of the answer's %d characters; rating buttons on message %d", got, want, revealed.ID)
 	}
 }
+
+// A typed answer with code, sent in a group with a mention of the bot,
+// keeps its lines: it is shown as a code block beside the card's answer.
+func TestTelegramGroupMentionKeepsCodeLines(t *testing.T) {
+	w := newTGWorld(t, nil)
+	const ann = 1201
+	bot := w.start()
+	defer w.stop(bot)
+	w.srv.SendGroupText(tgGroup, ann, "/ask@prep_test_bot\nsql") // the argument on the next line
+	w.last(tgGroup, "❓")
+	w.srv.SendGroupText(tgGroup, ann, "@prep_test_bot my answer:\n```sql\nSELECT a,\n       b\nFROM t\n```")
+	a := w.last(tgGroup, "Your answer")
+	if !strings.Contains(a.Text, "<pre><code class=\"language-sql\">SELECT a,\n       b\nFROM t</code></pre>") {
+		t.Errorf("the typed code lost its lines: %q", a.Text)
+	}
+}
