@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"unicode/utf16"
 
 	"github.com/prepbot/prepbot/content"
 	"github.com/prepbot/prepbot/internal/markdown"
@@ -60,7 +61,7 @@ func FuzzParse(f *testing.F) {
 			if c.ID == "" || c.Question == "" || c.Topic == "" || len(c.Answer) == 0 || !inFile(c.Source, false) {
 				t.Fatalf("bad card %+v (file has %d lines)", c, lines)
 			}
-			if n := len([]rune(c.Question)) + c.Answer.Len(); n > prep.MaxCardText {
+			if n := len(utf16.Encode([]rune(c.Question + c.Answer.String()))); n > prep.MaxCardText {
 				t.Fatalf("card %q is %d characters long", c.Question, n)
 			}
 		}

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"unicode/utf16"
 	"unicode/utf8"
 
 	"github.com/yuin/goldmark"
@@ -169,6 +170,28 @@ func (p *parser) topicHeading(h *ast.Heading) {
 	if p.topic == "" {
 		p.errorf(p.topicLine, "empty ## heading: a topic needs a name")
 	}
+	if n := textLen(p.topic); n > maxTopicLen {
+		// The topic is kept, so that its cards are still checked and
+		// reported; the error alone stops the deck from loading.
+		p.errorf(p.topicLine, "topic %q is %d characters long; the limit is %d, so shorten it", p.topic, n, maxTopicLen)
+	}
+}
+
+// maxTopicLen is the longest a topic's name may be. The topic heads every
+// card's message ("SQL · 3/12"); with it at most this long, a card within
+// prep.MaxCardText fits one Telegram message with its header and prompt,
+// and the topic's /ask button fits Telegram's callback data.
+const maxTopicLen = 100
+
+// textLen measures text as Telegram counts a message: in UTF-16 code
+// units, so that a character outside the Basic Multilingual Plane (most
+// emoji) counts two.
+func textLen(s string) int {
+	n := 0
+	for _, r := range s {
+		n += utf16.RuneLen(r)
+	}
+	return n
 }
 
 // hasTopic reports whether cards and checklists may be added here, and
@@ -247,7 +270,7 @@ func (p *parser) addCard(question string, ann map[string]annotation, answer prep
 		p.errorf(line, "card %q has an empty answer", question)
 		return
 	}
-	if n := utf8.RuneCountInString(question) + answer.Len(); n > prep.MaxCardText {
+	if n := textLen(question) + textLen(answer.String()); n > prep.MaxCardText {
 		p.errorf(line, "card %q is %d characters long (question and answer); the limit is %d, so split it", question, n, prep.MaxCardText)
 		return
 	}

@@ -317,6 +317,9 @@ func TestParseProblems(t *testing.T) {
 			[]string{`3: error: bad "when" annotation: bad timing "yesterday"`, `4: error: bad "when" annotation: bad timing "-1d 7pm"`}},
 		{"bad id", "## T\n\n### q <!-- id: Not OK -->\na\n", []string{`3: error: id "Not OK" may hold only`}},
 		{"too long", "## T\n\n### q\n" + long + "\n", []string{`3: error: card "q" is 3505 characters long`}},
+		// 1750 emoji are 3500 UTF-16 units, as Telegram counts them.
+		{"emoji count twice", "## T\n\n### q\n" + strings.Repeat("😀", 1750) + "\n", []string{`3: error: card "q" is 3501 characters long`}},
+		{"long topic", "## " + strings.Repeat("t", 101) + "\n\n### q\na\n", []string{`1: error: topic "ttt`}},
 		{"non-task content in a checklist", "## T\n\n### L\n- [ ] x\n- y\n\ntext\n\n```\ncode\n```\n",
 			[]string{`5: warning: only task items`, `7: warning: only task items`, `9: warning: only task items`}},
 		{"empty checklist item", "## T\n\n### L\n- [ ] x\n- [ ] <!-- when: -1h -->\n", []string{"5: error: empty checklist item"}},

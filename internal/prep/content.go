@@ -261,6 +261,7 @@ func (ps Problems) Sort() {
 }
 
 // MaxCardText is the longest a card's question and answer may be together,
-// in characters. Telegram allows 4096 per message; the rest is left for the
-// progress line, the typed answer and the rating summary.
+// in UTF-16 code units, which is how Telegram counts its 4096 per message
+// (an emoji counts two). The rest is left for the progress line, the
+// prompt and the rating summary.
 const MaxCardText = 3500

@@ -169,6 +169,7 @@ func (e *Engine) Handle(ctx context.Context, ev Event) []Reply {
 		replies = append(replies, fn(ctx)...)
 	}
 	if job != nil {
+		job.chat = ev.Chat
 		replies = append(replies, e.runAttempt(ctx, job)...)
 	}
 	return replies
@@ -327,7 +328,12 @@ func ParseCommand(text string) (name, args string, ok bool) {
 	if len(text) < 2 || text[0] != '/' {
 		return "", "", false
 	}
-	head, rest, _ := strings.Cut(text[1:], " ")
+	// The name ends at any white space: Telegram clients send
+	// "/ask@bot\nsql" when the argument goes on the next line.
+	head, rest := text[1:], ""
+	if i := strings.IndexAny(head, " \t\n"); i >= 0 {
+		head, rest = head[:i], head[i:]
+	}
 	head, _, _ = strings.Cut(head, "@")
 	if head == "" || strings.ContainsAny(head, "/\n\t") {
 		return "", "", false

@@ -498,6 +498,8 @@ func TestParseCommand(t *testing.T) {
 		{"/", "", "", false},
 		{"/ ask", "", "", false},
 		{"//x", "", "", false},
+		{"/ask@prep_bot\nsql", "ask", "sql", true},
+		{"/sql\tdates", "sql", "dates", true},
 	}
 	for _, tc := range cases {
 		name, args, ok := prep.ParseCommand(tc.in)

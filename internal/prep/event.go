@@ -13,6 +13,12 @@ type Event struct {
 	// Slack envelope id), recorded in the same transaction as the event's
 	// effect so that a redelivered event changes nothing. May be empty.
 	Delivery string
+	// Chat is where the event happened when that is not the user's own
+	// conversation with the bot (a Telegram group's id), in the platform's
+	// spelling; empty for a private chat. The engine does not read it: it
+	// hands it back on the replies it delivers later (Reply.Chat), so that
+	// a slow verdict goes where the attempt was made.
+	Chat string
 }
 
 // ReplyKind says what an adapter does with a Reply.
@@ -49,6 +55,10 @@ type Reply struct {
 	Text    RichText
 	Buttons [][]Button // rows of buttons
 	Image   []byte     // PNG, for Photo
+	// Chat, on a reply delivered after its event's turn (a slow verdict), is
+	// that event's Event.Chat: the adapter sends it there rather than to
+	// the user's own chat. Empty for the user's own chat.
+	Chat string
 }
 
 // Command describes one slash command for help texts and platform menus

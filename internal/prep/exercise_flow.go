@@ -43,6 +43,7 @@ func exerciseName(k ExerciseKind) string {
 // attemptJob is an attempt waiting to be graded.
 type attemptJob struct {
 	via    UserKey
+	chat   string // Event.Chat of the attempt: where a late verdict goes
 	user   UserKey
 	token  uint32
 	ex     Exercise
@@ -262,6 +263,9 @@ func (e *Engine) runAttempt(ctx context.Context, job *attemptJob) []Reply {
 	case <-time.After(e.gradeWait):
 		go func() {
 			r := <-done
+			for i := range r {
+				r[i].Chat = job.chat
+			}
 			if err := e.deliver(context.WithoutCancel(ctx), job.via, r); err != nil {
 				e.log.Error("deliver verdict", "user", job.via, "err", err)
 			}

@@ -146,36 +146,48 @@ func TestDueExercisesJoinTheCardRunAndUndo(t *testing.T) {
 	}
 }
 
+// A slow verdict is delivered later to where the attempt was made: the
+// user's own chat, or the group (Event.Chat) the attempt was sent in.
 func TestSlowGradingAnswersAtOnceAndDeliversTheVerdict(t *testing.T) {
-	slow := make(chan struct{})
-	var mu sync.Mutex
-	var delivered []prep.Reply
-	got := make(chan struct{})
-	h := exerciseHarness(t, func(cfg *prep.EngineConfig) {
-		cfg.Graders = map[prep.ExerciseKind]prep.Grader{prep.SQLExercise: answerGrader{slow: slow}}
-		cfg.GradeWait = 10 * time.Millisecond
-		cfg.Deliver = func(_ context.Context, user prep.UserKey, replies []prep.Reply) error {
+	for _, chat := range []string{"", "-100555"} {
+		t.Run("chat="+chat, func(t *testing.T) {
+			slow := make(chan struct{})
+			var mu sync.Mutex
+			var delivered []prep.Reply
+			got := make(chan struct{})
+			h := exerciseHarness(t, func(cfg *prep.EngineConfig) {
+				cfg.Graders = map[prep.ExerciseKind]prep.Grader{prep.SQLExercise: answerGrader{slow: slow}}
+				cfg.GradeWait = 10 * time.Millisecond
+				cfg.Deliver = func(_ context.Context, user prep.UserKey, replies []prep.Reply) error {
+					mu.Lock()
+					delivered = append(delivered, replies...)
+					mu.Unlock()
+					close(got)
+					return nil
+				}
+			})
+			h.eng.Handle(context.Background(), prep.Event{User: h.user, Text: "/sql", Chat: chat})
+			r := h.eng.Handle(context.Background(), prep.Event{User: h.user, Text: "slow", Chat: chat})
+			if len(r) != 1 || !strings.Contains(r[0].Text.String(), "Grading") {
+				t.Fatalf("a slow attempt must be acknowledged at once:\n%s", dump(r))
+			}
+			close(slow)
+			select {
+			case <-got:
+			case <-time.After(10 * time.Second):
+				t.Fatal("the verdict was never delivered")
+			}
 			mu.Lock()
-			delivered = append(delivered, replies...)
-			mu.Unlock()
-			close(got)
-			return nil
-		}
-	})
-	h.text("/sql")
-	if r := h.text("slow"); len(r) != 1 || !strings.Contains(r[0].Text.String(), "Grading") {
-		t.Fatalf("a slow attempt must be acknowledged at once:\n%s", dump(r))
-	}
-	close(slow)
-	select {
-	case <-got:
-	case <-time.After(10 * time.Second):
-		t.Fatal("the verdict was never delivered")
-	}
-	mu.Lock()
-	defer mu.Unlock()
-	if !contains(delivered, prep.Send, "✅ Correct!") {
-		t.Fatalf("delivered:\n%s", dump(delivered))
+			defer mu.Unlock()
+			if !contains(delivered, prep.Send, "✅ Correct!") {
+				t.Fatalf("delivered:\n%s", dump(delivered))
+			}
+			for _, r := range delivered {
+				if r.Chat != chat {
+					t.Errorf("verdict reply %q delivered to chat %q, want %q (where the attempt was made)", r.Text, r.Chat, chat)
+				}
+			}
+		})
 	}
 }
 

@@ -55,6 +55,8 @@ type Bot struct {
 
 	mu      sync.Mutex
 	refused map[int64]time.Time // strangers, when last refused
+	names   map[int64]string    // users' first names, for the toast on someone else's buttons
+	edited  map[[2]int64]bool   // chat and message ids of edits answered
 	// lanes keep one user's updates in order while different users' are
 	// handled at once: an update takes the lane of its sender (striped,
 	// so memory stays bounded however many users write).
@@ -79,6 +81,8 @@ func New(ctx context.Context, opts Options, coach Coach) (*Bot, error) {
 		coach:   coach,
 		allow:   newAllowList(opts.Allowed),
 		refused: make(map[int64]time.Time),
+		names:   make(map[int64]string),
+		edited:  make(map[[2]int64]bool),
 	}
 	b.out = newOutbox(opts, b.log)
 	b.out.exec = b.execute
@@ -231,12 +235,14 @@ func (b *Bot) Ready() bool {
 	return b.opts.Now().Sub(time.Unix(0, last)) < 2*b.opts.PollTimeout+15*time.Second
 }
 
-// Deliver sends scheduled replies to a user's private chat (its id is the
-// user's Telegram id). Edits and notices become new messages, since there
-// is no button press to attach them to. It returns once the replies are
-// queued, blocking while the queue is very long; QueueLen and Flush
-// observe the sending. Replies queued before Run starts go out once it
-// does; after Run has returned, Deliver returns ErrClosed.
+// Deliver sends replies made outside a turn (a scheduled push, a slow
+// verdict) to the user's private chat (its id is the user's Telegram id),
+// or to the group a reply names in its Chat (the chat the user's attempt
+// was made in). Edits and notices become new messages, since there is no
+// button press to attach them to. It returns once the replies are queued,
+// blocking while the queue is very long; QueueLen and Flush observe the
+// sending. Replies queued before Run starts go out once it does; after Run
+// has returned, Deliver returns ErrClosed.
 func (b *Bot) Deliver(ctx context.Context, user prep.UserKey, replies []prep.Reply) error {
 	if b.closed.Load() {
 		return ErrClosed
@@ -248,7 +254,25 @@ func (b *Bot) Deliver(ctx context.Context, user prep.UserKey, replies []prep.Rep
 	if err != nil || id <= 0 {
 		return fmt.Errorf("telegram: deliver to %q: the user id is not a Telegram user id", user)
 	}
-	jobs := b.jobsFor(target{chat: id, user: user}, replies)
+	var jobs []*job
+	for len(replies) > 0 {
+		n := 1
+		for n < len(replies) && replies[n].Chat == replies[0].Chat {
+			n++
+		}
+		t := target{chat: id, user: user}
+		if c := replies[0].Chat; c != "" {
+			// A group: no OnBlocked for it, since a bot removed from a
+			// group says nothing of whether the user still wants pushes.
+			chat, err := strconv.ParseInt(c, 10, 64)
+			if err != nil || chat == 0 {
+				return fmt.Errorf("telegram: deliver to %q: %q is not a Telegram chat id", user, c)
+			}
+			t = target{chat: chat, owner: id}
+		}
+		jobs = append(jobs, b.jobsFor(t, replies[:n])...)
+		replies = replies[n:]
+	}
 	if err := b.out.enqueue(ctx, jobs, true); err != nil {
 		if errors.Is(err, ErrClosed) {
 			return ErrClosed

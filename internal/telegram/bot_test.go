@@ -1082,3 +1082,241 @@ func TestStopLeavesUnstartedUpdatesToTelegram(t *testing.T) {
 		t.Errorf("after the restart the coach saw %q anew, want a2 and a3", secondTexts)
 	}
 }
+
+// A mention is removed and nothing else: a multi-line answer (code) sent
+// with "@bot" in a group keeps its lines and indentation.
+func TestGroupMentionRemovedKeepingLines(t *testing.T) {
+	const group = int64(-100124)
+	h := startDefault(t, nil)
+	cases := []struct{ in, want string }{
+		{"@prep_test_bot my answer:\n```sql\nSELECT a,\n       b\nFROM t\n```", "my answer:\n```sql\nSELECT a,\n       b\nFROM t\n```"},
+		{"@Prep_Test_Bot, what next?", "what next?"},
+		{"please @prep_test_bot  help", "please help"},
+		{"def f():\n    return 1\n@prep_test_bot", "def f():\n    return 1"},
+	}
+	for _, c := range cases {
+		h.srv.SendGroupText(group, 42, c.in)
+	}
+	evs := h.coach.WaitEvents(t, len(cases))
+	for i, c := range cases {
+		if evs[i].Text != c.want {
+			t.Errorf("%q reached the coach as %q, want %q", c.in, evs[i].Text, c.want)
+		}
+	}
+}
+
+// Replies delivered later for an event in a group (a slow verdict) go to
+// that group, not to the user's private chat, which the user may never have
+// opened: a 403 from it must not count as the user blocking the bot.
+func TestDeliverToTheGroupAReplyNames(t *testing.T) {
+	const group = int64(-100777)
+	var blocked atomic.Int32
+	h := startDefault(t, func(o *telegram.Options) {
+		o.OnBlocked = func(context.Context, prep.UserKey) { blocked.Add(1) }
+	})
+	h.srv.Block(42) // never opened a private chat with the bot: every send there is refused
+	h.srv.SendGroupText(group, 42, "/sql@prep_test_bot")
+	h.srv.SendText(43, "hello")
+	chat := ""
+	for _, ev := range h.coach.WaitEvents(t, 2) { // two users: in either order
+		want := ""
+		if ev.User == "telegram:42" {
+			want, chat = "-100777", ev.Chat
+		}
+		if ev.Chat != want {
+			t.Errorf("event of %s has Chat %q, want %q", ev.User, ev.Chat, want)
+		}
+	}
+	err := h.bot.Deliver(context.Background(), "telegram:42", []prep.Reply{
+		{Kind: prep.Send, Text: prep.Text("✅ Correct!"), Chat: chat},
+		{Kind: prep.Send, Text: prep.Text("next exercise"), Chat: chat},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := h.bot.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	var texts []string
+	for _, m := range h.srv.Chat(group) {
+		texts = append(texts, m.Plain())
+	}
+	if got := strings.Join(texts, "|"); !strings.HasSuffix(got, "✅ Correct!|next exercise") {
+		t.Errorf("group chat = %q, want the verdict there", got)
+	}
+	if len(h.srv.Chat(42)) != 0 || blocked.Load() != 0 {
+		t.Errorf("verdict went to the private chat (%d messages) or reported a block (%d)", len(h.srv.Chat(42)), blocked.Load())
+	}
+	if err := h.bot.Deliver(context.Background(), "telegram:42", []prep.Reply{{Text: prep.Text("x"), Chat: "general"}}); err == nil {
+		t.Error("Deliver to a chat that is no Telegram id succeeded")
+	}
+}
+
+// In a group, the buttons under a reply belong to the user it answers:
+// tokens are counted per user, so another member's press would act on
+// their own session and overwrite the owner's message. Such a press gets
+// a toast naming the owner and reaches no one.
+func TestGroupButtonsBelongToTheirOwner(t *testing.T) {
+	const group = int64(-100321)
+	const ann, ben = 42, 43
+	longCmd := "/ask " + strings.Repeat("t", 58) // too long to bind: anyone may press it
+	coach := newCoach(func(ev prep.Event) []prep.Reply {
+		if ev.Button == "" {
+			return []prep.Reply{{Kind: prep.Send, Text: prep.Text("❓ card of " + string(ev.User)),
+				Buttons: [][]prep.Button{{{Label: "Show answer", Data: "a1"}}, {{Label: "Topic", Data: longCmd}}}}}
+		}
+		return []prep.Reply{{Kind: prep.Edit, Text: prep.Text(string(ev.User) + " pressed " + ev.Button)}}
+	})
+	srv := telegramtest.NewServer(t)
+	srv.SetUser(tgbotapi.User{ID: ann, FirstName: "Ann"})
+	srv.SetUser(tgbotapi.User{ID: ben, FirstName: "Ben"})
+	start(t, srv, coach, newMemStore(), nil)
+	srv.SendGroupText(group, ann, "/ask@prep_test_bot")
+	card := srv.WaitForMessages(group, 1)[0]
+	show, topic := card.Buttons[0][0].Data, card.Buttons[1][0].Data
+	if show != "~16~a1" || topic != longCmd {
+		t.Fatalf("buttons in the group carry %q and %q, want a1 bound to Ann and the long command as it is", show, topic)
+	}
+
+	cb := srv.PressButtonIn(group, ben, card.ID, show)
+	if a := srv.WaitForCallbackAnswer(cb); a.Text != "These buttons are Ann's — send /ask to get your own." {
+		t.Errorf("Ben's press answered %q", a.Text)
+	}
+	cb = srv.PressButtonIn(group, ben, card.ID, "a1") // as sent before buttons were bound
+	if a := srv.WaitForCallbackAnswer(cb); !strings.Contains(a.Text, "older message") {
+		t.Errorf("a press on an unbound card button in a group answered %q", a.Text)
+	}
+	cb = srv.PressButtonIn(group, ben, card.ID, "~"+strconv.FormatInt(ben, 36)+"~") // bound, but to no data
+	srv.WaitForCallbackAnswer(cb)
+	if n := len(coach.Events()); n != 1 {
+		t.Fatalf("the coach saw %d events, want only Ann's /ask: %+v", n, coach.Events())
+	}
+	if m := srv.Chat(group)[0]; m.Edits != 0 {
+		t.Errorf("Ann's card was edited by someone else's press: %q", m.Plain())
+	}
+
+	// Ben's press on the unbound command runs it for Ben, as if typed,
+	// without touching Ann's message.
+	cb = srv.PressButtonIn(group, ben, card.ID, topic)
+	srv.WaitForCallbackAnswer(cb)
+	msgs := srv.WaitForMessages(group, 2)
+	if msgs[0].Edits != 0 || msgs[1].Plain() != "telegram:43 pressed "+longCmd {
+		t.Errorf("after Ben's command press: card edited %d times, then %q", msgs[0].Edits, msgs[1].Plain())
+	}
+
+	// Ann's own press works, in place.
+	cb = srv.PressButtonIn(group, ann, card.ID, show)
+	srv.WaitForCallbackAnswer(cb)
+	srv.WaitFor("Ann's card revealed", func() bool { return srv.Chat(group)[0].Edits == 1 })
+	if got := srv.Chat(group)[0].Plain(); got != "telegram:42 pressed a1" {
+		t.Errorf("Ann's press made %q", got)
+	}
+	evs := coach.Events()
+	if last := evs[len(evs)-1]; last.Button != "a1" || last.Chat != "-100321" {
+		t.Errorf("Ann's press reached the coach as %+v", last)
+	}
+
+	// In a private chat, data is not bound, and old buttons work as before.
+	srv.SendText(ben, "/ask")
+	mine := srv.WaitForMessages(ben, 1)[0]
+	if d := mine.Buttons[0][0].Data; d != "a1" {
+		t.Errorf("private chat button data = %q, want a1", d)
+	}
+	cb = srv.PressButton(ben, mine.ID, "a1")
+	srv.WaitForCallbackAnswer(cb)
+	srv.WaitFor("Ben's card revealed", func() bool { return srv.Chat(ben)[0].Edits == 1 })
+}
+
+// An edit too long for one message (a revealed answer that counts more
+// UTF-16 units than characters, under a long header) is not cut: the first
+// part replaces the pressed message and the rest follows, the buttons
+// under the last part. The answer's one long line used to be dropped
+// whole, the cut falling on the header's newline, under rating buttons.
+func TestLongEditSplitWithButtonsOnLastPart(t *testing.T) {
+	answer := strings.Repeat("😀", 2100) // 4200 UTF-16 units on one line
+	coach := newCoach(func(ev prep.Event) []prep.Reply {
+		if ev.Button == "" {
+			return []prep.Reply{{Kind: prep.Send, Text: prep.Text("❓ Q"), Buttons: [][]prep.Button{{{Label: "Show answer", Data: "a1"}}}}}
+		}
+		return []prep.Reply{{Kind: prep.Edit, Text: prep.RichText{}.Italic("Topic · 1/1").Plain("\n").Bold("❓ Q").Plain("\n\n" + answer + "\n\n").Italic("How well did you recall it?"),
+			Buttons: [][]prep.Button{{{Label: "Good", Data: "r1.3"}}}}}
+	})
+	srv := telegramtest.NewServer(t)
+	start(t, srv, coach, newMemStore(), nil)
+	srv.SendText(42, "/ask")
+	q := srv.WaitForMessages(42, 1)[0]
+	srv.WaitForCallbackAnswer(srv.PressButton(42, q.ID, "a1"))
+	srv.WaitFor("the buttons under the last part", func() bool {
+		msgs := srv.Chat(42)
+		return len(msgs) > 1 && msgs[0].Edits == 1 && len(msgs[len(msgs)-1].Buttons) > 0
+	})
+	msgs := srv.Chat(42)
+	var joined strings.Builder
+	for i, m := range msgs {
+		if (len(m.Buttons) > 0) != (i == len(msgs)-1) {
+			t.Errorf("part %d buttons = %v; want buttons only on the last part", i, m.Buttons)
+		}
+		joined.WriteString(m.Plain())
+	}
+	if got := strings.Count(joined.String(), "😀"); got != 2100 {
+		t.Errorf("the parts hold %d of the answer's 2100 characters", got)
+	}
+	if !strings.HasSuffix(joined.String(), "How well did you recall it?") {
+		t.Errorf("the text does not end with the prompt: …%q", joined.String()[max(0, joined.Len()-40):])
+	}
+}
+
+// When a part of a split reply cannot be sent, the parts after it are not
+// sent either: the buttons under the last would rate an answer the user did
+// not get.
+func TestPartsAfterAFailedPartAreNotSent(t *testing.T) {
+	var text prep.RichText
+	for i := range 300 {
+		text = text.Plain(fmt.Sprintf("line %03d %s\n", i, strings.Repeat("·", 20)))
+	}
+	coach := newCoach(func(ev prep.Event) []prep.Reply {
+		return []prep.Reply{{Kind: prep.Send, Text: text, Buttons: [][]prep.Button{{{Label: "Good", Data: "r1.3"}}}}}
+	})
+	srv := telegramtest.NewServer(t)
+	h := start(t, srv, coach, newMemStore(), nil)
+	srv.FailNext("sendMessage", 1, 400, `{"ok":false,"error_code":400,"description":"Bad Request: something"}`)
+	srv.SendText(42, "go")
+	waitFor(t, "the reply to be given up", func() bool { return h.bot.Stats().Dropped >= 2 })
+	if err := h.bot.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if msgs := srv.Chat(42); len(msgs) != 0 {
+		t.Errorf("%d later parts sent after the first failed, the last with buttons %v", len(msgs), msgs[len(msgs)-1].Buttons)
+	}
+}
+
+// An edited message is not read, but the user is told so, once per
+// message, when the bot would have read the text: in a private chat, or
+// addressed to the bot in a group.
+func TestEditedMessageAnsweredOnce(t *testing.T) {
+	const group = int64(-100999)
+	h := startDefault(t, nil)
+	h.srv.Send(tgbotapi.Message{MessageID: 900, From: &tgbotapi.User{ID: 42, FirstName: "Ada"}, Text: "SELECT 1"})
+	h.coach.WaitEvents(t, 1)
+	h.srv.EditText(42, 42, 900, "SELECT 2")
+	h.srv.EditText(42, 42, 900, "SELECT 3")
+	h.srv.EditText(group, 42, 901, "chatting with friends")   // not for the bot
+	h.srv.EditText(group, 42, 902, "@prep_test_bot SELECT 4") // for the bot
+	h.srv.WaitForConfirmed()
+	if err := h.bot.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	var private []string
+	for _, m := range h.srv.Chat(42) {
+		private = append(private, m.Plain())
+	}
+	if len(private) != 2 || private[0] != "echo: SELECT 1" || !strings.Contains(private[1], "I don't read edited messages") {
+		t.Errorf("private chat = %q, want the echo and one note about edits", private)
+	}
+	if msgs := h.srv.Chat(group); len(msgs) != 1 || !strings.Contains(msgs[0].Plain(), "send it again") {
+		t.Errorf("group = %+v, want one note about the edit addressed to the bot", msgs)
+	}
+	if n := len(h.coach.Events()); n != 1 {
+		t.Errorf("the coach saw %d events, want 1: edits are not read", n)
+	}
+}

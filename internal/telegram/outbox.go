@@ -32,6 +32,23 @@ type job struct {
 	method   string
 	first    time.Time // first attempt, for Retry.GiveUp
 	attempts int
+	// series joins the parts of one reply split over several messages;
+	// nil for a reply of one request.
+	series *series
+}
+
+// series is the parts of one reply, sent in order. When one part is
+// given up, the parts after it are dropped too: they would show the end of
+// a text without its beginning, and under the last the buttons (rating an
+// answer) for a text the user did not get.
+type series struct{ broken bool } // guarded by outbox.mu
+
+// newSeries returns a series for a reply of n requests; nil when n is 1.
+func newSeries(n int) *series {
+	if n <= 1 {
+		return nil
+	}
+	return &series{}
 }
 
 // outcome is what became of one attempt of a job.
@@ -283,6 +300,17 @@ func (o *outbox) release(c *chatQueue) {
 func (o *outbox) process(ctx context.Context, c *chatQueue) {
 	o.mu.Lock()
 	j := c.jobs[0]
+	if j.series != nil && j.series.broken {
+		o.log.Warn("telegram: part of a reply dropped: an earlier part could not be sent",
+			"chat", c.id, "method", j.method)
+		o.stats.Dropped++
+		o.doneLocked(c, 1)
+		c.busy = false
+		o.scheduleLocked(c, time.Now())
+		o.signal()
+		o.mu.Unlock()
+		return
+	}
 	o.mu.Unlock()
 	if j.first.IsZero() {
 		j.first = time.Now()
@@ -299,6 +327,7 @@ func (o *outbox) process(ctx context.Context, c *chatQueue) {
 		o.doneLocked(c, 1)
 	case dropped:
 		o.stats.Dropped++
+		o.breakSeriesLocked(j)
 		o.doneLocked(c, 1)
 	case again:
 	case wait429:
@@ -314,6 +343,7 @@ func (o *outbox) process(ctx context.Context, c *chatQueue) {
 			o.log.Error("telegram: giving up on a message after repeated failures",
 				"chat", c.id, "method", j.method, "attempts", j.attempts, "since", j.first)
 			o.stats.Dropped++
+			o.breakSeriesLocked(j)
 			o.doneLocked(c, 1)
 			break
 		}
@@ -341,6 +371,14 @@ func (o *outbox) process(ctx context.Context, c *chatQueue) {
 	o.mu.Unlock()
 	if notify && o.onBlocked != nil {
 		o.onBlocked(ctx, c.id, j.user)
+	}
+}
+
+// breakSeriesLocked marks the rest of a given-up job's reply as not to be
+// sent.
+func (o *outbox) breakSeriesLocked(j *job) {
+	if j.series != nil {
+		j.series.broken = true
 	}
 }
 

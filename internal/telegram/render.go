@@ -47,34 +47,26 @@ func SplitHTML(t prep.RichText, limit int) []string {
 	return out
 }
 
-// TrimHTML renders rich text in at most limit characters of visible text,
-// ending in "…" when it had to cut: for an edit, which cannot become two
-// messages.
-func TrimHTML(t prep.RichText, limit int) string {
-	spans := normalize(t)
-	full, bounds := flatten(spans)
-	if textLen(full) <= limit {
-		return renderSpans(spans)
-	}
-	end, _ := cutPoint(full, max(1, limit-1))
-	head := strings.TrimRightFunc(full[:end], isSpace)
-	if textLen(head) > limit-1 {
-		head = "" // cutPoint always keeps a character; here not even one fits
-	}
-	return renderSpans(slice(spans, bounds, 0, len(head))) + "…"
-}
-
 // InlineKeyboard builds the keyboard for rows of buttons, leaving out the
 // buttons Telegram would reject (callback data empty, over 64 bytes or not
 // UTF-8; past the MaxButtons'th) and reporting how many it left out. It
-// returns nil when no button remains.
-func InlineKeyboard(rows [][]prep.Button) (kb *tgbotapi.InlineKeyboardMarkup, dropped int) {
+// returns nil when no button remains. A non-zero owner binds the buttons
+// to that Telegram user (a message in a group; see bindData): a button
+// whose data is too long to bind is left out too, unless it runs a command,
+// which anyone may press.
+func InlineKeyboard(rows [][]prep.Button, owner int64) (kb *tgbotapi.InlineKeyboardMarkup, dropped int) {
 	n := 0
 	var out [][]tgbotapi.InlineKeyboardButton
 	for _, row := range rows {
 		var r []tgbotapi.InlineKeyboardButton
 		for _, b := range row {
-			if !validButtonData(b.Data) || n >= MaxButtons {
+			data := b.Data
+			if owner != 0 && validButtonData(data) {
+				if bound, ok := bindData(owner, data); ok || !isCommandData(data) {
+					data = bound
+				}
+			}
+			if !validButtonData(data) || n >= MaxButtons {
 				dropped++
 				continue
 			}
@@ -82,7 +74,7 @@ func InlineKeyboard(rows [][]prep.Button) (kb *tgbotapi.InlineKeyboardMarkup, dr
 			if label == "" {
 				label = "•"
 			}
-			r = append(r, tgbotapi.NewInlineKeyboardButtonData(label, b.Data))
+			r = append(r, tgbotapi.NewInlineKeyboardButtonData(label, data))
 			n++
 		}
 		if len(r) > 0 {

@@ -33,7 +33,7 @@ func BenchmarkRender(b *testing.B) {
 		n := 0
 		for b.Loop() {
 			html := telegram.RenderHTML(card)
-			kb, _ := telegram.InlineKeyboard(buttons)
+			kb, _ := telegram.InlineKeyboard(buttons, 0)
 			n += len(html) + len(kb.InlineKeyboard)
 		}
 		b.ReportMetric(float64(len(telegram.RenderHTML(card))), "bytes")

@@ -133,43 +133,42 @@ func TestSplitHTML(t *testing.T) {
 	}
 }
 
-func TestTrimHTML(t *testing.T) {
-	short := prep.Text("fits").Bold("!")
-	if got := telegram.TrimHTML(short, 4096); got != telegram.RenderHTML(short) {
-		t.Errorf("TrimHTML changed text that fits: %q", got)
-	}
-	long := prep.RichText{}.Bold(strings.Repeat("answer line\n", 500))
-	got := telegram.TrimHTML(long, 4096)
-	v := visible(t, got)
-	if !strings.HasSuffix(got, "</b>…") || telegramtest.TextLen(v) > 4096 || telegramtest.TextLen(v) < 4000 {
-		t.Errorf("trimmed to %d characters ending %q", telegramtest.TextLen(v), got[len(got)-12:])
-	}
-}
-
 func TestInlineKeyboard(t *testing.T) {
 	b := func(label, data string) prep.Button { return prep.Button{Label: label, Data: data} }
 	many := make([]prep.Button, 101)
 	for i := range many {
 		many[i] = b("n", fmt.Sprint(i))
 	}
+	// The largest Telegram user id (52 bits), "18ce53un18f" in base 36,
+	// and the longest data of each kind the engine makes other than
+	// commands: a rating of the last token, a checklist item in 2100, the
+	// longest time zone button.
+	const maxOwner = 1<<52 - 1
+	tag := "~18ce53un18f~"
 	for _, tc := range []struct {
 		name    string
 		rows    [][]prep.Button
+		owner   int64
 		want    string // rows of label=data
 		dropped int
 	}{
-		{"rows kept", [][]prep.Button{{b("Again", "r:1"), b("Good", "r:3")}, {b("Undo", "undo")}}, "[Again=r:1 Good=r:3] [Undo=undo]", 0},
-		{"64 bytes fit", [][]prep.Button{{b("max", strings.Repeat("d", 64))}}, "[max=" + strings.Repeat("d", 64) + "]", 0},
-		{"65 bytes dropped", [][]prep.Button{{b("ok", "ok"), b("long", strings.Repeat("d", 65))}}, "[ok=ok]", 1},
-		{"multi-byte data measured in bytes", [][]prep.Button{{b("é", strings.Repeat("é", 33))}}, "", 1},
-		{"empty data dropped, empty row removed", [][]prep.Button{{b("x", "")}, {b("y", "y")}}, "[y=y]", 1},
-		{"invalid UTF-8 dropped", [][]prep.Button{{b("x", "a\xff")}}, "", 1},
-		{"blank label replaced", [][]prep.Button{{b("  ", "d")}}, "[•=d]", 0},
-		{"over 100 buttons", [][]prep.Button{many}, "", 1},
-		{"none", nil, "", 0},
+		{"rows kept", [][]prep.Button{{b("Again", "r:1"), b("Good", "r:3")}, {b("Undo", "undo")}}, 0, "[Again=r:1 Good=r:3] [Undo=undo]", 0},
+		{"64 bytes fit", [][]prep.Button{{b("max", strings.Repeat("d", 64))}}, 0, "[max=" + strings.Repeat("d", 64) + "]", 0},
+		{"65 bytes dropped", [][]prep.Button{{b("ok", "ok"), b("long", strings.Repeat("d", 65))}}, 0, "[ok=ok]", 1},
+		{"multi-byte data measured in bytes", [][]prep.Button{{b("é", strings.Repeat("é", 33))}}, 0, "", 1},
+		{"empty data dropped, empty row removed", [][]prep.Button{{b("x", "")}, {b("y", "y")}}, 0, "[y=y]", 1},
+		{"invalid UTF-8 dropped", [][]prep.Button{{b("x", "a\xff")}}, 0, "", 1},
+		{"blank label replaced", [][]prep.Button{{b("  ", "d")}}, 0, "[•=d]", 0},
+		{"over 100 buttons", [][]prep.Button{many}, 0, "", 1},
+		{"none", nil, 0, "", 0},
+		{"bound to the owner in a group", [][]prep.Button{{b("Show", "a1")}, {b("Ask", "/ask")}}, 42, "[Show=~16~a1] [Ask=~16~/ask]", 0},
+		{"longest engine data fits bound", [][]prep.Button{{b("Easy", "r1z141z3.4"), b("Done", "cd:14phs0:0123456789ab"), b("LA", "z:America/Los_Angeles")}}, maxOwner,
+			"[Easy=" + tag + "r1z141z3.4 Done=" + tag + "cd:14phs0:0123456789ab LA=" + tag + "z:America/Los_Angeles]", 0},
+		{"a command too long to bind stays unbound", [][]prep.Button{{b("topic", "/ask "+strings.Repeat("t", 55))}}, maxOwner, "[topic=/ask " + strings.Repeat("t", 55) + "]", 0},
+		{"other data too long to bind is left out", [][]prep.Button{{b("ok", "a1"), b("long", "c"+strings.Repeat("d", 55))}}, maxOwner, "[ok=" + tag + "a1]", 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			kb, dropped := telegram.InlineKeyboard(tc.rows)
+			kb, dropped := telegram.InlineKeyboard(tc.rows, tc.owner)
 			if dropped != tc.dropped {
 				t.Errorf("dropped %d, want %d", dropped, tc.dropped)
 			}
@@ -197,9 +196,8 @@ func TestInlineKeyboard(t *testing.T) {
 }
 
 // FuzzRender checks that any rich text renders to well-formed HTML, that
-// split parts stay under the limit and together keep all the text, that a
-// trimmed edit stays under the limit, and that keyboards never carry
-// callback data Telegram would reject.
+// split parts stay under the limit and together keep all the text, and
+// that keyboards never carry callback data Telegram would reject.
 func FuzzRender(f *testing.F) {
 	f.Add("a < b\x00bold & <i>\x00code\x00https://x.org/?q=\"1\"\x00line\nline\x00go", []byte{0, 1, 3, 5, 4, 132}, uint16(10))
 	f.Add(strings.Repeat("😀 word\n", 50), []byte{1}, uint16(7))
@@ -251,18 +249,7 @@ func FuzzRender(f *testing.F) {
 			t.Fatalf("split lost or changed text:\n got %q\nwant %q", got, want)
 		}
 
-		trimmed, err := checkHTML(telegram.TrimHTML(rt, lim))
-		if err != nil {
-			t.Fatalf("TrimHTML: %v", err)
-		}
-		if n := telegramtest.TextLen(trimmed); n > lim {
-			t.Fatalf("trimmed to %d characters, over the limit %d", n, lim)
-		}
-		if !strings.HasPrefix(noSpace(full), noSpace(strings.TrimSuffix(trimmed, "…"))) {
-			t.Fatalf("trimmed text %q is not a prefix of %q", trimmed, full)
-		}
-
-		kb, dropped := telegram.InlineKeyboard(buttons)
+		kb, dropped := telegram.InlineKeyboard(buttons, 0)
 		kept := 0
 		if kb != nil {
 			for _, row := range kb.InlineKeyboard {

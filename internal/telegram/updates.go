@@ -24,6 +24,7 @@ const (
 	textOnlyText   = "I only read text. Please type your answer or a command."
 	textStale      = "This button no longer works."
 	textCoachError = "Sorry, something went wrong on my side. Please try again."
+	textEdited     = "I don't read edited messages: I went by what you first sent. To change your answer, send it again as a new message."
 )
 
 func refusal(id int64) string {
@@ -35,8 +36,9 @@ func tooLong(n int) string {
 }
 
 // allowedUpdates are the update kinds the bot asks Telegram for; the rest
-// (edits, channel posts, polls) would only be skipped.
-var allowedUpdates = []string{"message", "callback_query", "my_chat_member"}
+// (channel posts, polls) would only be skipped. Edits are asked for only
+// to tell the user that they are not read.
+var allowedUpdates = []string{"message", "edited_message", "callback_query", "my_chat_member"}
 
 // ---------------------------------------------------------------------------
 // Long polling
@@ -134,6 +136,8 @@ func sender(u tgbotapi.Update) int64 {
 		return u.Message.From.ID
 	case u.CallbackQuery != nil && u.CallbackQuery.From != nil:
 		return u.CallbackQuery.From.ID
+	case u.EditedMessage != nil && u.EditedMessage.From != nil:
+		return u.EditedMessage.From.ID
 	case u.MyChatMember != nil:
 		return u.MyChatMember.Chat.ID
 	}
@@ -344,9 +348,10 @@ func (b *Bot) webhookHandler(ctx context.Context, path, secret string) http.Hand
 
 // target is where replies to an event go.
 type target struct {
-	chat int64
-	user prep.UserKey // set for a private chat, for OnBlocked
-	edit int          // the message a pressed button was on; 0 if none
+	chat  int64
+	user  prep.UserKey // set for a private chat, for OnBlocked
+	edit  int          // the message a pressed button was on; 0 if none
+	owner int64        // in a group, the Telegram user the replies answer: their buttons are bound to them
 }
 
 // handle turns one update into an event for the coach and queues the
@@ -365,6 +370,8 @@ func (b *Bot) handle(ctx context.Context, u tgbotapi.Update) {
 		b.onCallback(ctx, delivery, u.CallbackQuery)
 	case u.MyChatMember != nil:
 		b.onMemberChange(ctx, u.MyChatMember)
+	case u.EditedMessage != nil:
+		b.onEdited(ctx, u.EditedMessage)
 	default:
 		b.log.Debug("telegram: update of a kind the bot ignores", "update", u.UpdateID)
 	}
@@ -380,6 +387,7 @@ func (b *Bot) onMessage(ctx context.Context, delivery string, m *tgbotapi.Messag
 	}
 	from, user := m.From, userKey(m.From.ID)
 	t := target{chat: m.Chat.ID}
+	b.rememberName(from.ID, from.FirstName)
 	text := m.Text
 	switch m.Chat.Type {
 	case "private":
@@ -393,6 +401,7 @@ func (b *Bot) onMessage(ctx context.Context, delivery string, m *tgbotapi.Messag
 		if text, ok = b.addressed(m); !ok {
 			return
 		}
+		t.owner = from.ID
 	default:
 		return
 	}
@@ -413,8 +422,57 @@ func (b *Bot) onMessage(ctx context.Context, delivery string, m *tgbotapi.Messag
 	if strings.TrimSpace(text) == "" {
 		return
 	}
-	replies := b.ask(ctx, prep.Event{User: user, Name: from.FirstName, Text: text, Delivery: delivery})
+	ev := prep.Event{User: user, Name: from.FirstName, Text: text, Delivery: delivery}
+	if t.user == "" {
+		ev.Chat = strconv.FormatInt(t.chat, 10) // a group: a late verdict comes back here
+	}
+	replies := b.ask(ctx, ev)
 	_ = b.out.enqueue(ctx, b.jobsFor(t, replies), false)
+}
+
+// onEdited answers the edit of a text the bot would have read: the
+// engine went by the text as first sent, and acting on an edit would answer
+// a card twice or grade an attempt again. So the user is told, once per
+// message however often it is edited, to send the text anew.
+func (b *Bot) onEdited(ctx context.Context, m *tgbotapi.Message) {
+	if m.From == nil || m.From.IsBot || m.Chat == nil || strings.TrimSpace(m.Text) == "" {
+		return
+	}
+	t := target{chat: m.Chat.ID}
+	switch m.Chat.Type {
+	case "private":
+		t.user = userKey(m.From.ID)
+	case "group", "supergroup":
+		if _, ok := b.addressed(m); !ok {
+			return
+		}
+		t.owner = m.From.ID
+	default:
+		return
+	}
+	if !b.allow.allows(m.From.ID, m.From.UserName) || !b.firstEdit(m.Chat.ID, m.MessageID) {
+		return
+	}
+	b.say(ctx, t, textEdited)
+}
+
+// maxEditsKept bounds the messages remembered as answered for an edit.
+const maxEditsKept = 1024
+
+// firstEdit reports whether no edit of the message was answered yet. After
+// a restart, or past maxEditsKept, an edit may be answered once more.
+func (b *Bot) firstEdit(chat int64, msg int) bool {
+	key := [2]int64{chat, int64(msg)}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.edited[key] {
+		return false
+	}
+	if len(b.edited) >= maxEditsKept {
+		clear(b.edited)
+	}
+	b.edited[key] = true
+	return true
 }
 
 // ownCommand strips "@botname" from a leading "/command@botname". It
@@ -451,7 +509,10 @@ func (b *Bot) addressed(m *tgbotapi.Message) (string, bool) {
 	return stripped, mentioned || replied
 }
 
-// stripMention removes every "@name" word (any case) from text.
+// stripMention removes every "@name" word (any case) from text and
+// nothing else: the rest may be a multi-line answer or code, whose lines
+// and indentation matter. Spaces after a mention that starts the text or
+// follows a space go with it, as do a leading "," or ":" ("@bot, hi").
 func stripMention(text, name string) (string, bool) {
 	if name == "" {
 		return text, false
@@ -474,13 +535,18 @@ func stripMention(text, name string) (string, bool) {
 			continue
 		}
 		b.WriteString(text[i:j])
+		if j == 0 || text[j-1] == ' ' || text[j-1] == '\t' {
+			for end < len(text) && (text[end] == ' ' || text[end] == '\t') {
+				end++
+			}
+		}
 		i, found = end, true
 	}
 	b.WriteString(text[i:])
 	if !found {
 		return text, false
 	}
-	out := strings.Join(strings.Fields(b.String()), " ")
+	out := strings.TrimSpace(b.String())
 	return strings.TrimSpace(strings.TrimLeft(out, ",:")), true
 }
 
@@ -543,10 +609,11 @@ func (b *Bot) onCallback(ctx context.Context, delivery string, q *tgbotapi.Callb
 	}
 	user := userKey(q.From.ID)
 	t := target{chat: q.From.ID, user: user}
+	group := false
 	if q.Message != nil && q.Message.Chat != nil {
 		t.chat, t.edit = q.Message.Chat.ID, q.Message.MessageID
 		if q.Message.Chat.Type != "private" {
-			t.user = ""
+			t.user, t.owner, group = "", q.From.ID, true
 		}
 	}
 	if t.user != "" {
@@ -556,11 +623,37 @@ func (b *Bot) onCallback(ctx context.Context, delivery string, q *tgbotapi.Callb
 		b.answer(ctx, q.ID, refusal(q.From.ID))
 		return
 	}
+	b.rememberName(q.From.ID, q.From.FirstName)
 	if !validButtonData(q.Data) {
 		b.answer(ctx, q.ID, textStale)
 		return
 	}
-	ev := prep.Event{User: user, Name: q.From.FirstName, Button: q.Data, Delivery: delivery}
+	data := q.Data
+	if owner, rest, bound := boundOwner(q.Data); bound {
+		if owner != q.From.ID {
+			// Someone else's card, checklist or question: their session
+			// and their message stay as they are.
+			b.answer(ctx, q.ID, othersButtons(b.nameOf(owner)))
+			return
+		}
+		if data = rest; data == "" {
+			b.answer(ctx, q.ID, textStale)
+			return
+		}
+	} else if group {
+		if !isCommandData(data) {
+			b.answer(ctx, q.ID, textUnboundInGroup)
+			return
+		}
+		// A command button anyone may press (one too long to bind) is
+		// the presser typing the command: it must not change the message
+		// it is under, which may be someone else's.
+		t.edit = 0
+	}
+	ev := prep.Event{User: user, Name: q.From.FirstName, Button: data, Delivery: delivery}
+	if group {
+		ev.Chat = strconv.FormatInt(t.chat, 10)
+	}
 	done := make(chan []prep.Reply, 1)
 	go func() { done <- b.ask(ctx, ev) }()
 	timer := time.NewTimer(b.opts.CallbackWait)
@@ -638,14 +731,14 @@ func (b *Bot) onMemberChange(ctx context.Context, mc *tgbotapi.ChatMemberUpdated
 func (b *Bot) jobsFor(t target, replies []prep.Reply) []*job {
 	var jobs []*job
 	for _, r := range replies {
-		kb, dropped := InlineKeyboard(r.Buttons)
+		kb, dropped := InlineKeyboard(r.Buttons, t.owner)
 		if dropped > 0 {
 			b.log.Error("telegram: buttons left out: callback data must be 1-64 bytes of UTF-8, at most 100 buttons",
 				"chat", t.chat, "dropped", dropped)
 		}
 		switch {
 		case r.Kind == prep.Edit && t.edit != 0:
-			jobs = append(jobs, b.editJob(t, r.Text, kb))
+			jobs = append(jobs, b.editJobs(t, r.Text, kb)...)
 		case r.Kind == prep.Photo && len(r.Image) > 0:
 			jobs = append(jobs, b.photoJobs(t, r, kb)...)
 		default:
@@ -674,34 +767,52 @@ func (b *Bot) textJobs(t target, text prep.RichText, kb *tgbotapi.InlineKeyboard
 		}
 		parts = []string{"…"}
 	}
+	return sendJobs(t, parts, kb, newSeries(len(parts)))
+}
+
+// sendJobs sends parts of one reply as messages, the buttons under the
+// last part, where the reader ends.
+func sendJobs(t target, parts []string, kb *tgbotapi.InlineKeyboardMarkup, s *series) []*job {
 	jobs := make([]*job, len(parts))
 	for i, part := range parts {
 		var markup *tgbotapi.InlineKeyboardMarkup
 		if i == len(parts)-1 {
-			markup = kb // buttons under the last part, where the reader ends
+			markup = kb
 		}
-		jobs[i] = &job{chat: t.chat, user: t.user, method: "sendMessage",
+		jobs[i] = &job{chat: t.chat, user: t.user, method: "sendMessage", series: s,
 			build: func(chat int64) tgbotapi.Chattable { return sendText(chat, part, markup) }}
 	}
 	return jobs
 }
 
-func (b *Bot) editJob(t target, text prep.RichText, kb *tgbotapi.InlineKeyboardMarkup) *job {
-	html := TrimHTML(text, MaxMessageLen)
-	if strings.TrimSpace(html) == "" {
-		html = "…"
+// editJobs replaces the message whose button was pressed. Text too long
+// for one message (a revealed answer with a long topic, or characters that
+// count twice in UTF-16) is not cut: the first part replaces the message
+// and the rest follow as new messages, with the buttons under the last, as
+// a long send is split. The old buttons go at once, since the first part
+// carries none.
+func (b *Bot) editJobs(t target, text prep.RichText, kb *tgbotapi.InlineKeyboardMarkup) []*job {
+	parts := SplitHTML(text, MaxMessageLen)
+	if len(parts) == 0 {
+		parts = []string{"…"}
+	}
+	s := newSeries(len(parts))
+	first, firstKB := parts[0], kb
+	if len(parts) > 1 {
+		firstKB = nil
 	}
 	msgID := t.edit
-	return &job{chat: t.chat, user: t.user, method: "editMessageText",
+	edit := &job{chat: t.chat, user: t.user, method: "editMessageText", series: s,
 		build: func(chat int64) tgbotapi.Chattable {
-			e := tgbotapi.NewEditMessageText(chat, msgID, html)
+			e := tgbotapi.NewEditMessageText(chat, msgID, first)
 			e.ParseMode = tgbotapi.ModeHTML
 			e.DisableWebPagePreview = true
-			e.ReplyMarkup = kb // nil removes the old buttons, as a rated card should
+			e.ReplyMarkup = firstKB // nil removes the old buttons, as a rated card should
 			return e
 		},
-		fallback: func(chat int64) tgbotapi.Chattable { return sendText(chat, html, kb) },
+		fallback: func(chat int64) tgbotapi.Chattable { return sendText(chat, first, firstKB) },
 	}
+	return append([]*job{edit}, sendJobs(t, parts[1:], kb, s)...)
 }
 
 func (b *Bot) photoJobs(t target, r prep.Reply, kb *tgbotapi.InlineKeyboardMarkup) []*job {

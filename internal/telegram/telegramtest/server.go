@@ -37,6 +37,7 @@ import (
 	"testing"
 	"time"
 	"unicode/utf16"
+	"unicode/utf8"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 	"golang.org/x/time/rate"
@@ -288,6 +289,17 @@ func (s *Server) Send(m tgbotapi.Message) int {
 		m.Entities = entitiesFor(m.Text)
 	}
 	return s.enqueueLocked(tgbotapi.Update{Message: &m})
+}
+
+// EditText has the user edit their message messageID in a chat (their
+// private chat when chatID is their id) to text, as Telegram reports it: an
+// edited_message update. It returns the update's id.
+func (s *Server) EditText(chatID, userID int64, messageID int, text string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m := tgbotapi.Message{MessageID: messageID, From: s.userLocked(userID), Chat: chatFor(chatID, s.userLocked(chatID)),
+		Date: int(time.Now().Unix()), EditDate: int(time.Now().Unix()), Text: text, Entities: entitiesFor(text)}
+	return s.enqueueLocked(tgbotapi.Update{EditedMessage: &m})
 }
 
 // PressButton has the user press a button with the given callback data
@@ -963,6 +975,9 @@ func (s *Server) allowedLocked(u tgbotapi.Update) bool {
 func (s *Server) sendMessage(p url.Values) (int, any) {
 	chatID, _ := strconv.ParseInt(p.Get("chat_id"), 10, 64)
 	text, mode := p.Get("text"), p.Get("parse_mode")
+	if desc := parseError(text, mode); desc != "" {
+		return fail(400, desc)
+	}
 	visible := VisibleText(text, mode)
 	if strings.TrimSpace(visible) == "" {
 		return fail(400, "Bad Request: message text is empty")
@@ -980,6 +995,18 @@ func (s *Server) sendMessage(p url.Values) (int, any) {
 	return ok(s.apiMessageLocked(m))
 }
 
+// parseError is Telegram's answer to text whose markup it cannot parse,
+// or "".
+func parseError(text, mode string) string {
+	if !strings.EqualFold(mode, "HTML") {
+		return ""
+	}
+	if err := CheckHTML(text); err != nil {
+		return "Bad Request: can't parse entities: " + err.Error()
+	}
+	return ""
+}
+
 func (s *Server) sendPhoto(p url.Values, files map[string][]byte) (int, any) {
 	chatID, _ := strconv.ParseInt(p.Get("chat_id"), 10, 64)
 	photo, has := files["photo"]
@@ -987,6 +1014,9 @@ func (s *Server) sendPhoto(p url.Values, files map[string][]byte) (int, any) {
 		return fail(400, "Bad Request: there is no photo in the request")
 	}
 	caption, mode := p.Get("caption"), p.Get("parse_mode")
+	if desc := parseError(caption, mode); desc != "" {
+		return fail(400, desc)
+	}
 	if TextLen(VisibleText(caption, mode)) > MaxCaptionLen {
 		return fail(400, "Bad Request: message caption is too long")
 	}
@@ -1035,6 +1065,9 @@ func (s *Server) edit(method string, p url.Values) (int, any) {
 	}
 	text, mode := p.Get("text"), p.Get("parse_mode")
 	if method == "editMessageText" {
+		if desc := parseError(text, mode); desc != "" {
+			return fail(400, desc)
+		}
 		visible := VisibleText(text, mode)
 		if strings.TrimSpace(visible) == "" {
 			return fail(400, "Bad Request: message text is empty")
@@ -1210,7 +1243,7 @@ func parseMarkup(raw string) ([][]Button, string) {
 			data := ""
 			if b.CallbackData != nil {
 				data = *b.CallbackData
-				if len(data) == 0 || len(data) > MaxButtonData {
+				if len(data) == 0 || len(data) > MaxButtonData || !utf8.ValidString(data) {
 					return nil, "Bad Request: BUTTON_DATA_INVALID"
 				}
 			}

@@ -236,3 +236,52 @@ func TestVisibleText(t *testing.T) {
 		t.Errorf("TextLen = %d, want 3", n)
 	}
 }
+
+func TestCheckHTML(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		ok   bool
+		name string
+	}{
+		{`<b>a</b> <i>b</i> <code>c</code> <a href="https://x.y/?a=1&amp;b=2">d</a>`, true, "plain tags"},
+		{`<pre><code class="language-sql">SELECT 1 &lt; 2</code></pre>`, true, "code block"},
+		{`<b><i>x</i></b> &#128512; &#x1F600; &quot;`, true, "nesting and entities"},
+		{`<span class="tg-spoiler">s</span><blockquote expandable>q</blockquote>`, true, "spoiler, quote"},
+		{`<b>x`, false, "unclosed"},
+		{`<b><i>x</b></i>`, false, "crossed"},
+		{`</b>`, false, "stray end"},
+		{`<script>x</script>`, false, "unsupported tag"},
+		{`<pre><b>x</b></pre>`, false, "tag in pre"},
+		{`<code class="language-go">x</code>`, false, "class outside pre"},
+		{`a < b`, false, "raw <"},
+		{`a > b`, false, "raw >"},
+		{`a & b`, false, "raw &"},
+		{`&nbsp;`, false, "named entity Telegram lacks"},
+		{`<a>x</a>`, false, "link without href"},
+		{`<b class="x">x</b>`, false, "attribute on b"},
+	} {
+		err := telegramtest.CheckHTML(tc.in)
+		if (err == nil) != tc.ok {
+			t.Errorf("%s: CheckHTML(%q) = %v, want ok=%v", tc.name, tc.in, err, tc.ok)
+		}
+	}
+}
+
+func TestSendRefusesBrokenMarkup(t *testing.T) {
+	srv := telegramtest.NewServer(t)
+	api := client(t, srv)
+	msg := tgbotapi.NewMessage(5, "<b>1 < 2</b>")
+	msg.ParseMode = tgbotapi.ModeHTML
+	if te := apiErr(t, requestErr(api, msg)); te.Code != 400 || !strings.Contains(te.Message, "can't parse entities") {
+		t.Errorf("broken HTML: %+v", te)
+	}
+	plain := tgbotapi.NewMessage(5, "1 < 2 & 3")
+	if _, err := api.Request(plain); err != nil {
+		t.Errorf("text without a parse mode refused: %v", err)
+	}
+	edit := tgbotapi.NewEditMessageText(5, 1, "<i>x")
+	edit.ParseMode = tgbotapi.ModeHTML
+	if te := apiErr(t, requestErr(api, edit)); te.Code != 400 || !strings.Contains(te.Message, "can't parse entities") {
+		t.Errorf("broken HTML edit: %+v", te)
+	}
+}
