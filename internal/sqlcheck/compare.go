@@ -281,6 +281,11 @@ func tableBlock(columns []string, rows [][]value, limit int) prep.Span {
 	return prep.Span{Style: prep.CodeBlock, Text: formatTable(columns, rows, limit)}
 }
 
+// maxTableWidth is the widest line a table may have, in characters: the
+// columns that fit are shown, the others summed up in a last line. A result
+// of a hundred columns would otherwise make a verdict no chat takes.
+const maxTableWidth = 100
+
 func formatTable(columns []string, rows [][]value, limit int) string {
 	if len(rows) > limit {
 		rows = rows[:limit]
@@ -308,9 +313,21 @@ func formatTable(columns []string, rows [][]value, limit int) string {
 			width[i] = max(width[i], utf8.RuneCountInString(c))
 		}
 	}
+	shown, total := len(columns), 0
+	for i, w := range width {
+		total += w + 2*min(i, 1)
+	}
+	if total > maxTableWidth {
+		// The first column always shows; then as many as fit beside the
+		// "  …" that says there are more.
+		used := width[0]
+		for shown = 1; shown < len(columns) && used+2+width[shown]+3 <= maxTableWidth; shown++ {
+			used += 2 + width[shown]
+		}
+	}
 	var b strings.Builder
 	for _, line := range cells {
-		for i, c := range line {
+		for i, c := range line[:shown] {
 			pad := strings.Repeat(" ", width[i]-utf8.RuneCountInString(c))
 			if i > 0 {
 				b.WriteString("  ")
@@ -323,10 +340,16 @@ func formatTable(columns []string, rows [][]value, limit int) string {
 				b.WriteString(c)
 			}
 		}
+		if shown < len(columns) {
+			b.WriteString("  …")
+		}
 		b.WriteString("\n")
 	}
 	if len(cells) == 1 {
 		b.WriteString("(no rows)\n")
+	}
+	if shown < len(columns) {
+		fmt.Fprintf(&b, "(%d more columns not shown)\n", len(columns)-shown)
 	}
 	return strings.TrimRight(b.String(), "\n")
 }
