@@ -5,9 +5,11 @@
 // of content/exercises (Load, Parse) and checks them (Lint).
 //
 // The sandbox is enforced by SQLite itself, never by matching the query's
-// text: an authorizer refuses ATTACH, PRAGMAs that change anything,
-// load_extension and virtual tables; SQLITE_LIMIT_ATTACHED is 0; the
-// connection's VFS cannot open any file; the database lives in memory; and
+// text: an authorizer refuses ATTACH (so VACUUM INTO), PRAGMAs that change
+// anything, load_extension and creating virtual tables (the built-in
+// table-valued functions, json_each or dbstat, read only the attempt's own
+// database; defensive mode keeps sqlite_dbpage read-only);
+// SQLITE_LIMIT_ATTACHED is 0; the connection's VFS cannot open any file; the database lives in memory; and
 // every attempt has a deadline (sqlite3_interrupt), a row cap, a column cap
 // (SQLITE_LIMIT_COLUMN), page caps and a share of a process-wide heap
 // limit. What the grader copies out of SQLite is Go memory, which the heap

@@ -284,7 +284,8 @@ func authorize(tls *libc.TLS, key uintptr, action int32, z1, z2, z3, z4 uintptr)
 	}
 	switch action {
 	case sqlite3.SQLITE_ATTACH, sqlite3.SQLITE_DETACH:
-		return deny("ATTACH and DETACH are")
+		// VACUUM INTO attaches its target: it is refused here too.
+		return deny("Other databases (ATTACH, DETACH, VACUUM INTO) are")
 	case sqlite3.SQLITE_PRAGMA:
 		name := strings.ToLower(libc.GoString(z1))
 		if allowedPragmas[name] {
@@ -470,7 +471,8 @@ func (c *conn) run(ctx context.Context, script string, maxRows int) (*result, er
 		}
 		if rc != sqlite3.SQLITE_OK {
 			// The authorizer also runs while a statement steps: VACUUM
-			// INTO prepares an ATTACH of its own then.
+			// INTO prepares an ATTACH of its own then, and an eponymous
+			// virtual table such as pragma_compile_options its PRAGMA.
 			return nil, &sqlError{code: rc, msg: c.errmsg(rc), stmt: n, offset: stmtStart, refused: c.refused}
 		}
 		last = res
