@@ -242,12 +242,19 @@ func hiddenDiff(d *diff, maxRows int) prep.RichText {
 	case d.orderOnly:
 		what = "the right rows in the wrong order"
 	case d.rows != d.rowsWant:
-		what = fmt.Sprintf("%d rows where %d are expected", d.rows, d.rowsWant)
+		are := "are"
+		if d.rowsWant == 1 {
+			are = "is"
+		}
+		what = fmt.Sprintf("%s where %d %s expected", plural(d.rows, "row"), d.rowsWant, are)
 	default:
 		what = fmt.Sprintf("%s of its %d", differ(d.nExtra), d.rows)
 	}
+	// Most often the hidden rows hold a case the sample lacks, and the
+	// query is plainly wrong there; hard-coding sample values is only one
+	// cause, so it is named last, as a possibility.
 	return prep.Text("Right on the sample data, but wrong on a hidden dataset with other rows: " + what +
-		". Does your query depend on values you saw in the sample (ids, names, dates, counts)? Make it work for any data in these tables.")
+		". The hidden rows may hold cases the sample does not show (NULLs, ties, rows without a match, more than one row per key): check how your query treats each. A value taken from the sample (an id, a name, a date) would also do this.")
 }
 
 func plural(n int, word string) string {
