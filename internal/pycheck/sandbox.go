@@ -105,15 +105,19 @@ type progress struct {
 // (not merely past its deadline, which is the attempt's time limit).
 func (g *Grader) run(ctx context.Context, code, tests string) (*outcome, error) {
 	nonce := rand.Text()
-	files := fstest.MapFS{
-		"harness.py":  {Data: harness, Mode: 0o444},
-		"solution.py": {Data: []byte(code), Mode: 0o444},
+	files := fstest.MapFS{"solution.py": {Data: []byte(code), Mode: 0o444}}
+	script := "harness.py"
+	if g.harnessPyc != nil {
+		script = "harness.pyc"
+		files[script] = &fstest.MapFile{Data: g.harnessPyc, Mode: 0o444}
+	} else {
+		files[script] = &fstest.MapFile{Data: harness, Mode: 0o444}
 	}
 	stdout := newCapped(g.opts.MaxOutputBytes, tailBytes)
 	stderr := newCapped(g.opts.MaxOutputBytes, 0)
 	cfg := wazero.NewModuleConfig().
 		WithName(""). // anonymous: any number of instances at once
-		WithArgs("python", "-I", "-S", "-B", "-X", "utf8", sandboxDir+"/harness.py", strconv.Itoa(g.opts.MaxOutputBytes)).
+		WithArgs("python", "-I", "-S", "-B", "-X", "utf8", sandboxDir+"/"+script, strconv.Itoa(g.opts.MaxOutputBytes)).
 		// No WithEnv: the interpreter sees no environment at all.
 		// The nonce, then the tests: read by the harness before the
 		// learner's code runs, so the tests are no file it could open.
@@ -185,6 +189,43 @@ func (g *Grader) run(ctx context.Context, code, tests string) (*outcome, error) 
 		}
 	}
 	return out, nil
+}
+
+// compileScript writes the .pyc form of the source on stdin: the magic
+// number of this interpreter, a header CPython skips when it runs a .pyc
+// given as the script (flags, then 8 bytes of timestamp or hash), and the
+// marshalled code object.
+const compileScript = "import marshal, sys, _frozen_importlib_external as b\n" +
+	"code = compile(sys.stdin.buffer.read(), '" + sandboxDir + "/harness.py', 'exec', dont_inherit=True)\n" +
+	"sys.stdout.buffer.write(b.MAGIC_NUMBER + bytes(12) + marshal.dumps(code))\n"
+
+// compileHarness runs the interpreter once to compile the harness to
+// bytecode.
+func (g *Grader) compileHarness(ctx context.Context) ([]byte, error) {
+	var stdout, stderr bytes.Buffer
+	cfg := wazero.NewModuleConfig().
+		WithName("").
+		WithArgs("python", "-I", "-S", "-B", "-c", compileScript).
+		WithStdin(bytes.NewReader(harness)).
+		WithStdout(&stdout).
+		WithStderr(&stderr).
+		WithStartFunctions()
+	ctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	mod, err := g.rt.InstantiateModule(ctx, g.mod, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("pycheck: compile the harness: %w", err)
+	}
+	defer mod.Close(context.WithoutCancel(ctx))
+	_, err = mod.ExportedFunction("_start").Call(ctx)
+	var exit *sys.ExitError
+	if err != nil && !(errors.As(err, &exit) && exit.ExitCode() == 0) {
+		return nil, fmt.Errorf("pycheck: compile the harness: %w (%s)", err, strings.TrimSpace(stderr.String()))
+	}
+	if stdout.Len() < 17 {
+		return nil, fmt.Errorf("pycheck: compile the harness: no bytecode (%s)", strings.TrimSpace(stderr.String()))
+	}
+	return stdout.Bytes(), nil
 }
 
 // parseReport finds the harness's report: the last line that starts with
