@@ -102,3 +102,42 @@ func TestExerciseAnswers(t *testing.T) {
 		})
 	}
 }
+
+// TestOtherRightAnswers grades right answers other than the reference
+// solutions, written the way learners write them: each must pass.
+func TestOtherRightAnswers(t *testing.T) {
+	g := MustGrader(t)
+	byID := map[string]prep.Exercise{}
+	for _, ex := range MustLoad(t) {
+		byID[ex.ID] = ex
+	}
+	for _, tt := range []struct{ id, code string }{
+		// A deque and a set: the local holding the evicted key kept one
+		// key more alive than the exact bound, which the test once counted.
+		{"py-stream-duplicates-bounded", "from collections import deque\n\n" +
+			"def drop_recent_duplicates(events, key, max_keys):\n" +
+			"    order, seen = deque(), set()\n" +
+			"    for event in events:\n" +
+			"        k = key(event)\n" +
+			"        if k in seen:\n" +
+			"            order.remove(k)\n" +
+			"            order.append(k)\n" +
+			"            continue\n" +
+			"        seen.add(k)\n" +
+			"        order.append(k)\n" +
+			"        if len(order) > max_keys:\n" +
+			"            oldest = order.popleft()\n" +
+			"            seen.discard(oldest)\n" +
+			"        yield event\n"},
+	} {
+		t.Run(tt.id, func(t *testing.T) {
+			ex, ok := byID[tt.id]
+			if !ok {
+				t.Fatalf("no exercise %s", tt.id)
+			}
+			if v := MustGrade(t, g, ex, tt.code); v.Outcome != prep.Correct {
+				t.Errorf("%s:\n%s", outcomeName(v.Outcome), v.Detail)
+			}
+		})
+	}
+}

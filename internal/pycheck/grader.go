@@ -7,12 +7,19 @@
 // The sandbox is the WebAssembly instance itself, never a scan of the code's
 // text. An attempt sees no host environment variable, no host file and no
 // socket (WASI here has none): its only file system is a read-only
-// in-memory folder holding its own code, the tests and the harness that runs
-// them. Its memory is capped (a bomb ends in MemoryError), its time is
+// in-memory folder holding its own code and the harness that runs it (the
+// tests reach the harness on stdin). Its memory is capped (a bomb ends in MemoryError), its time is
 // capped (the instance is closed at the deadline, even in a tight loop),
 // what it prints is capped, and at most Options.Concurrency attempts run at
 // once. Nothing survives an attempt: the next one starts from a new
 // instance.
+//
+// The sandbox keeps the host and other learners safe; it does not keep a
+// learner from fooling their own grade. Their code runs in the
+// interpreter that runs the tests, so code determined to forge a pass can
+// (harness.py closes the easy ways, and content/README.md says which).
+// The grade is the learner's own, like a self-rated flashcard: a forged
+// pass fools no one else.
 //
 // The interpreter (~26 MB) is not in the repository: scripts/fetch-python-wasm
 // downloads it and checks its SHA-256, InterpreterSHA256.
@@ -196,8 +203,12 @@ type Grader struct {
 	done   chan struct{} // closed when Close is called
 	cancel context.CancelFunc
 	mod    wazero.CompiledModule // set before ready is closed
-	err    error                 // set before ready is closed
-	took   time.Duration         // set before ready is closed
+	// harnessPyc is harness.py compiled to bytecode by the interpreter,
+	// set before ready is closed; nil if that failed, and attempts run
+	// the source.
+	harnessPyc []byte
+	err        error         // set before ready is closed
+	took       time.Duration // set before ready is closed
 
 	closeOnce sync.Once
 	closeErr  error
@@ -319,7 +330,15 @@ func (g *Grader) compile(ctx context.Context, wasm []byte) {
 		}
 		return
 	}
-	g.mod, g.took = mod, time.Since(start)
+	g.mod = mod
+	// Compiling the harness's source took each attempt some 50 ms of
+	// the interpreter's time; its bytecode is made once here instead.
+	if pyc, err := g.compileHarness(ctx); err != nil {
+		log.Warn("pycheck: the harness could not be compiled to bytecode; each attempt compiles its source", "err", err)
+	} else {
+		g.harnessPyc = pyc
+	}
+	g.took = time.Since(start)
 	if g.opts.CacheDir != "" {
 		// Whoever compiled it, the cache holds it now: the next start
 		// need not run the command.

@@ -31,6 +31,10 @@ const sandboxDir = "/sandbox"
 // reportMark starts the harness's report line; the attempt's nonce follows.
 const reportMark = "\x00prepbot-result "
 
+// progressMark starts the line the harness writes before each statement
+// of the tests, and before loading the code; the nonce follows.
+const progressMark = "\x00prepbot-running "
+
 // tailBytes is how much of the end of stdout is kept beyond the head, so
 // that the harness's report, written last, survives any amount of output
 // before it.
@@ -43,6 +47,7 @@ var errTimeLimit = errors.New("pycheck: time limit")
 // outcome is how one run of the interpreter ended.
 type outcome struct {
 	report   *report       // nil when the harness did not report
+	progress *progress     // what the harness was doing last; nil if it never said
 	timedOut bool          // stopped at the time limit
 	limit    time.Duration // the time limit: the grader's, or less if ctx's deadline was nearer
 	exitCode uint32        // when the interpreter exited without a report
@@ -67,7 +72,10 @@ type report struct {
 	Got          string `json:"got"`
 	GotType      string `json:"got_type"`
 	Diff         string `json:"diff"`
-	Note         string `json:"note"`
+	// Differs says how two long values differ when their shortened
+	// forms look alike: lengths, the first index or key that differs.
+	Differs string `json:"differs"`
+	Note    string `json:"note"`
 
 	// An exception: its type, last line and the learner's frames.
 	Type       string `json:"type"`
@@ -82,23 +90,38 @@ type report struct {
 	OutputChars int    `json:"output_chars"`
 }
 
+// progress is the harness's last word before an attempt was stopped: the
+// test it was running (see harness.py).
+type progress struct {
+	Phase   string `json:"phase"` // "load" while the learner's code loads
+	Passed  int    `json:"passed"`
+	Total   int    `json:"total"`
+	Line    int    `json:"line"`
+	Context string `json:"context"`
+}
+
 // run executes code and then tests in a fresh instance of the interpreter.
 // An error means the sandbox could not be set up or ctx was cancelled
 // (not merely past its deadline, which is the attempt's time limit).
 func (g *Grader) run(ctx context.Context, code, tests string) (*outcome, error) {
 	nonce := rand.Text()
-	files := fstest.MapFS{
-		"harness.py":  {Data: harness, Mode: 0o444},
-		"solution.py": {Data: []byte(code), Mode: 0o444},
-		"tests.py":    {Data: []byte(tests), Mode: 0o444},
+	files := fstest.MapFS{"solution.py": {Data: []byte(code), Mode: 0o444}}
+	script := "harness.py"
+	if g.harnessPyc != nil {
+		script = "harness.pyc"
+		files[script] = &fstest.MapFile{Data: g.harnessPyc, Mode: 0o444}
+	} else {
+		files[script] = &fstest.MapFile{Data: harness, Mode: 0o444}
 	}
 	stdout := newCapped(g.opts.MaxOutputBytes, tailBytes)
 	stderr := newCapped(g.opts.MaxOutputBytes, 0)
 	cfg := wazero.NewModuleConfig().
 		WithName(""). // anonymous: any number of instances at once
-		WithArgs("python", "-I", "-S", "-B", "-X", "utf8", sandboxDir+"/harness.py", strconv.Itoa(g.opts.MaxOutputBytes)).
+		WithArgs("python", "-I", "-S", "-B", "-X", "utf8", sandboxDir+"/"+script, strconv.Itoa(g.opts.MaxOutputBytes)).
 		// No WithEnv: the interpreter sees no environment at all.
-		WithStdin(strings.NewReader(nonce + "\n")).
+		// The nonce, then the tests: read by the harness before the
+		// learner's code runs, so the tests are no file it could open.
+		WithStdin(strings.NewReader(nonce + "\n" + tests)).
 		WithStdout(stdout).
 		WithStderr(stderr).
 		// The one mount. ReadFS refuses to open a file for writing: a
@@ -135,6 +158,7 @@ func (g *Grader) run(ctx context.Context, code, tests string) (*outcome, error) 
 		out.memFull = int64(mem.Size())+2<<20 >= g.opts.MemoryLimit
 	}
 	out.report = parseReport(stdout.Bytes(), nonce)
+	out.progress = parseProgress(stdout.Bytes(), nonce)
 
 	var exit *sys.ExitError
 	switch {
@@ -167,6 +191,43 @@ func (g *Grader) run(ctx context.Context, code, tests string) (*outcome, error) 
 	return out, nil
 }
 
+// compileScript writes the .pyc form of the source on stdin: the magic
+// number of this interpreter, a header CPython skips when it runs a .pyc
+// given as the script (flags, then 8 bytes of timestamp or hash), and the
+// marshalled code object.
+const compileScript = "import marshal, sys, _frozen_importlib_external as b\n" +
+	"code = compile(sys.stdin.buffer.read(), '" + sandboxDir + "/harness.py', 'exec', dont_inherit=True)\n" +
+	"sys.stdout.buffer.write(b.MAGIC_NUMBER + bytes(12) + marshal.dumps(code))\n"
+
+// compileHarness runs the interpreter once to compile the harness to
+// bytecode.
+func (g *Grader) compileHarness(ctx context.Context) ([]byte, error) {
+	var stdout, stderr bytes.Buffer
+	cfg := wazero.NewModuleConfig().
+		WithName("").
+		WithArgs("python", "-I", "-S", "-B", "-c", compileScript).
+		WithStdin(bytes.NewReader(harness)).
+		WithStdout(&stdout).
+		WithStderr(&stderr).
+		WithStartFunctions()
+	ctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	mod, err := g.rt.InstantiateModule(ctx, g.mod, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("pycheck: compile the harness: %w", err)
+	}
+	defer mod.Close(context.WithoutCancel(ctx))
+	_, err = mod.ExportedFunction("_start").Call(ctx)
+	var exit *sys.ExitError
+	if err != nil && !(errors.As(err, &exit) && exit.ExitCode() == 0) {
+		return nil, fmt.Errorf("pycheck: compile the harness: %w (%s)", err, strings.TrimSpace(stderr.String()))
+	}
+	if stdout.Len() < 17 {
+		return nil, fmt.Errorf("pycheck: compile the harness: no bytecode (%s)", strings.TrimSpace(stderr.String()))
+	}
+	return stdout.Bytes(), nil
+}
+
 // parseReport finds the harness's report: the last line that starts with
 // the mark and this attempt's nonce.
 func parseReport(stdout []byte, nonce string) *report {
@@ -181,11 +242,27 @@ func parseReport(stdout []byte, nonce string) *report {
 		return nil
 	}
 	// Every string may hold what the code printed or a repr it chose.
-	for _, f := range []*string{&r.Context, &r.Expected, &r.ExpectedType, &r.Got, &r.GotType, &r.Diff, &r.Note,
+	for _, f := range []*string{&r.Context, &r.Expected, &r.ExpectedType, &r.Got, &r.GotType, &r.Diff, &r.Differs, &r.Note,
 		&r.Type, &r.Message, &r.Traceback, &r.Undefined, &r.Output} {
 		*f = printable(*f)
 	}
 	return &r
+}
+
+// parseProgress finds the harness's last progress line.
+func parseProgress(stdout []byte, nonce string) *progress {
+	mark := []byte(progressMark + nonce + " ")
+	i := bytes.LastIndex(stdout, mark)
+	if i < 0 {
+		return nil
+	}
+	line, _, _ := bytes.Cut(stdout[i+len(mark):], []byte("\n"))
+	var p progress
+	if err := json.Unmarshal(line, &p); err != nil {
+		return nil
+	}
+	p.Context = printable(p.Context)
+	return &p
 }
 
 // printable replaces control characters other than line breaks and tabs:

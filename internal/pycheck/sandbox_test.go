@@ -71,7 +71,7 @@ func TestHostileCode(t *testing.T) {
 		{"/etc/passwd", "print(open('/etc/passwd').read())" + sealed, []prep.Outcome{prep.Failed}, "No such file or directory: '/etc/passwd'"},
 		{"host paths", fmt.Sprintf("import os\ndef probe():\n    found = [p for p in ['/', '/etc', '/tmp', '/proc', '/root', '/home', '/work', '/sandbox/../etc', %q] if os.path.exists(p)]\n    return found or 'sealed'\n", host),
 			[]prep.Outcome{prep.Correct}, ""},
-		{"only its own files", "import os\ndef probe():\n    files = sorted(os.listdir('/sandbox'))\n    return 'sealed' if files == ['harness.py', 'solution.py', 'tests.py'] else files\n", []prep.Outcome{prep.Correct}, ""},
+		{"only its own files", "import os\ndef probe():\n    files = sorted(os.listdir('/sandbox'))\n    return 'sealed' if files == ['harness.pyc', 'solution.py'] else files\n", []prep.Outcome{prep.Correct}, ""},
 		{"write the sandbox", "with open('/sandbox/solution.py', 'w') as f:\n    f.write('x')" + sealed, []prep.Outcome{prep.Failed}, "OSError"},
 		{"create in the sandbox", "open('/sandbox/new.py', 'x')" + sealed, []prep.Outcome{prep.Failed}, "Error"},
 		{"write a host file", "open('" + host + "/pwned', 'w').write('x')" + sealed, []prep.Outcome{prep.Failed}, "Error"},

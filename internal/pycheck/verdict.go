@@ -15,9 +15,7 @@ func (g *Grader) verdict(o *outcome, ex *Exercise) (prep.Verdict, error) {
 	r := o.report
 	switch {
 	case o.timedOut:
-		return prep.Verdict{Outcome: prep.TooSlow, Detail: prep.Text(fmt.Sprintf(
-			"Stopped after %s, the time limit. The tests are small, so look for a loop that never ends (a while whose condition never changes) or a recursion without a base case.",
-			o.limit.Round(100*time.Millisecond)))}, nil
+		return prep.Verdict{Outcome: prep.TooSlow, Detail: tooSlow(o)}, nil
 	case r == nil:
 		return g.noReport(o), nil
 	}
@@ -36,6 +34,41 @@ func (g *Grader) verdict(o *outcome, ex *Exercise) (prep.Verdict, error) {
 		return prep.Verdict{Outcome: prep.Failed, Detail: exception(r)}, nil
 	}
 	return prep.Verdict{}, fmt.Errorf("the tests of %s at %s: %s", ex.ID, ex.Tests.Pos, r.Message)
+}
+
+// tooSlow explains an attempt stopped at the time limit, naming the test
+// that was running when the harness said so. Some tests are big on
+// purpose, to fail a quadratic answer, so the advice covers both a loop
+// that never ends and one that is too slow.
+func tooSlow(o *outcome) prep.RichText {
+	stopped := fmt.Sprintf("Stopped after %s, the time limit", o.limit.Round(100*time.Millisecond))
+	p := o.progress
+	switch {
+	case p != nil && p.Phase == "load":
+		return prep.Text(stopped + ", while your code was loading, before any test ran. Look for a loop at the top level that never ends, or a call that runs at import (move it under a function).")
+	case p != nil && p.Context != "":
+		rt := prep.Text(stopped + ", in " + lowerFirst(which(&report{Passed: p.Passed, Total: p.Total})) + ":")
+		rt = append(rt, codeBlock(p.Context, "python"))
+		return trimRich(rt.Plain(slowAdvice))
+	}
+	return prep.Text(stopped + ". " + slowAdvice)
+}
+
+// slowAdvice covers both ways to reach the time limit.
+const slowAdvice = "Either the code never finishes (a while whose condition never changes, a recursion without a base case), or it is too slow for the input: some tests are big on purpose, so that work growing with the square of the input runs out of time (a list searched inside a loop; use a set or a dict)."
+
+func upperFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+func lowerFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToLower(s[:1]) + s[1:]
 }
 
 func passed(total int) string {
@@ -65,6 +98,9 @@ func failure(r *report) prep.RichText {
 		rt = append(rt, codeBlock("expected: "+r.Expected+"\ngot:      "+r.Got, ""))
 	case r.Got != "":
 		rt = append(rt, codeBlock("got: "+r.Got, ""))
+	}
+	if r.Differs != "" {
+		rt = rt.Plain(upperFirst(r.Differs) + ".\n")
 	}
 	if r.Note != "" {
 		rt = rt.Plain(r.Note + "\n")
@@ -145,7 +181,7 @@ func exception(r *report) prep.RichText {
 func (g *Grader) outOfMemory(r *report) prep.RichText {
 	rt := prep.Text(fmt.Sprintf("Stopped: your code needed more than the sandbox's %s of memory", sizeString(g.opts.MemoryLimit)))
 	if r.Where == "test" && r.Context != "" {
-		rt = rt.Plain(", in " + strings.ToLower(which(r)[:1]) + which(r)[1:] + ":")
+		rt = rt.Plain(", in " + lowerFirst(which(r)) + ":")
 		rt = append(rt, codeBlock(r.Context, "python"))
 	} else {
 		rt = rt.Plain(". ")

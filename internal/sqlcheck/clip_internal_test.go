@@ -22,3 +22,24 @@ func TestClipKeepsDatesAndTimesWhole(t *testing.T) {
 		}
 	}
 }
+
+// TestFormatTableCapsWidth: a wide result shows the columns that fit in
+// maxTableWidth and says how many more there are.
+func TestFormatTableCapsWidth(t *testing.T) {
+	columns := make([]string, 40)
+	row := make([]value, 40)
+	for i := range columns {
+		columns[i] = "column"
+		row[i] = value{kind: kindInteger, i: int64(i)}
+	}
+	got := formatTable(columns, [][]value{row}, 3)
+	want := "column  column  column  column  column  column  column  column  column  column  column  column  …\n" +
+		"     0       1       2       3       4       5       6       7       8       9      10      11  …\n" +
+		"(28 more columns not shown)"
+	if got != want {
+		t.Errorf("got:\n%s\nwant:\n%s", got, want)
+	}
+	if got := formatTable(columns[:3], [][]value{row[:3]}, 3); got != "column  column  column\n     0       1       2" {
+		t.Errorf("a narrow table changed:\n%s", got)
+	}
+}

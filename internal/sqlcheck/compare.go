@@ -242,12 +242,19 @@ func hiddenDiff(d *diff, maxRows int) prep.RichText {
 	case d.orderOnly:
 		what = "the right rows in the wrong order"
 	case d.rows != d.rowsWant:
-		what = fmt.Sprintf("%d rows where %d are expected", d.rows, d.rowsWant)
+		are := "are"
+		if d.rowsWant == 1 {
+			are = "is"
+		}
+		what = fmt.Sprintf("%s where %d %s expected", plural(d.rows, "row"), d.rowsWant, are)
 	default:
 		what = fmt.Sprintf("%s of its %d", differ(d.nExtra), d.rows)
 	}
+	// Most often the hidden rows hold a case the sample lacks, and the
+	// query is plainly wrong there; hard-coding sample values is only one
+	// cause, so it is named last, as a possibility.
 	return prep.Text("Right on the sample data, but wrong on a hidden dataset with other rows: " + what +
-		". Does your query depend on values you saw in the sample (ids, names, dates, counts)? Make it work for any data in these tables.")
+		". The hidden rows may hold cases the sample does not show (NULLs, ties, rows without a match, more than one row per key): check how your query treats each. A value taken from the sample (an id, a name, a date) would also do this.")
 }
 
 func plural(n int, word string) string {
@@ -281,6 +288,11 @@ func tableBlock(columns []string, rows [][]value, limit int) prep.Span {
 	return prep.Span{Style: prep.CodeBlock, Text: formatTable(columns, rows, limit)}
 }
 
+// maxTableWidth is the widest line a table may have, in characters: the
+// columns that fit are shown, the others summed up in a last line. A result
+// of a hundred columns would otherwise make a verdict no chat takes.
+const maxTableWidth = 100
+
 func formatTable(columns []string, rows [][]value, limit int) string {
 	if len(rows) > limit {
 		rows = rows[:limit]
@@ -308,9 +320,21 @@ func formatTable(columns []string, rows [][]value, limit int) string {
 			width[i] = max(width[i], utf8.RuneCountInString(c))
 		}
 	}
+	shown, total := len(columns), 0
+	for i, w := range width {
+		total += w + 2*min(i, 1)
+	}
+	if total > maxTableWidth {
+		// The first column always shows; then as many as fit beside the
+		// "  …" that says there are more.
+		used := width[0]
+		for shown = 1; shown < len(columns) && used+2+width[shown]+3 <= maxTableWidth; shown++ {
+			used += 2 + width[shown]
+		}
+	}
 	var b strings.Builder
 	for _, line := range cells {
-		for i, c := range line {
+		for i, c := range line[:shown] {
 			pad := strings.Repeat(" ", width[i]-utf8.RuneCountInString(c))
 			if i > 0 {
 				b.WriteString("  ")
@@ -323,10 +347,16 @@ func formatTable(columns []string, rows [][]value, limit int) string {
 				b.WriteString(c)
 			}
 		}
+		if shown < len(columns) {
+			b.WriteString("  …")
+		}
 		b.WriteString("\n")
 	}
 	if len(cells) == 1 {
 		b.WriteString("(no rows)\n")
+	}
+	if shown < len(columns) {
+		fmt.Fprintf(&b, "(%d more columns not shown)\n", len(columns)-shown)
 	}
 	return strings.TrimRight(b.String(), "\n")
 }

@@ -179,3 +179,21 @@ func TestPromptShowsSchemaAndSampleRows(t *testing.T) {
 	}
 	t.Fatal("no exercise sql-labels-per-annotator")
 }
+
+// TestTasksSayHowValuesCompare: where a right answer could go either way
+// (rounded or exact values, seconds or fractions of a day), the task says
+// which way the reference goes, so that a learner is not failed for
+// guessing the other.
+func TestTasksSayHowValuesCompare(t *testing.T) {
+	for _, tt := range []struct{ id, says string }{
+		{"sql-reliable-annotators-having", "exact average, before any rounding"},
+		{"sql-reliable-annotators-having", "as shown (rounded)"},
+		{"sql-rank-annotators-by-accuracy", "Rank by the exact share"},
+		{"sql-sessionize-submissions", "in seconds, with unixepoch()"},
+	} {
+		ex := MustExerciseByID(t, tt.id)
+		if task := prep.RichText(ex.Spec.(*sqlcheck.Exercise).Task).String(); !strings.Contains(task, tt.says) {
+			t.Errorf("%s: the task does not say %q:\n%s", tt.id, tt.says, task)
+		}
+	}
+}

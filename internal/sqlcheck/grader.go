@@ -5,11 +5,15 @@
 // of content/exercises (Load, Parse) and checks them (Lint).
 //
 // The sandbox is enforced by SQLite itself, never by matching the query's
-// text: an authorizer refuses ATTACH, PRAGMAs that change anything,
-// load_extension and virtual tables; SQLITE_LIMIT_ATTACHED is 0; the
-// connection's VFS cannot open any file; the database lives in memory; and
-// every attempt has a deadline (sqlite3_interrupt), a row cap, page caps and
-// a share of a process-wide heap limit.
+// text: an authorizer refuses ATTACH (so VACUUM INTO), PRAGMAs that change
+// anything, load_extension and creating virtual tables (the built-in
+// table-valued functions, json_each or dbstat, read only the attempt's own
+// database; defensive mode keeps sqlite_dbpage read-only);
+// SQLITE_LIMIT_ATTACHED is 0; the connection's VFS cannot open any file; the database lives in memory; and
+// every attempt has a deadline (sqlite3_interrupt), a row cap, a column cap
+// (SQLITE_LIMIT_COLUMN), page caps and a share of a process-wide heap
+// limit. What the grader copies out of SQLite is Go memory, which the heap
+// limit does not see, so a result's bytes are capped too.
 package sqlcheck
 
 import (
@@ -31,6 +35,16 @@ type Options struct {
 	TimeLimit time.Duration
 	// MaxRows is the most rows an answer may return. Default 1,000.
 	MaxRows int
+	// MaxColumns is the most columns a result (or a table the answer
+	// creates) may have: SQLite refuses a wider statement when it is
+	// prepared. Default 100.
+	MaxColumns int
+	// MaxResultBytes caps the Go memory one statement's result may take
+	// when it is copied out of SQLite (each value's text or blob plus a
+	// fixed cost per value), which SQLite's heap limit does not cover:
+	// reading stops there. Default 4 MiB, far above any exercise's
+	// answer.
+	MaxResultBytes int
 	// MaxQueryBytes is the longest message accepted as a query. Default
 	// 16 KiB.
 	MaxQueryBytes int
@@ -55,6 +69,8 @@ type Options struct {
 const (
 	DefaultTimeLimit        = 2 * time.Second
 	DefaultMaxRows          = 1000
+	DefaultMaxColumns       = 100
+	DefaultMaxResultBytes   = 4 << 20
 	DefaultMaxQueryBytes    = 16 << 10
 	DefaultMemoryLimit      = 64 << 20
 	DefaultMaxDatabaseBytes = 16 << 20
@@ -73,6 +89,12 @@ func (o Options) withDefaults() Options {
 	}
 	if o.MaxRows <= 0 {
 		o.MaxRows = DefaultMaxRows
+	}
+	if o.MaxColumns <= 0 {
+		o.MaxColumns = DefaultMaxColumns
+	}
+	if o.MaxResultBytes <= 0 {
+		o.MaxResultBytes = DefaultMaxResultBytes
 	}
 	if o.MaxQueryBytes <= 0 {
 		o.MaxQueryBytes = DefaultMaxQueryBytes
@@ -97,9 +119,11 @@ func (o Options) connLimits() connLimits {
 		maxValueBytes: o.MaxValueBytes,
 		// The message's cap is checked first, in bytes of the whole
 		// message; this is SQLite's own cap per statement.
-		maxSQLBytes: o.MaxQueryBytes,
-		maxPages:    int(max(o.MaxDatabaseBytes/pageSize, 16)),
-		maxRows:     o.MaxRows,
+		maxSQLBytes:    o.MaxQueryBytes,
+		maxPages:       int(max(o.MaxDatabaseBytes/pageSize, 16)),
+		maxRows:        o.MaxRows,
+		maxColumns:     o.MaxColumns,
+		maxResultBytes: o.MaxResultBytes,
 	}
 }
 
@@ -231,6 +255,12 @@ func (g *Grader) failure(err error, query string, dataset, datasets int) prep.Ve
 		return prep.Verdict{Outcome: prep.Failed, Detail: prep.Text(
 			"Your message has no SQL statement, only comments. Send a query, e.g. SELECT * FROM some_table;")}
 	}
+	var big *resultTooBigError
+	if errors.As(err, &big) {
+		return prep.Verdict{Outcome: prep.OutOfMemory, Detail: prep.Text(fmt.Sprintf(
+			"Stopped: the result of your query passed %s, the most an answer may hold%s. Look for a huge value on every row (a long string, a blob) or far more rows than the task asks for.",
+			sizeString(int64(big.limit)), where))}
+	}
 	var se *sqlError
 	if !errors.As(err, &se) {
 		// Opening or filling the sandbox failed: the grader's fault, but
@@ -262,6 +292,12 @@ func (g *Grader) failure(err error, query string, dataset, datasets int) prep.Ve
 		return prep.Verdict{Outcome: prep.Failed, Detail: prep.Text(fmt.Sprintf(
 			"%s not allowed here: every attempt runs on its own throwaway in-memory copy of the exercise's tables. Send a query on those tables.",
 			what))}
+	}
+	if se.primary() == sqlite3.SQLITE_ERROR && strings.HasPrefix(se.msg, "too many columns") {
+		// SQLITE_LIMIT_COLUMN: SQLite says so without the number.
+		return prep.Verdict{Outcome: prep.Failed, Detail: prep.Text(fmt.Sprintf(
+			"Your statement has more than %d columns, the most allowed here (SQLite says: %s). Return only the columns the task asks for.",
+			g.opts.MaxColumns, se.msg))}
 	}
 	if se.stmt == 1 && se.offset == 0 && se.primary() == sqlite3.SQLITE_ERROR && strings.Contains(se.msg, "syntax error") {
 		return prep.Verdict{Outcome: prep.Failed, Detail: prep.Text(fmt.Sprintf(

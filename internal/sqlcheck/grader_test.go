@@ -62,6 +62,10 @@ func TestGradeAnswerForms(t *testing.T) {
 		{"extra rows", "SELECT name, score FROM s UNION ALL SELECT 'e', 5", prep.Wrong, "Expected 4 rows, got 5"},
 		{"last statement has no rows", "SELECT * FROM s; DELETE FROM s WHERE 0", prep.Wrong, "End with a SELECT"},
 		{"hidden dataset", "SELECT name, score FROM s WHERE name IN ('a', 'b', 'c', 'd')", prep.Wrong, "hidden dataset"},
+		// A plain logic error that the sample does not show is not
+		// accused of copying the sample: causes are offered, not assumed.
+		{"hidden dataset, a logic error", "SELECT name, score FROM s WHERE score IS NOT NULL OR name = 'b'", prep.Wrong,
+			"1 row where 2 are expected. The hidden rows may hold cases the sample does not show (NULLs,"},
 		{"syntax error", "SELECT name score, FROM s", prep.Failed, "SQLite error"},
 		{"error names the line", "SELECT name,\n  nope\nFROM s", prep.Failed, "at line 2: no such column: nope"},
 		{"error names the statement", "SELECT 1; SELECT x FROM s", prep.Failed, "(statement 2): no such column: x"},

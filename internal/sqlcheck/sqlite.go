@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -97,6 +98,12 @@ type connLimits struct {
 	maxSQLBytes   int // longest statement (SQLITE_LIMIT_SQL_LENGTH)
 	maxPages      int // largest database, main and temp, in pages
 	maxRows       int // rows kept from one statement; more are not read
+	// maxColumns caps the columns of any table, index or result
+	// (SQLITE_LIMIT_COLUMN); 0 keeps SQLite's 2,000.
+	maxColumns int
+	// maxResultBytes caps what the grader copies out of SQLite for one
+	// statement's result (see resultBytes); 0 is no cap.
+	maxResultBytes int
 }
 
 // conn is one sandboxed in-memory SQLite database.
@@ -108,6 +115,8 @@ type conn struct {
 	// refused names what the authorizer refused while the last statement
 	// was prepared, to explain SQLite's bare "not authorized".
 	refused string
+	// maxResultBytes is connLimits.maxResultBytes.
+	maxResultBytes int
 
 	mu     sync.Mutex // orders interrupt against close
 	closed bool
@@ -128,7 +137,7 @@ func openConn(lim connLimits) (*conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &conn{tls: libc.NewTLS()}
+	c := &conn{tls: libc.NewTLS(), maxResultBytes: lim.maxResultBytes}
 	name, err := libc.CString(":memory:")
 	if err != nil {
 		c.tls.Close()
@@ -186,6 +195,11 @@ func openConn(lim connLimits) (*conn, error) {
 		{sqlite3.SQLITE_LIMIT_TRIGGER_DEPTH, 50},
 	} {
 		sqlite3.Xsqlite3_limit(c.tls, c.db, l.id, l.value)
+	}
+	if lim.maxColumns > 0 {
+		// Checked when a statement is prepared: a result this wide is
+		// refused before any row is made.
+		sqlite3.Xsqlite3_limit(c.tls, c.db, sqlite3.SQLITE_LIMIT_COLUMN, int32(lim.maxColumns))
 	}
 	// Temporary tables and sorts stay in memory (the VFS could not create
 	// a temporary file anyway); the page caps bound both databases.
@@ -270,7 +284,8 @@ func authorize(tls *libc.TLS, key uintptr, action int32, z1, z2, z3, z4 uintptr)
 	}
 	switch action {
 	case sqlite3.SQLITE_ATTACH, sqlite3.SQLITE_DETACH:
-		return deny("ATTACH and DETACH are")
+		// VACUUM INTO attaches its target: it is refused here too.
+		return deny("Other databases (ATTACH, DETACH, VACUUM INTO) are")
 	case sqlite3.SQLITE_PRAGMA:
 		name := strings.ToLower(libc.GoString(z1))
 		if allowedPragmas[name] {
@@ -451,8 +466,14 @@ func (c *conn) run(ctx context.Context, script string, maxRows int) (*result, er
 		}
 		res, rc := c.step(stmt, maxRows)
 		sqlite3.Xsqlite3_finalize(c.tls, stmt)
+		if rc == rcResultTooBig {
+			return nil, &resultTooBigError{limit: c.maxResultBytes, stmt: n}
+		}
 		if rc != sqlite3.SQLITE_OK {
-			return nil, &sqlError{code: rc, msg: c.errmsg(rc), stmt: n, offset: stmtStart}
+			// The authorizer also runs while a statement steps: VACUUM
+			// INTO prepares an ATTACH of its own then, and an eponymous
+			// virtual table such as pragma_compile_options its PRAGMA.
+			return nil, &sqlError{code: rc, msg: c.errmsg(rc), stmt: n, offset: stmtStart, refused: c.refused}
 		}
 		last = res
 		start = tail
@@ -461,12 +482,21 @@ func (c *conn) run(ctx context.Context, script string, maxRows int) (*result, er
 	return last, nil
 }
 
-// step reads a prepared statement's rows.
+// step reads a prepared statement's rows. It returns rcResultTooBig,
+// having stopped reading, when the rows would hold more than
+// c.maxResultBytes.
 func (c *conn) step(stmt uintptr, maxRows int) (*result, int32) {
 	ncol := int(sqlite3.Xsqlite3_column_count(c.tls, stmt))
 	res := &result{columns: make([]string, ncol)}
 	for i := range res.columns {
 		res.columns[i] = libc.GoString(sqlite3.Xsqlite3_column_name(c.tls, stmt, int32(i)))
+	}
+	// SQLite's heap limit covers only what SQLite holds: the copies made
+	// here are Go memory, and without a cap 1,000 rows of 1 MiB values
+	// would be a gigabyte. Each value's size is known before it is copied.
+	budget := c.maxResultBytes
+	if budget <= 0 {
+		budget = math.MaxInt
 	}
 	for {
 		switch rc := sqlite3.Xsqlite3_step(c.tls, stmt); rc {
@@ -479,6 +509,10 @@ func (c *conn) step(stmt uintptr, maxRows int) (*result, int32) {
 			}
 			row := make([]value, ncol)
 			for i := range row {
+				budget -= cellBytes + c.columnBytes(stmt, int32(i))
+				if budget < 0 {
+					return nil, rcResultTooBig
+				}
 				row[i] = c.column(stmt, int32(i))
 			}
 			res.rows = append(res.rows, row)
@@ -486,6 +520,32 @@ func (c *conn) step(stmt uintptr, maxRows int) (*result, int32) {
 			return nil, rc
 		}
 	}
+}
+
+// cellBytes is what a value costs the grader besides its text or blob.
+const cellBytes = int(unsafe.Sizeof(value{}))
+
+// rcResultTooBig is step's own result code for a result over
+// maxResultBytes; SQLite's codes are all below 1<<16.
+const rcResultTooBig = 1 << 20
+
+// resultTooBigError is an answer whose result passed maxResultBytes.
+type resultTooBigError struct {
+	limit int // maxResultBytes
+	stmt  int // 1-based number of the statement
+}
+
+func (e *resultTooBigError) Error() string {
+	return fmt.Sprintf("sqlcheck: statement %d: the result holds more than %d bytes", e.stmt, e.limit)
+}
+
+// columnBytes is the length of a text or blob cell, 0 for other kinds.
+func (c *conn) columnBytes(stmt uintptr, i int32) int {
+	switch sqlite3.Xsqlite3_column_type(c.tls, stmt, i) {
+	case sqlite3.SQLITE_TEXT, sqlite3.SQLITE_BLOB:
+		return int(sqlite3.Xsqlite3_column_bytes(c.tls, stmt, i))
+	}
+	return 0
 }
 
 // column reads one cell in its own storage class.
