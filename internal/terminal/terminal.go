@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -159,6 +160,7 @@ func (t *Terminal) Run(ctx context.Context) error {
 			t.say("\nBye! Your progress is saved.\n")
 			return nil
 		case in := <-lines:
+			in.text = clean(in.text)
 			line := in.text
 			if block != nil {
 				// Inside a ``` fence: collect lines until the closing one,
@@ -298,16 +300,21 @@ func (t *Terminal) say(s string) {
 }
 
 // choice maps a typed line to an offered button: a number picks the
-// numbered choice at that position, or, with none there, the first
-// labelled choice of that item ("2": item 2's ✓ Done); otherwise a whole
+// numbered choice at that position, or, with no numbered choices, the
+// first labelled choice of that item ("2": item 2's ✓ Done); otherwise a whole
 // label matches, with or without its symbols ("2 skip", "2 done", "show
 // answer"), or a label's first word ("good"), ignoring case.
 func (t *Terminal) choice(line string) (prep.Button, bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if n, err := strconv.Atoi(line); err == nil {
-		if n >= 1 && n <= len(t.numbered) {
-			return t.numbered[n-1], true
+		if len(t.numbered) > 0 {
+			// Numbers are positions while numbered choices are on
+			// offer; one out of their range is text (an answer "5").
+			if n >= 1 && n <= len(t.numbered) {
+				return t.numbered[n-1], true
+			}
+			return prep.Button{}, false
 		}
 		for _, b := range t.labelled {
 			if first, _, _ := strings.Cut(b.Label, " "); first == line {
@@ -340,30 +347,25 @@ func words(s string) string {
 
 func (t *Terminal) handle(ctx context.Context, ev prep.Event) {
 	ev.User, ev.Name = t.opts.User, t.opts.Name
-	// Chat platforms hand over valid UTF-8 only; a terminal passes whatever
-	// bytes were typed or piped, which would otherwise reach replies (an
-	// SQL error echoing the query) and the store as they are.
-	ev.Text = strings.ToValidUTF8(ev.Text, "\uFFFD")
-	// Control characters (NUL, ESC…) would be echoed back raw in a typed
-	// answer or an SQL error, and ESC starts terminal escape sequences;
-	// tabs and newlines (a ``` block) are text.
-	ev.Text = strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) && r != '\t' && r != '\n' {
-			return -1
-		}
-		return r
-	}, ev.Text)
 	replies := t.coach.Handle(ctx, ev)
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	// The first reply with buttons replaces the choices on screen; the
+	// The first reply with numbered choices replaces those on screen; the
 	// replies after it in the same answer add theirs, as each keeps its
 	// buttons in a chat (a leech's "Suspend it" before the next card).
 	add := false
 	for _, r := range replies {
 		t.printAs(r, add)
-		add = add || len(r.Buttons) > 0
+		add = add || len(r.Buttons) > 0 && !labelsNumbered(flatten(r.Buttons))
 	}
+}
+
+func flatten(rows [][]prep.Button) []prep.Button {
+	var out []prep.Button
+	for _, row := range rows {
+		out = append(out, row...)
+	}
+	return out
 }
 
 // Deliver prints scheduled output (checklist reminders) for the terminal's
@@ -417,15 +419,14 @@ func (t *Terminal) printAs(r prep.Reply, add bool) {
 	if len(r.Buttons) == 0 {
 		return
 	}
-	var buttons []prep.Button
-	for _, row := range r.Buttons {
-		buttons = append(buttons, row...)
-	}
-	if !add {
-		t.numbered, t.labelled = nil, nil
-	}
+	buttons := flatten(r.Buttons)
 	t.latest = buttons
 	var parts []string
+	// The two kinds of choices are kept apart, as two messages are in a
+	// chat: items (a reminder, a checklist section) replace only the
+	// items on offer, and a card or a menu only the numbered choices, so
+	// ticking an item leaves the card's numbers alone, and rating the card
+	// leaves the reminder's items on offer.
 	if labelsNumbered(buttons) {
 		// A newer list of items replaces an older one's: their numbers
 		// would clash.
@@ -441,6 +442,9 @@ func (t *Terminal) printAs(r prep.Reply, add bool) {
 			fmt.Fprintf(out, "(type a number to take its first choice, or a label such as %s)\n", example)
 		}
 		return
+	}
+	if !add {
+		t.numbered = nil
 	}
 	for i, b := range buttons {
 		parts = append(parts, fmt.Sprintf("[%d] %s", len(t.numbered)+i+1, b.Label))
@@ -520,4 +524,25 @@ func Render(rt prep.RichText, color bool) string {
 		}
 	}
 	return strings.TrimRight(b.String(), "\n")
+}
+
+// escapeSequence matches what a terminal's keys send beyond text: CSI
+// sequences (arrows: ESC [ A), SS3 (ESC O P) and two-byte escapes.
+var escapeSequence = regexp.MustCompile(`\x1b(\[[0-?]*[ -/]*[@-~]|O.|[@-Z\\-_])?`)
+
+// clean makes a typed line text: chat platforms hand over valid UTF-8
+// only, while a terminal passes whatever bytes were typed or piped, which
+// would otherwise reach replies (an SQL error echoing the query) and the
+// store as they are. Invalid UTF-8 becomes U+FFFD; escape sequences (an
+// arrow key) and other control characters except tab are left out, so
+// that an echo cannot drive the terminal and "sho⎋w" still reads "show".
+func clean(line string) string {
+	line = strings.ToValidUTF8(line, "\uFFFD")
+	line = escapeSequence.ReplaceAllString(line, "")
+	return strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) && r != '\t' {
+			return -1
+		}
+		return r
+	}, line)
 }

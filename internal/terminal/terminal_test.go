@@ -302,9 +302,9 @@ func TestOverlongFencedBlockIsRefusedWhole(t *testing.T) {
 }
 
 // TestInvalidUTF8IsReplaced: bytes that are not UTF-8 reach the coach as
-// U+FFFD, as text from a chat platform would be valid; control characters
-// other than tab and newline (NUL, ESC) are left out, so that an echo of
-// the text cannot drive the terminal.
+// U+FFFD, as text from a chat platform would be valid; escape sequences
+// and control characters other than tab and newline (NUL, ESC [ 2 J) are
+// left out, so that an echo of the text cannot drive the terminal.
 func TestInvalidUTF8IsReplaced(t *testing.T) {
 	coach := &scripted{}
 	run(t, coach, "SELECT \xff\xfe FROM t\n```\nx = '\xc3'\n```\nmy\x00 \x1b[2Janswer\tok\n")
@@ -312,7 +312,7 @@ func TestInvalidUTF8IsReplaced(t *testing.T) {
 	for _, ev := range coach.events[1:] {
 		got = append(got, ev.Text)
 	}
-	want := []string{"SELECT \uFFFD FROM t", "```\nx = '\uFFFD'\n```", "my [2Janswer\tok"}
+	want := []string{"SELECT \uFFFD FROM t", "```\nx = '\uFFFD'\n```", "my answer\tok"}
 	if strings.Join(got, "|") != strings.Join(want, "|") {
 		t.Fatalf("the coach got %q, want %q", got, want)
 	}
@@ -503,7 +503,12 @@ func (b *breaker) Handle(ctx context.Context, ev prep.Event) []prep.Reply {
 // instead; now a number alone still rates the card and the reminder's
 // items are picked by label.
 func TestReminderMidCardKeepsTheCardsNumbers(t *testing.T) {
-	coach := &syncCoach{scripted: scripted{replies: map[string][]prep.Reply{"/ask": card(), "button:a1": answer()}}}
+	// Ticking an item redraws the reminder with the items left; rating
+	// the card brings the next one.
+	redrawn := []prep.Reply{{Kind: prep.Notice, Text: prep.Text("✅ Done")}, {Kind: prep.Edit, Text: prep.Text("📋 Checklist\n1. Test Zoom\n2. ✅ Phone on silent"), Buttons: [][]prep.Button{
+		{{Label: "1 ✓ Done", Data: "d1"}, {Label: "1 ⏰ 20m", Data: "z1"}, {Label: "1 Skip", Data: "s1"}},
+	}}}
+	coach := &syncCoach{scripted: scripted{replies: map[string][]prep.Reply{"/ask": card(), "button:a1": answer(), "button:d2": redrawn, "button:r1.3": card()}}}
 	in, feed := io.Pipe()
 	var out lockedBuffer
 	term := terminal.New(terminal.Options{In: in, Out: &out, User: "terminal:ada", Name: "ada", ImageDir: t.TempDir()}, coach)
@@ -537,8 +542,9 @@ func TestReminderMidCardKeepsTheCardsNumbers(t *testing.T) {
 		t.Errorf("the reminder does not say how to pick its items (%q):\n%s", want, out.String())
 	}
 	send("2 done", "d2")
-	send("1 skip", "s1")
-	send("3", "r1.3") // the card's Good
+	send("3", "r1.3") // the card's Good, after the reminder was redrawn
+	send("1 skip", "s1") // the reminder's items outlive the card
+	send("1", "a1")      // the next card's Show answer
 	feed.Close()
 	if err := <-done; err != nil {
 		t.Fatal(err)
@@ -561,5 +567,20 @@ func TestButtonsOfEveryReplyInAnAnswerStay(t *testing.T) {
 		if !strings.Contains(out, "[1] Suspend it  [2] Show it with the answer") || !strings.Contains(out, "[3] Show answer") {
 			t.Errorf("choices shown as:\n%s", out)
 		}
+	}
+}
+
+// TestEscapeSequencesAreNotText: keys that send escape sequences (arrows)
+// or control characters leave nothing in the line: "sho⎋w" is still the
+// choice "show", "3↑" is 3, and a line of nothing but them is no line.
+func TestEscapeSequencesAreNotText(t *testing.T) {
+	coach := &scripted{replies: map[string][]prep.Reply{"/ask": card(), "button:a1": answer()}}
+	run(t, coach, "/ask\n\x1b\n\x07\x07\n\x1b[A\nsho\x1bw\n3\x1b[A\n")
+	var got []string
+	for _, ev := range coach.events[1:] {
+		got = append(got, ev.Text+ev.Button)
+	}
+	if want := []string{"/ask", "a1", "r1.3"}; !slices.Equal(got, want) {
+		t.Errorf("events = %q, want %q", got, want)
 	}
 }
