@@ -542,7 +542,7 @@ func TestReminderMidCardKeepsTheCardsNumbers(t *testing.T) {
 		t.Errorf("the reminder does not say how to pick its items (%q):\n%s", want, out.String())
 	}
 	send("2 done", "d2")
-	send("3", "r1.3") // the card's Good, after the reminder was redrawn
+	send("3", "r1.3")    // the card's Good, after the reminder was redrawn
 	send("1 skip", "s1") // the reminder's items outlive the card
 	send("1", "a1")      // the next card's Show answer
 	feed.Close()
