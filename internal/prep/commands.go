@@ -137,7 +137,7 @@ func (c *conv) welcomeBack(name string) error {
 	}
 	text := RichText{}.Bold(fmt.Sprintf("👋 Welcome back, %s.", name))
 	if cd := c.countdown(); cd != "" {
-		text = text.Plain(" " + cd + ".")
+		text = text.Plain(" " + cd + fullStop(cd))
 	}
 	text = text.
 		Plain(fmt.Sprintf(" %d %s due, %d new for today.", q.dueNow(), plural(q.dueNow(), "review", "reviews"), len(q.newCards)))

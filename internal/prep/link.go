@@ -78,7 +78,7 @@ func (c *conv) link(args string) error {
 	}
 	if target.Alias != "" {
 		c.send(Text("The account that made the code is itself linked to another one; make the code there."))
-		return nil
+		return keep()
 	}
 	// This account becomes an alias: its own record keeps its progress
 	// aside (for /unlink) and points to the target, whose progress the

@@ -244,7 +244,7 @@ func (c *conv) dailyPush(late bool) error {
 	due := q.dueNow()
 	intro := RichText{}.Bold("☀️ Your daily quiz").Plain(fmt.Sprintf(": %d %s due, %d new.", due, plural(due, "review", "reviews"), len(q.newCards)))
 	if cd := c.countdown(); cd != "" {
-		intro = intro.Plain(" " + cd + ".")
+		intro = intro.Plain(" " + cd + fullStop(cd))
 		line, err := c.readinessLine()
 		if err != nil {
 			return err

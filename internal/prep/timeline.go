@@ -424,6 +424,11 @@ func (c *conv) pressItem(data string) error {
 			c.notice("Already skipped.")
 			break
 		}
+		if st.Done {
+			// A Skip left on an older message: done stays done.
+			c.notice("Already done.")
+			break
+		}
 		st.Skipped, st.SnoozedUntil, changed = true, time.Time{}, true
 		c.notice("Skipped: " + it.Text)
 	case itemSnooze:
@@ -610,6 +615,10 @@ func (c *conv) interviewClock(t time.Time, layout string) string {
 	return s + " " + abbr
 }
 
+// interviewLength is how long an interview is taken to last: until then
+// the countdown wishes luck rather than asking how it went.
+const interviewLength = time.Hour
+
 // countdown is the line that reminds the user of their deadline: "3 days to
 // your interview", "Interview in 5h", or "" when there is none (or it was
 // more than a day ago).
@@ -628,6 +637,8 @@ func (c *conv) countdown() string {
 		return "Interview tomorrow at " + c.interviewClock(at, "15:04")
 	case d > 0:
 		return "Interview today at " + c.interviewClock(at, "15:04") + " (in " + FormatInterval(d) + ")"
+	case d > -interviewLength:
+		return "Interview under way (since " + c.interviewClock(at, "15:04") + "): good luck!"
 	case d > -24*time.Hour:
 		return "Interview done: how did it go?"
 	}

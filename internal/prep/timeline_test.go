@@ -507,3 +507,30 @@ func TestInterviewCommandEdges(t *testing.T) {
 		t.Errorf("/interview:\n%s", dump(r))
 	}
 }
+
+// TestSkipOnADoneItemAndTheCountdownAroundTheStart: a Skip pressed on an
+// older message for an item since done leaves it done (it became done
+// and skipped, counted twice); during the first hour the countdown wishes
+// luck instead of asking how it went, and a countdown ending in "?" gets
+// no second full stop.
+func TestSkipOnADoneItemAndTheCountdownAroundTheStart(t *testing.T) {
+	h := newHarness(t, prep.NewUserKey(prep.Terminal, "ada"))
+	h.text("/interview 2026-11-03 14:00 UTC")
+	r := h.text("/checklist logistics")
+	skip := button(t, r, "1 Skip")
+	h.press(button(t, r, "1 ✓ Done").Data)
+	if r := h.press(skip.Data); !contains(r, prep.Notice, "Already done.") {
+		t.Errorf("Skip on a done item:\n%s", dump(r))
+	}
+	if r := h.text("/checklist"); !contains(r, prep.Send, "Logistics 2/3") || contains(r, prep.Send, "skipped") {
+		t.Errorf("/checklist after Skip on a done item:\n%s", dump(r))
+	}
+	h.clock.t = time.Date(2026, 11, 3, 14, 20, 0, 0, time.UTC)
+	if r := h.text("/start"); !contains(r, prep.Send, "Interview under way (since 14:00): good luck!") {
+		t.Errorf("20 minutes in:\n%s", dump(r))
+	}
+	h.clock.t = time.Date(2026, 11, 3, 16, 0, 0, 0, time.UTC)
+	if r := h.text("/start"); !contains(r, prep.Send, "Interview done: how did it go? ") || contains(r, prep.Send, "go?.") {
+		t.Errorf("two hours after:\n%s", dump(r))
+	}
+}
