@@ -229,7 +229,7 @@ func (c *conv) choosePush(value string) error {
 	c.u.Awaiting = ""
 	push := "No daily quiz; type /ask whenever you like."
 	if at >= 0 {
-		push = "Your daily quiz comes at " + FormatClock(at) + " " + c.u.Settings.TimeZone + "."
+		push = "Your daily quiz comes at " + FormatClock(at) + " " + c.u.Settings.TimeZone + "." + c.privateChatNote("It comes")
 	}
 	if c.u.Onboarded {
 		c.send(Text(push))
@@ -525,9 +525,26 @@ func (c *conv) settings(args string) error {
 			return nil
 		}
 	}
-	c.send(Text("Saved."))
+	note := ""
+	if (name == "push" || name == "quiz") && s.PushAt >= 0 {
+		note = c.privateChatNote("Your daily quiz comes")
+	}
+	c.send(Text("Saved." + note))
 	c.showSettings()
 	return nil
+}
+
+// privateChatNote is what a user setting up pushes in a group chat must
+// know: the daily quiz and reminders go to their private chat with the
+// bot, which a chat platform lets a bot write to only once the user has
+// opened it (Telegram answers 403, and the user is then taken for one who
+// blocked the bot). what names what comes ("It comes"). "" outside a
+// group.
+func (c *conv) privateChatNote(what string) string {
+	if !c.inGroup {
+		return ""
+	}
+	return " " + what + " in a private chat with me, not in this group: if you have never written to me there, open a private chat with me and send /start, or I cannot reach you."
 }
 
 func (c *conv) showSettings() {

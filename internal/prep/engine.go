@@ -135,6 +135,7 @@ func (e *Engine) Handle(ctx context.Context, ev Event) []Reply {
 		if err != nil {
 			return err
 		}
+		c.inGroup = ev.Chat != ""
 		if ev.Button != "" {
 			err = c.press(ev.Button)
 		} else {
@@ -184,6 +185,7 @@ type conv struct {
 	now      time.Time
 	out      []Reply
 	fresh    bool        // the user was created by this event
+	inGroup  bool        // the event came from a group chat (Event.Chat)
 	recorded int         // ratings this turn recorded
 	job      *attemptJob // an attempt to grade once the transaction commits
 	later    []func(context.Context) []Reply

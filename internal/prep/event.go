@@ -15,9 +15,10 @@ type Event struct {
 	Delivery string
 	// Chat is where the event happened when that is not the user's own
 	// conversation with the bot (a Telegram group's id), in the platform's
-	// spelling; empty for a private chat. The engine does not read it: it
-	// hands it back on the replies it delivers later (Reply.Chat), so that
-	// a slow verdict goes where the attempt was made.
+	// spelling; empty for a private chat. The engine hands it back on the
+	// replies it delivers later (Reply.Chat), so that a slow verdict goes
+	// where the attempt was made, and tells a user setting up pushes in a
+	// group that those come in a private chat.
 	Chat string
 }
 

@@ -727,6 +727,9 @@ func (c *conv) interview(args string) error {
 	if past > 0 {
 		text = text.Plain(fmt.Sprintf("\n%d %s meant for earlier than now: see /checklist.", past, plural(past, "item was", "items were")))
 	}
+	if note := c.privateChatNote("The reminders come"); note != "" && future > 0 {
+		text = text.Plain("\n" + strings.TrimSpace(note))
+	}
 	c.send(text, []Button{{Label: "Checklists", Data: "/checklist"}, {Label: "Study now", Data: "/ask"}})
 	return nil
 }

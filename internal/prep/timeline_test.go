@@ -1,6 +1,7 @@
 package prep_test
 
 import (
+	"context"
 	"reflect"
 	"strings"
 	"testing"
@@ -532,5 +533,27 @@ func TestSkipOnADoneItemAndTheCountdownAroundTheStart(t *testing.T) {
 	h.clock.t = time.Date(2026, 11, 3, 16, 0, 0, 0, time.UTC)
 	if r := h.text("/start"); !contains(r, prep.Send, "Interview done: how did it go? ") || contains(r, prep.Send, "go?.") {
 		t.Errorf("two hours after:\n%s", dump(r))
+	}
+}
+
+// TestPushesSetUpInAGroupSayWhereTheyCome: the daily quiz and reminders go
+// to the user's private chat, which a bot may write to only once the user
+// has opened it; set up in a group, the replies say so (they promised a
+// quiz that Telegram then refused). In a private chat they do not.
+func TestPushesSetUpInAGroupSayWhereTheyCome(t *testing.T) {
+	const note = "in a private chat with me, not in this group"
+	for _, chat := range []string{"-100555", ""} {
+		h := newHarness(t, prep.NewUserKey(prep.Telegram, "7"))
+		say := func(text string) []prep.Reply {
+			return h.eng.Handle(context.Background(), prep.Event{User: h.user, Name: "Ann", Text: text, Chat: chat})
+		}
+		for _, text := range []string{"/settings push 09:00", "/interview 2026-11-20 14:00 UTC"} {
+			if r := say(text); contains(r, prep.Send, note) != (chat != "") {
+				t.Errorf("chat %q, %s:\n%s", chat, text, dump(r))
+			}
+		}
+		if r := say("/settings push off"); contains(r, prep.Send, note) {
+			t.Errorf("chat %q, push off still sends the note:\n%s", chat, dump(r))
+		}
 	}
 }
