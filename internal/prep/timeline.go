@@ -29,6 +29,35 @@ type ItemState struct {
 	// slot and snoozed items coming back can share a minute.
 	Listed   time.Time
 	ListedAs ReminderKind
+	// Earlier are the messages the item was listed in before that one,
+	// newest first (at most maxEarlierListings): those messages still show
+	// it with its buttons, so a press there redraws it in its place
+	// rather than dropping it (a snoozed item listed again).
+	Earlier []Listing `json:",omitempty"`
+}
+
+// Listing is a reminder message an item was listed in: its minute and kind.
+type Listing struct {
+	At   time.Time
+	Kind ReminderKind
+}
+
+// maxEarlierListings bounds ItemState.Earlier: an item is rarely listed
+// more than a few times (its slot, a snooze or two, a late message).
+const maxEarlierListings = 3
+
+// listedIn reports whether the item was listed in message m, last or
+// earlier.
+func (st ItemState) listedIn(m reminderMsg) bool {
+	if st.Listed.Equal(m.at) && st.ListedAs == m.kind {
+		return true
+	}
+	for _, l := range st.Earlier {
+		if l.At.Equal(m.at) && l.Kind == m.kind {
+			return true
+		}
+	}
+	return false
 }
 
 // ReminderKind tells apart the kinds of reminder message, which may fall
@@ -224,6 +253,10 @@ func (c *conv) reminders() {
 func (c *conv) sendReminder(m reminderMsg, items []ChecklistItem) {
 	for _, it := range items {
 		st := c.itemState(it)
+		if !st.Listed.IsZero() && !(st.Listed.Equal(m.at) && st.ListedAs == m.kind) {
+			st.Earlier = append([]Listing{{At: st.Listed, Kind: st.ListedAs}}, st.Earlier...)
+			st.Earlier = st.Earlier[:min(len(st.Earlier), maxEarlierListings)]
+		}
 		st.Listed, st.ListedAs = m.at, m.kind
 		if m.kind == ReminderSnoozed {
 			st.SnoozedUntil = time.Time{}
@@ -233,11 +266,12 @@ func (c *conv) sendReminder(m reminderMsg, items []ChecklistItem) {
 	c.send(c.reminderText(m), c.reminderButtons(m)...)
 }
 
-// listed returns the items last listed in reminder message m.
+// listed returns the items listed in reminder message m, including those
+// listed again in a newer message since: m still shows them.
 func (c *conv) listed(m reminderMsg) []ChecklistItem {
 	var out []ChecklistItem
 	for _, it := range c.e.lib.Checklists {
-		if st, ok := c.u.Checklist[it.ID]; ok && st.Listed.Equal(m.at) && st.ListedAs == m.kind {
+		if st, ok := c.u.Checklist[it.ID]; ok && st.listedIn(m) {
 			out = append(out, it)
 		}
 	}

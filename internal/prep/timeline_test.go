@@ -557,3 +557,34 @@ func TestPushesSetUpInAGroupSayWhereTheyCome(t *testing.T) {
 		}
 	}
 }
+
+// TestAnItemListedAgainStaysInItsFirstMessage: a snoozed item comes back
+// in a message of its own; Done pressed on the message it was first
+// listed in shows it ticked there, in its place, where the redraw used to
+// drop it (and renumber the rest), since the item now "belonged" to the
+// newer message.
+func TestAnItemListedAgainStaysInItsFirstMessage(t *testing.T) {
+	h := newHarness(t, prep.NewUserKey(prep.Telegram, "2"))
+	h.clock.t = time.Date(2026, 11, 20, 12, 0, 0, 0, berlin)
+	h.text("/interview 2026-11-26 14:00 Europe/Berlin")
+	got := h.tickUntil(t, time.Date(2026, 11, 23, 14, 2, 0, 0, berlin))
+	if len(got) != 1 || !strings.Contains(got[0].reply.Text.String(), "2. ☐ Practise 2 exercises") {
+		t.Fatalf("the -3d reminder: %+v", got)
+	}
+	first := []prep.Reply{got[0].reply}
+	h.press(button(t, first, "1 ⏰ 1h").Data)
+	got = h.tickUntil(t, time.Date(2026, 11, 23, 16, 0, 0, 0, berlin))
+	if len(got) != 1 || !strings.Contains(got[0].reply.Text.String(), "Review window functions") {
+		t.Fatalf("the snoozed item did not come back once: %+v", got)
+	}
+	r := h.press(button(t, first, "1 ✓ Done").Data)
+	if len(r) != 2 || r[1].Kind != prep.Edit {
+		t.Fatalf("Done on the first message:\n%s", dump(r))
+	}
+	redrawn := r[1].Text.String()
+	for _, want := range []string{"1. ✅ Review window functions", "2. ☐ Practise 2 exercises"} {
+		if !strings.Contains(redrawn, want) {
+			t.Errorf("the first message redrawn lacks %q:\n%s", want, redrawn)
+		}
+	}
+}
