@@ -583,7 +583,13 @@ func (c *conv) checklist(args string) error {
 			// items may be done, and theirs may be long past.
 			for _, it := range s.items {
 				if c.itemState(it).pending() {
-					text = text.Italic(" · " + c.slotName(itemSlot(it, at)))
+					slot := itemSlot(it, at)
+					if !slot.After(c.now) {
+						// Not a moment to come: nothing reminds of it again.
+						text = text.Italic(" · its moment passed: " + c.slotName(slot))
+					} else {
+						text = text.Italic(" · " + c.slotName(slot))
+					}
 					break
 				}
 			}

@@ -421,6 +421,11 @@ func TestChecklistOverviewShowsTheNextOpenMoment(t *testing.T) {
 	if r := h.text("/checklist"); !contains(r, prep.Send, "Logistics 2/3 · Thu 26 Nov 13:30 (30m before)") {
 		t.Fatalf("/checklist:\n%s", dump(r))
 	}
+	// Once the moment has gone by, it is not shown as one to come.
+	h.clock.t = time.Date(2026, 11, 26, 14, 30, 0, 0, berlin)
+	if r := h.text("/checklist"); !contains(r, prep.Send, "Logistics 2/3 · its moment passed: Thu 26 Nov 13:30 (30m before)") {
+		t.Fatalf("/checklist after the moment:\n%s", dump(r))
+	}
 }
 
 func TestChangingTheDateReschedulesAndRemovedItemsAreHandled(t *testing.T) {
