@@ -371,6 +371,12 @@ func textPieces(style prep.Style, text string, limit int, prev, next rune, lineS
 		// A backtick would end the code early; its look-alike cannot.
 		text = strings.ReplaceAll(text, "`", "ˋ")
 	}
+	if style != prep.Code {
+		// Three backticks in text would open a code block that the
+		// next three, anywhere after, close; a zero-width space keeps
+		// them apart, as in a code block's body.
+		text = breakFences(text)
+	}
 	var out []piece
 	lines := strings.SplitAfter(text, "\n")
 	for li, line := range lines {
@@ -430,7 +436,7 @@ func isWordRune(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) 
 func codeBlockPieces(body string, limit int) []piece {
 	// Three backticks inside would close the fence; a zero-width space
 	// keeps them apart without changing what the reader sees.
-	body = strings.ReplaceAll(body, "```", "``"+zwsp+"`")
+	body = breakFences(body)
 	const fences = len("```\n") + len("\n```")
 	budget := max(1, limit-fences-2) // the newlines around a block
 	var out []piece
@@ -544,4 +550,28 @@ func trimUnits(s string, n int) string {
 		used += runeUnits(r)
 	}
 	return s
+}
+
+// breakFences puts a zero-width space after every second backtick of a
+// run, so that no three stand together however long the run: a plain
+// replacement of "```" leaves three in a run of five.
+func breakFences(s string) string {
+	if !strings.Contains(s, "```") {
+		return s
+	}
+	var b strings.Builder
+	run := 0
+	for _, r := range s {
+		if r == '`' {
+			if run == 2 {
+				b.WriteString(zwsp)
+				run = 0
+			}
+			run++
+		} else {
+			run = 0
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }
