@@ -187,15 +187,27 @@ var commonZones = []string{"Europe/London", "Europe/Berlin", "Asia/Jerusalem", "
 
 func (c *conv) askZone() {
 	c.u.Awaiting = awaitZone
+	zones := commonZones
+	text := RichText{}.Bold("🌍 Which time zone are you in?")
+	if s := c.u.Settings; s.ZoneFrom != "" {
+		// The profile's zone is most likely the answer: first, and once.
+		text = text.Plain("\nYour " + platformName(s.ZoneFrom) + " profile says " + s.TimeZone + ".")
+		zones = []string{s.TimeZone}
+		for _, z := range commonZones {
+			if z != s.TimeZone {
+				zones = append(zones, z)
+			}
+		}
+	}
 	var rows [][]Button
-	for i := 0; i < len(commonZones); i += 2 {
+	for i := 0; i < len(zones); i += 2 {
 		var row []Button
-		for _, z := range commonZones[i:min(i+2, len(commonZones))] {
+		for _, z := range zones[i:min(i+2, len(zones))] {
 			row = append(row, Button{Label: z, Data: "z:" + z})
 		}
 		rows = append(rows, row)
 	}
-	c.send(RichText{}.Bold("🌍 Which time zone are you in?").Plain("\nTap one, or type its name, e.g. Europe/Paris."), rows...)
+	c.send(text.Plain("\nTap one, or type its name, e.g. Europe/Paris."), rows...)
 }
 
 func (c *conv) chooseZone(name string) error {
@@ -205,7 +217,7 @@ func (c *conv) chooseZone(name string) error {
 		c.send(Text(err.Error() + " Type a name like Europe/Berlin or America/New_York."))
 		return nil
 	}
-	c.u.Settings.TimeZone = zone
+	c.u.Settings.TimeZone, c.u.Settings.ZoneFrom = zone, ""
 	if c.u.Onboarded {
 		c.u.Awaiting = ""
 		c.send(Text("Time zone set to " + zone + "."))
@@ -481,7 +493,7 @@ func (c *conv) settings(args string) error {
 			c.send(Text(err.Error() + " Use a name like Europe/Berlin."))
 			return nil
 		}
-		s.TimeZone = zone
+		s.TimeZone, s.ZoneFrom = zone, ""
 	case "push", "quiz":
 		at, err := parsePush(value)
 		if err != nil {
@@ -552,6 +564,11 @@ func (c *conv) showSettings() {
 	zone := s.TimeZone
 	if zone == "" {
 		zone = "UTC"
+	}
+	if s.ZoneFrom != "" {
+		// Otherwise a user who never chose a zone wonders where this one
+		// came from, and whether setting another is allowed.
+		zone += " (from your " + platformName(s.ZoneFrom) + " profile)"
 	}
 	push := "off"
 	if s.PushAt >= 0 {

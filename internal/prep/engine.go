@@ -131,7 +131,7 @@ func (e *Engine) Handle(ctx context.Context, ev Event) []Reply {
 				return nil
 			}
 		}
-		c, err := e.open(tx, ev.User, ev.Name, now)
+		c, err := e.open(tx, ev.User, ev.Name, ev.ZoneHint, now)
 		if err != nil {
 			return err
 		}
@@ -202,8 +202,10 @@ func (e *Engine) countReviews(n int) {
 // while (statistics, charts) and must not hold the database.
 func (c *conv) afterCommit(fn func(context.Context) []Reply) { c.later = append(c.later, fn) }
 
-// open loads the user, creating them with default settings on first contact.
-func (e *Engine) open(tx Tx, key UserKey, name string, now time.Time) (*conv, error) {
+// open loads the user, creating them with default settings on first contact,
+// and takes the platform's zone hint (Event.ZoneHint, "" for none) as their
+// time zone while they have not chosen one.
+func (e *Engine) open(tx Tx, key UserKey, name, zoneHint string, now time.Time) (*conv, error) {
 	u, err := tx.User(key)
 	fresh := errors.Is(err, ErrNotFound)
 	if fresh {
@@ -222,7 +224,25 @@ func (e *Engine) open(tx Tx, key UserKey, name string, now time.Time) (*conv, er
 	} else if name != "" {
 		u.Name = name
 	}
+	adoptZoneHint(&u.Settings, zoneHint, key.Platform())
 	return &conv{e: e, tx: tx, u: u, now: now, fresh: fresh, via: key}, nil
+}
+
+// adoptZoneHint makes a platform's idea of the user's zone theirs while
+// they have none of their own: a Slack user who never typed /settings
+// timezone would otherwise have their interview read, and their reminders
+// and daily quiz timed, in UTC. A zone the user chose is never replaced;
+// one from a profile follows the profile (a move, a trip). A hint that is
+// not a zone changes nothing.
+func adoptZoneHint(s *Settings, hint string, from Platform) {
+	if hint == "" || (s.TimeZone != "" && s.ZoneFrom == "") {
+		return
+	}
+	zone, err := ParseZone(hint)
+	if err != nil {
+		return
+	}
+	s.TimeZone, s.ZoneFrom = zone, from
 }
 
 func (c *conv) send(text RichText, buttons ...[]Button) {

@@ -20,6 +20,12 @@ type Event struct {
 	// where the attempt was made, and tells a user setting up pushes in a
 	// group that those come in a private chat.
 	Chat string
+	// ZoneHint is the platform's idea of the user's time zone, an IANA
+	// name (Slack's profile time zone, users.info's user.tz); "" when the
+	// platform has none or could not say. The engine takes it as the
+	// user's zone only while they have not chosen one (Settings.ZoneFrom):
+	// a zone the user set with /settings or /start always wins.
+	ZoneHint string
 }
 
 // ReplyKind says what an adapter does with a Reply.

@@ -291,7 +291,7 @@ func (e *Engine) gradeAndApply(job *attemptJob) []Reply {
 	recorded := 0
 	uerr := e.commits.update(func(tx Tx) error {
 		replies, recorded = nil, 0
-		c, err := e.open(tx, job.via, "", e.now())
+		c, err := e.open(tx, job.via, "", "", e.now())
 		if err != nil {
 			return err
 		}

@@ -181,7 +181,7 @@ func (e *Engine) wake(key UserKey, now time.Time) (Push, error) {
 	push := Push{User: key}
 	err := e.commits.update(func(tx Tx) error {
 		push.Replies = nil
-		c, err := e.open(tx, key, "", now)
+		c, err := e.open(tx, key, "", "", now)
 		if err != nil {
 			return err
 		}
@@ -351,10 +351,10 @@ func (e *Engine) SetTimeZone(ctx context.Context, key UserKey, zone string) erro
 		return fmt.Errorf("prep: time zone of %s: %w", key, err)
 	}
 	return e.changeUser(key, func(u *User) bool {
-		if u.Settings.TimeZone == zone {
+		if u.Settings.TimeZone == zone && u.Settings.ZoneFrom == "" {
 			return false
 		}
-		u.Settings.TimeZone = zone
+		u.Settings.TimeZone, u.Settings.ZoneFrom = zone, ""
 		return true
 	})
 }

@@ -58,3 +58,64 @@ func TestTerminalZoneChoiceSaysWhenTheConfigurationWins(t *testing.T) {
 		}
 	}
 }
+
+// TestZoneHint: the platform's idea of a user's zone (Event.ZoneHint)
+// becomes their zone only while they have none of their own, and the
+// settings say where it came from.
+func TestZoneHint(t *testing.T) {
+	type step struct{ text, hint string }
+	tests := []struct {
+		name  string
+		steps []step // before the last step, which shows the settings
+		last  string // the hint on the last step
+		zone  string // the zone the settings show and the interview is read in
+		from  bool   // shown as from the Slack profile
+	}{
+		{name: "no zone, hint used", last: "Europe/Berlin", zone: "Europe/Berlin", from: true},
+		{name: "hint spelt in lower case", last: "europe/berlin", zone: "Europe/Berlin", from: true},
+		{name: "own zone kept", steps: []step{{"/settings timezone Asia/Tokyo", ""}}, last: "Europe/Berlin", zone: "Asia/Tokyo"},
+		{name: "own zone chosen with a hint on screen kept", steps: []step{{"/settings", "Europe/Berlin"}, {"/settings timezone Asia/Tokyo", "Europe/Berlin"}},
+			last: "Europe/Berlin", zone: "Asia/Tokyo"},
+		{name: "zone picked at /start kept", steps: []step{{"/start", "Europe/Berlin"}, {"Asia/Tokyo", "Europe/Berlin"}}, last: "Europe/Berlin", zone: "Asia/Tokyo"},
+		{name: "invalid hint ignored", last: "Mars/Olympus", zone: "UTC"},
+		{name: "invalid hint keeps the profile's zone", steps: []step{{"/settings", "Europe/Berlin"}}, last: "Local", zone: "Europe/Berlin", from: true},
+		{name: "no hint keeps the profile's zone", steps: []step{{"/settings", "Europe/Berlin"}}, last: "", zone: "Europe/Berlin", from: true},
+		{name: "profile's zone follows the profile", steps: []step{{"/settings", "Europe/Berlin"}}, last: "America/New_York", zone: "America/New_York", from: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t, prep.NewUserKey(prep.Slack, "U1"))
+			handle := func(text, hint string) []prep.Reply {
+				return h.eng.Handle(context.Background(), prep.Event{User: h.user, Name: "Ada", Text: text, ZoneHint: hint})
+			}
+			for _, s := range tt.steps {
+				handle(s.text, s.hint)
+			}
+			r := handle("/settings", tt.last)
+			shown := "Time zone: " + tt.zone
+			if tt.from {
+				shown += " (from your Slack profile)"
+			}
+			if !contains(r, prep.Send, shown+"  ") {
+				t.Errorf("settings do not show %q:\n%s", shown, dump(r))
+			}
+			r = handle("/interview 2026-12-03 14:00", tt.last)
+			if want := "Interview set: Thu 3 Dec 2026, 14:00 " + tt.zone; !contains(r, prep.Send, want) {
+				t.Errorf("the interview is not read in %s:\n%s", tt.zone, dump(r))
+			}
+		})
+	}
+}
+
+// TestZoneHintAtStartIsOfferedFirst: a new user whose profile names a zone
+// finds it as the first choice of /start's question.
+func TestZoneHintAtStartIsOfferedFirst(t *testing.T) {
+	h := newHarness(t, prep.NewUserKey(prep.Slack, "U1"))
+	r := h.eng.Handle(context.Background(), prep.Event{User: h.user, Name: "Ada", Text: "/start", ZoneHint: "Asia/Tokyo"})
+	if !contains(r, prep.Send, "Your Slack profile says Asia/Tokyo.") {
+		t.Errorf("the question does not name the profile's zone:\n%s", dump(r))
+	}
+	if b, ok := findButton(r, "Asia/Tokyo"); !ok || b.Data != "z:Asia/Tokyo" || r[len(r)-1].Buttons[0][0] != b {
+		t.Errorf("the profile's zone is not the first choice:\n%s", dump(r))
+	}
+}

@@ -43,6 +43,11 @@ type Settings struct {
 	TimeZone      string  // IANA name; "" means UTC
 	PushAt        int     // daily push, minutes after local midnight; -1 means off
 	PushPaused    bool    // pushes paused by the user
+	// ZoneFrom is the platform whose profile gave TimeZone (Event.ZoneHint)
+	// rather than the user; "" when the user chose it, or none is set. A
+	// zone from a profile follows the profile when it changes; one the
+	// user chose is never replaced by a hint.
+	ZoneFrom Platform `json:",omitempty"`
 }
 
 // Setting limits, enforced by Validate and by the /settings command.

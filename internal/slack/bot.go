@@ -16,6 +16,12 @@
 // that is stable across Slack's redeliveries (the Events API's event_id; a
 // Socket Mode envelope id or an HTTP trigger_id for commands and button
 // presses), so the engine can ignore a repeat.
+//
+// Each event carries the time zone of the user's Slack profile
+// (users.info, cached for an hour) as prep.Event.ZoneHint, so that a user
+// who never told the coach their zone is not taken to live in UTC. A
+// lookup that fails or hangs (2 s at most) is logged and the event goes on
+// without the hint.
 package slack
 
 import (
@@ -72,6 +78,10 @@ type Bot struct {
 	mu      sync.Mutex
 	refused map[string]time.Time // strangers, when last refused
 	dms     map[string]string    // user id → the DM channel with the bot
+	zones   map[string]zoneEntry // user id → profile time zone (zones.go)
+	// zonesOff, while in the future, stops profile lookups: Slack said the
+	// app lacks the users:read scope.
+	zonesOff time.Time
 }
 
 // New checks the options and waits for Slack to accept the tokens: it calls
@@ -95,6 +105,7 @@ func New(ctx context.Context, opts Options, coach Coach) (*Bot, error) {
 		users:   newSerializer(),
 		refused: make(map[string]time.Time),
 		dms:     make(map[string]string),
+		zones:   make(map[string]zoneEntry),
 		cmds:    make(map[string]bool),
 	}
 	for _, c := range coach.Commands() {

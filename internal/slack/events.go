@@ -279,6 +279,7 @@ func (b *Bot) handle(ctx context.Context, in incoming) {
 	default:
 		return
 	}
+	ev.ZoneHint = b.profileZone(ctx, in.userID)
 	replies := b.ask(ctx, ev)
 	jobs = append(jobs, b.jobsFor(t, replies)...)
 	_ = b.out.enqueue(ctx, jobs, false)

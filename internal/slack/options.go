@@ -58,9 +58,9 @@ type Options struct {
 	Team string
 	// Logger receives structured logs; default discards them.
 	Logger *slog.Logger
-	// Now is the clock for the stranger-refusal throttle; default time.Now.
-	// Request signatures are checked against the real clock, as slack-go
-	// does.
+	// Now is the clock for the stranger-refusal throttle and the expiry of
+	// cached profile time zones; default time.Now. Request signatures are
+	// checked against the real clock, as slack-go does.
 	Now func() time.Time
 	// HTTPClient makes the Web API calls. The default has a 30 s timeout and
 	// bounded dial and TLS handshakes.

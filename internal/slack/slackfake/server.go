@@ -4,8 +4,9 @@
 // signed requests to a bot in HTTP mode. A test plays the user (types a
 // slash command, writes a DM, presses a button), inspects what the bot did
 // (messages per channel with edits applied, ephemeral messages, uploads,
-// acknowledgements), and injects Slack's faults (429 with Retry-After,
-// ok:false errors such as invalid_auth, 5xx pages, dropped connections).
+// acknowledgements), sets what users.info says of a user (User.TZ), and
+// injects Slack's faults (429 with Retry-After, ok:false errors such as
+// invalid_auth, 5xx pages, answers that hang, dropped connections).
 //
 // A typical test:
 //
@@ -121,6 +122,10 @@ type User struct {
 	// Deactivated users cannot be messaged: conversations.open answers
 	// user_disabled and posts to their DM is_archived.
 	Deactivated bool
+	// TZ is the profile's time zone users.info answers (user.tz), an IANA
+	// name such as "Europe/Berlin"; "" answers none, as Slack does for
+	// some accounts. FailNext("users.info", …) makes the lookup fail.
+	TZ string
 }
 
 // Message is one message the bot posted, with later updates applied.
@@ -213,6 +218,7 @@ type fault struct {
 	status     int
 	code       string
 	retryAfter time.Duration
+	delay      time.Duration // answer normally, this late
 }
 
 // New starts a fake Slack on a loopback port and stops it when the test
@@ -255,6 +261,7 @@ func (s *Server) bind(c slacktest.Customize) {
 		"auth.test":                    s.authTest,
 		"apps.connections.open":        s.connectionsOpen,
 		"conversations.open":           s.conversationsOpen,
+		"users.info":                   s.usersInfo,
 		"chat.postMessage":             s.postMessage,
 		"chat.update":                  s.update,
 		"chat.postEphemeral":           s.postEphemeral,
@@ -353,6 +360,12 @@ func (s *Server) FailNext(method string, n int, code string) {
 // with an HTML page, as Slack's edge does when it is down.
 func (s *Server) FailNextStatus(method string, n int, status int) {
 	s.addFault(method, n, fault{status: status})
+}
+
+// DelayNext makes the next n calls of method answer as usual, but only
+// after d (or when the server stops), as a Slack that hangs does.
+func (s *Server) DelayNext(method string, n int, d time.Duration) {
+	s.addFault(method, n, fault{delay: d})
 }
 
 func (s *Server) addFault(method string, n int, f fault) {
@@ -546,8 +559,15 @@ func (s *Server) api(method string, h func(p url.Values) (int, any)) http.Handle
 		rec := Request{Method: method, Params: params, At: time.Now()}
 		defer s.record(&rec)()
 		if f, ok := s.takeFault(method); ok {
-			rec.Status, rec.Error = writeFault(w, f)
-			return
+			if f.delay == 0 {
+				rec.Status, rec.Error = writeFault(w, f)
+				return
+			}
+			select {
+			case <-time.After(f.delay):
+			case <-s.closing:
+			case <-r.Context().Done():
+			}
 		}
 		want := s.BotToken
 		if method == "apps.connections.open" {
@@ -664,6 +684,28 @@ func (s *Server) conversationsOpen(p url.Values) (int, any) {
 		return fail("cannot_dm_bot")
 	}
 	return ok(map[string]any{"channel": map[string]any{"id": s.DMChannel(u.ID), "is_im": true, "user": u.ID}})
+}
+
+// usersInfo answers users.info with the fields prepbot reads (tz) and a
+// few around them, as Slack does: tz_offset is the zone's offset now.
+func (s *Server) usersInfo(p url.Values) (int, any) {
+	id := p.Get("user")
+	if id == "" {
+		return fail("user_not_found")
+	}
+	s.mu.Lock()
+	u := s.userLocked(id)
+	s.mu.Unlock()
+	user := map[string]any{"id": u.ID, "team_id": u.TeamID, "name": u.Name, "deleted": u.Deactivated,
+		"is_bot": u.ID == s.BotUserID}
+	if u.TZ != "" {
+		user["tz"], user["tz_label"] = u.TZ, u.TZ
+		if loc, err := time.LoadLocation(u.TZ); err == nil {
+			_, offset := time.Now().In(loc).Zone()
+			user["tz_offset"] = offset
+		}
+	}
+	return ok(map[string]any{"user": user})
 }
 
 func (s *Server) postMessage(p url.Values) (int, any) {

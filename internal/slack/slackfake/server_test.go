@@ -94,6 +94,27 @@ func TestWebAPIRefusesWhatSlackRefuses(t *testing.T) {
 	}
 }
 
+func TestUsersInfoAnswersTheProfileZone(t *testing.T) {
+	srv := slackfake.New(t)
+	api := client(srv, srv.BotToken)
+	ctx := context.Background()
+	srv.SetUser(slackfake.User{ID: "U1", TZ: "Europe/Berlin"})
+	u, err := api.GetUserInfoContext(ctx, "U1")
+	if err != nil || u.ID != "U1" || u.TZ != "Europe/Berlin" || (u.TZOffset != 3600 && u.TZOffset != 7200) {
+		t.Fatalf("users.info = %+v, %v", u, err)
+	}
+	if u, err := api.GetUserInfoContext(ctx, "U2"); err != nil || u.TZ != "" {
+		t.Errorf("users.info of a user without a zone = %+v, %v", u, err)
+	}
+	srv.FailNext("users.info", 1, "missing_scope")
+	if _, err := api.GetUserInfoContext(ctx, "U1"); !isSlackError(err, "missing_scope") {
+		t.Errorf("injected missing_scope: %v", err)
+	}
+	if n := srv.Calls("users.info"); n != 3 {
+		t.Errorf("%d users.info calls recorded, want 3", n)
+	}
+}
+
 func TestFaults(t *testing.T) {
 	srv := slackfake.New(t)
 	api := client(srv, srv.BotToken)
