@@ -125,9 +125,10 @@ func syncDir(dir string) error {
 // Restore replaces the database file at dbPath with the backup at
 // backupPath, refusing while another process holds dbPath. The backup is
 // verified first: copied beside the database, opened (migrated if it is
-// from an older prepbot) and checked page by page; a backup that fails
-// wraps ErrDamaged (or ErrNewerSchema), names backupPath and changes
-// nothing. The file it replaces is kept as dbPath +
+// from an older prepbot) and checked page by page, and derived indexes
+// that disagree with its records are rebuilt in the copy (as
+// RepairIndexes does); a backup that fails wraps ErrDamaged (or
+// ErrNewerSchema), names backupPath and changes nothing. The file it replaces is kept as dbPath +
 // ".before-restore-<UTC time>" (with "-2", "-3"… when restores share a
 // second), so a restore loses nothing; when there is no file at dbPath the
 // backup simply becomes it, and kept is "".

@@ -52,6 +52,11 @@
 //	delivery_times           time(at) ‖ delivery id → empty: lets
 //	                         PruneDeliveries read only what it deletes
 //	cursors                  name → 8-byte big-endian int64
+//	links                    /link code → JSON {"user", "expires"} (schema
+//	                         version 3): the account that made the code,
+//	                         taken when the other account types it; codes
+//	                         a day past expiry are dropped whenever one is
+//	                         put
 //
 // The due index holds exactly one entry per card state, and the wake index
 // one per user with a WakeAt; each moves with its record in the same

@@ -82,8 +82,8 @@ func (c *conv) reschedule() {
 
 const dateLayout = "2006-01-02"
 
-// Due returns the pushes due at now: daily quizzes and nudges for learning
-// cards. Each user is handled in its own transaction that commits before the
+// Due returns the pushes due at now: daily quizzes, nudges for learning
+// cards and checklist reminders (the terminal asks for these alone). Each user is handled in its own transaction that commits before the
 // push is returned, so a push is sent at most once even if the process dies
 // before delivering it; a daily push missed while the bot was down is sent
 // once, late, if it is still the same local day, and otherwise skipped.

@@ -74,8 +74,10 @@ func (r RichText) String() string {
 	return b.String()
 }
 
-// Len is the length of the plain rendering in characters (runes), the unit
-// in which chat platforms limit messages.
+// Len is the length of the plain rendering in characters (runes). Telegram
+// and Slack limit messages in UTF-16 code units, where a character outside
+// the Basic Multilingual Plane (an emoji) counts two; the deck limits use
+// those (MaxCardText), and each adapter measures what it sends.
 func (r RichText) Len() int { return utf8.RuneCountInString(r.String()) }
 
 // TrimSpace removes leading and trailing white space from the whole text,
