@@ -144,20 +144,26 @@ func sectionMessage(secs []section) Message {
 }
 
 // Actions builds one actions block per row of buttons (a row longer than
-// MaxRowButtons continues in another block). Each button's value is the
-// button's Data and its action_id is unique within the message. Buttons
-// Slack would reject or the coach could not read back (Data empty, over
-// prep.MaxButtonData bytes or not UTF-8; past the MaxButtons'th) are left
-// out and counted.
+// MaxRowButtons continues in another block). With more rows than
+// MaxActionBlocks (a checklist slot of many items), whole rows share
+// blocks, up to MaxRowButtons buttons each, so that every item keeps its
+// buttons. Each button's value is the button's Data and its action_id is
+// unique within the message. Buttons Slack would reject or the coach could
+// not read back (Data empty, over prep.MaxButtonData bytes or not UTF-8;
+// past the MaxButtons'th) are left out and counted.
 func Actions(rows [][]prep.Button) (blocks []slackgo.Block, dropped int) {
+	share := len(rows) > MaxActionBlocks
 	n := 0
+	var elems []slackgo.BlockElement
+	flush := func() {
+		if len(elems) > 0 {
+			blocks = append(blocks, slackgo.NewActionBlock(fmt.Sprintf("prep_row_%d", len(blocks)), elems...))
+			elems = nil
+		}
+	}
 	for i, row := range rows {
-		var elems []slackgo.BlockElement
-		flush := func() {
-			if len(elems) > 0 {
-				blocks = append(blocks, slackgo.NewActionBlock(fmt.Sprintf("prep_row_%d_%d", i, len(blocks)), elems...))
-				elems = nil
-			}
+		if !share || len(elems)+len(row) > MaxRowButtons {
+			flush()
 		}
 		for j, b := range row {
 			if !validButtonData(b.Data) || n >= MaxButtons || len(blocks) >= MaxActionBlocks {
@@ -176,8 +182,8 @@ func Actions(rows [][]prep.Button) (blocks []slackgo.Block, dropped int) {
 				flush()
 			}
 		}
-		flush()
 	}
+	flush()
 	return blocks, dropped
 }
 

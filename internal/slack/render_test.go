@@ -247,3 +247,51 @@ func TestFromMrkdwnRestoresWhatTheUserTyped(t *testing.T) {
 		}
 	}
 }
+
+// TestManyRowsShareActionBlocks: a checklist slot of 30 items has 30 rows
+// of Done/Snooze/Skip, more than MaxActionBlocks; whole rows then share
+// blocks of up to MaxRowButtons buttons, so every item keeps its buttons,
+// in order (items past the 20th used to get none).
+func TestManyRowsShareActionBlocks(t *testing.T) {
+	var rows [][]prep.Button
+	var want []string
+	for i := 1; i <= 30; i++ {
+		var row []prep.Button
+		for _, act := range []string{"done", "snooze", "skip"} {
+			row = append(row, prep.Button{Label: fmt.Sprint(i, " ", act), Data: fmt.Sprint(act, ":", i)})
+			want = append(want, fmt.Sprint(act, ":", i))
+		}
+		rows = append(rows, row)
+	}
+	blocks, dropped := slack.Actions(rows)
+	if dropped != 0 || len(blocks) > slack.MaxActionBlocks {
+		t.Fatalf("%d blocks, %d dropped", len(blocks), dropped)
+	}
+	raw, _ := json.Marshal(blocks)
+	var decoded []struct {
+		Elements []struct {
+			ActionID string `json:"action_id"`
+			Value    string `json:"value"`
+		} `json:"elements"`
+	}
+	if err := json.Unmarshal(raw, &decoded); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	ids := map[string]bool{}
+	for _, b := range decoded {
+		if len(b.Elements) > slack.MaxRowButtons || len(b.Elements)%3 != 0 {
+			t.Errorf("a block of %d buttons: rows must stay whole and within %d", len(b.Elements), slack.MaxRowButtons)
+		}
+		for _, e := range b.Elements {
+			got = append(got, e.Value)
+			if ids[e.ActionID] {
+				t.Errorf("action_id %s repeated", e.ActionID)
+			}
+			ids[e.ActionID] = true
+		}
+	}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("buttons = %v, want %v", got, want)
+	}
+}
