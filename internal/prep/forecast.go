@@ -192,6 +192,9 @@ func studiedItems(in StatsInput, items libraryItems) ([]studyItem, map[string]in
 			continue
 		}
 		known[s.CardID] = true
+		if s.Suspended {
+			continue // set aside: not asked, so not part of the day's recall
+		}
 		studied = append(studied, studyItem{id: s.CardID, topic: topic, card: s.FSRS})
 	}
 	sort.Slice(studied, func(i, j int) bool { return studied[i].id < studied[j].id })

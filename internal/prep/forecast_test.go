@@ -278,3 +278,27 @@ func BenchmarkForecast(b *testing.B) {
 		prep.Forecast(in, now.AddDate(0, 0, 90), 0.97)
 	}
 }
+
+// TestSuspendedCardsAreLeftOutOfTheForecast: a card set aside is not
+// asked, so it is not part of the day's recall; a suspended leech used to
+// pull its topic down to "weakest".
+func TestSuspendedCardsAreLeftOutOfTheForecast(t *testing.T) {
+	now := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+	interview := now.AddDate(0, 0, 5)
+	strong := reviewed("a", 200, now.AddDate(0, 0, -1))
+	weak := reviewed("b", 0.5, now.AddDate(0, 0, -10))
+	lib := forecastLibrary(t, forecastCard("a", "SQL"), forecastCard("b", "Python"))
+	in := prep.StatsInput{Now: now, Location: time.UTC, Retention: 0.9, Library: lib, States: []prep.CardState{strong, weak}}
+	with := prep.Forecast(in, interview, 0.95)
+	weak.Suspended = true
+	in.States = []prep.CardState{strong, weak}
+	without := prep.Forecast(in, interview, 0.95)
+	if without.Studied != 1 || without.Recall <= with.Recall {
+		t.Fatalf("suspended: studied %d, recall %.3f; not suspended: recall %.3f", without.Studied, without.Recall, with.Recall)
+	}
+	for _, tr := range without.Weakest {
+		if tr.Topic == "Python" {
+			t.Errorf("the suspended card's topic is among the weakest: %+v", without.Weakest)
+		}
+	}
+}

@@ -12,7 +12,9 @@ import (
 // at recall on that day as well as at the long run:
 //
 //  1. Bringing reviews forward. When a rating would schedule a card's next
-//     review after the interview, and FSRS predicts its recall at the
+//     review after the start of the day before the interview (or, when the
+//     date is set or moved, a card is already so scheduled), and FSRS
+//     predicts its recall at the
 //     interview's start below the interview target, the review is moved to
 //     the start of the day before the interview (local midnight in the
 //     interview's time zone), so it is due all of that day, whenever the
@@ -24,10 +26,16 @@ import (
 //  2. Introducing new cards in time. The daily new-card limit is raised, if
 //     needed, so that every card not yet seen is introduced at least three
 //     days before the interview: limit = max(setting, ceil(unseen / (days
-//     left - 3))), with at least one day counted.
+//     left - 3))); within those last three days the setting stands.
 //  3. Favouring the weakest. In the last seven days, due cards are asked in
 //     order of lowest predicted recall at the interview first, rather than
 //     by due time.
+//  4. Reviewing ahead. In the last seven days, once nothing is due and no
+//     new card is left for the day, /ask reviews ahead the card weakest at
+//     the interview, while one is below the interview target and the
+//     review limit allows: the forecast's "about N reviews a day" counts
+//     on reviews like these, and without them the queue would offer
+//     nothing until the day before.
 //
 // The interview target is half-way from the desired retention to certainty
 // (0.95 for the default 0.9): FSRS schedules a review when recall falls to
@@ -68,10 +76,16 @@ func predictedRecall(sched *fsrs.FSRS, card fsrs.Card, t time.Time) float64 {
 // forInterview applies rule 1 to a card just scheduled at `at`.
 func (c *conv) forInterview(card fsrs.Card, at time.Time) fsrs.Card {
 	interview, ok := c.upcomingInterview()
-	if !ok || !card.Due.After(interview) {
+	if !ok {
 		return card
 	}
 	target := dayStart(interview.AddDate(0, 0, -1), interview.Location())
+	// From the start of the day before on, not only after the interview:
+	// Good due on the interview's morning and Easy due after it, moved,
+	// would otherwise put Easy before Good.
+	if !card.Due.After(target) {
+		return card
+	}
 	if target.Sub(at) < minMoveLeadTime {
 		return card
 	}
@@ -82,6 +96,64 @@ func (c *conv) forInterview(card fsrs.Card, at time.Time) fsrs.Card {
 	card.Due = target
 	card.ScheduledDays = uint64(math.Max(0, math.Floor(target.Sub(at).Hours()/24)))
 	return card
+}
+
+// aimAtInterview applies rule 1 to the reviews already scheduled when the
+// interview date is set or moved: without it, a card studied before would
+// keep a review after the interview, which the forecast counts on and the
+// queue never offers. A due moved to a day that has begun is due now.
+func (c *conv) aimAtInterview() error {
+	var moved []CardState
+	for st, err := range c.tx.CardStates(c.u.Key) {
+		if err != nil {
+			return err
+		}
+		if st.Suspended || st.FSRS.State != fsrs.Review || st.FSRS.LastReview.IsZero() {
+			continue
+		}
+		if card := c.forInterview(st.FSRS, st.FSRS.LastReview); !card.Due.Equal(st.FSRS.Due) {
+			st.FSRS = card
+			moved = append(moved, st)
+		}
+	}
+	// Written after the scan: a put moves the card in the index the scan
+	// reads.
+	for _, st := range moved {
+		if err := c.tx.PutCardState(c.u.Key, st); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// reviewAhead applies rule 4: in the last week, when nothing else is left
+// to study in scope and the review limit allows, the flashcard in scope
+// whose predicted recall at the interview is lowest, below the interview
+// target, is reviewed ahead of its due time (what the forecast's pace
+// advice counts on), or nil.
+func (c *conv) reviewAhead(sc scope, q queue) (*CardState, error) {
+	interview, ok := c.upcomingInterview()
+	if !ok || interview.Sub(c.now) > weakestFirstDays || q.revLeft <= 0 {
+		return nil, nil
+	}
+	sched := newScheduler(c.u.Settings.Retention)
+	target := InterviewTarget(c.u.Settings.Retention)
+	var best *CardState
+	bestRecall := target
+	for st, err := range c.tx.CardStates(c.u.Key) {
+		if err != nil {
+			return nil, err
+		}
+		card, ok := c.e.lib.Card(st.CardID)
+		if !ok || !sc.hasCard(card) || st.Suspended || st.FSRS.State != fsrs.Review || !st.FSRS.Due.After(c.now) {
+			continue
+		}
+		if r := predictedRecall(sched, st.FSRS, interview); r < bestRecall {
+			s := st
+			best, bestRecall = &s, r
+		}
+	}
+	return best, nil
 }
 
 // newLimit applies rule 2 to the daily new-card limit. It is one limit for
@@ -99,7 +171,10 @@ func (c *conv) newLimit(unseen int) int {
 	}
 	days := int(interview.Sub(dayStart(c.now, c.loc())).Hours()/24) - newCardsLeadDays
 	if days < 1 {
-		days = 1
+		// Inside the last days a raised limit would pour every unseen
+		// card in at once (all 120 of them ten minutes before the
+		// interview): the user's own limit stands.
+		return limit
 	}
 	need := (unseen + days - 1) / days
 	return max(limit, need)

@@ -203,3 +203,92 @@ func TestInterviewNewLimitIsOneForTheDay(t *testing.T) {
 		t.Fatalf("/ask python went past the day's limit:\n%s", dump(r))
 	}
 }
+
+// putReviewCard stores a review card for the harness user.
+func putReviewCard(t *testing.T, h *harness, id string, c fsrs.Card) {
+	t.Helper()
+	if err := h.store.Update(func(tx prep.Tx) error { return tx.PutCardState(h.user, prep.CardState{CardID: id, FSRS: c}) }); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestSettingTheDateAimsReviewsAlreadyScheduled: rule 1 used to apply
+// only when a card was rated, so a card studied before the date was set
+// kept its review after the interview: the forecast counted on reviews
+// the queue never offered. Setting the date now moves it to the day
+// before, and in the last week /ask reviews ahead the weakest card when
+// nothing is due (rule 4), saying so.
+func TestSettingTheDateAimsReviewsAlreadyScheduled(t *testing.T) {
+	h := newHarness(t, prep.NewUserKey(prep.Terminal, "ada"))
+	now := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+	h.clock.t = now
+	// Reviewed 5 days ago, stability 20: due in about two weeks.
+	putReviewCard(t, h, "sql1", fsrs.Card{Due: now.AddDate(0, 0, 15), Stability: 20, Difficulty: 5, State: fsrs.Review, Reps: 3,
+		LastReview: now.AddDate(0, 0, -5), ScheduledDays: 20})
+	// The topic's other card is strong on the day: never reviewed ahead.
+	putReviewCard(t, h, "sql2", fsrs.Card{Due: now.AddDate(0, 2, 0), Stability: 300, Difficulty: 3, State: fsrs.Review, Reps: 6,
+		LastReview: now.AddDate(0, 0, -1), ScheduledDays: 60})
+	h.text("/interview 2026-11-26 14:00 UTC")
+	st, err := h.cardState("sql1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := time.Date(2026, 11, 25, 0, 0, 0, 0, time.UTC); !st.FSRS.Due.Equal(want) {
+		t.Fatalf("due %v after the date was set, want the day before, %v", st.FSRS.Due, want)
+	}
+	// Nothing due, no new card in the topic: the weakest card is
+	// reviewed ahead, with a note.
+	r := h.text("/ask sql")
+	if !contains(r, prep.Send, "reviewing ahead for your interview") || !contains(r, prep.Send, "What is a CTE?") {
+		t.Fatalf("/ask with nothing due in the last week:\n%s", dump(r))
+	}
+	h.press(button(t, h.last, "Show answer").Data)
+	h.press(button(t, h.last, "Good").Data)
+	// Once above the target it is not asked again.
+	if r := h.text("/ask sql"); contains(r, prep.Send, "reviewing ahead") {
+		t.Fatalf("a card above the target was reviewed ahead again:\n%s", dump(r))
+	}
+}
+
+// TestInterviewCapKeepsTheRatingsInOrder: Good due on the interview's
+// morning and Easy due after it used to end as "Good · 10d, Easy · 9d",
+// since only dues after the interview were moved; now every due from the
+// start of the day before is, so Easy is never before Good.
+func TestInterviewCapKeepsTheRatingsInOrder(t *testing.T) {
+	h := newHarness(t, prep.NewUserKey(prep.Terminal, "ada"))
+	now := time.Date(2026, 11, 2, 10, 0, 0, 0, time.UTC)
+	h.clock.t = now
+	h.text("/interview 2026-11-12 14:00 UTC")
+	putReviewCard(t, h, "sql1", fsrs.Card{Due: now, Stability: 3, Difficulty: 5, State: fsrs.Review, Reps: 4,
+		LastReview: now.AddDate(0, 0, -3), ScheduledDays: 3})
+	// Each rating in turn, read back from the store, then undone.
+	var last time.Time
+	for _, rating := range []string{"Hard", "Good", "Easy"} {
+		h.text("/ask sql")
+		h.press(button(t, h.last, "Show answer").Data)
+		h.press(button(t, h.last, rating).Data)
+		st, err := h.cardState("sql1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.FSRS.Due.Before(last) {
+			t.Fatalf("%s is due %v, before the rating below it (%v)", rating, st.FSRS.Due, last)
+		}
+		last = st.FSRS.Due
+		h.text("/undo")
+		h.text("/stop")
+	}
+}
+
+// TestNewLimitIsNotRaisedInTheLastDays: within the last three days the
+// raised limit used to be "every unseen card" (120 new cards ten minutes
+// before the interview); the user's own limit stands there.
+func TestNewLimitIsNotRaisedInTheLastDays(t *testing.T) {
+	h := newHarness(t, prep.NewUserKey(prep.Terminal, "ada"))
+	h.clock.t = time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+	h.text("/interview 2026-11-22 14:00 UTC")
+	h.text("/settings new 1")
+	if r := h.text("/due"); !contains(r, prep.Send, "Daily limits: 1 new (1 left)") {
+		t.Fatalf("/due two days before:\n%s", dump(r))
+	}
+}

@@ -51,3 +51,36 @@ func TestLeechIsFlaggedSuspendedAndLetBackIn(t *testing.T) {
 		t.Fatalf("state after unsuspend: %+v", st)
 	}
 }
+
+// TestLeechNoticeOnlyOnALapse: an Again on a relearning step adds no lapse
+// and used to repeat the leech notice; and /undo of the Again that made a
+// leech reverts the rating but not a suspension made since.
+func TestLeechNoticeOnlyOnALapse(t *testing.T) {
+	h := newHarness(t, prep.NewUserKey(prep.Terminal, "ada"))
+	err := h.store.Update(func(tx prep.Tx) error {
+		c := fsrs.Card{Due: h.clock.Now().Add(-time.Hour), Stability: 3, Difficulty: 8, State: fsrs.Review, Reps: 20, Lapses: 7,
+			LastReview: h.clock.Now().Add(-72 * time.Hour), ScheduledDays: 3}
+		return tx.PutCardState(h.user, prep.CardState{CardID: "py1", FSRS: c})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.text("/ask python")
+	h.press(button(t, h.last, "Show answer").Data)
+	if r := h.press(button(t, h.last, "Again").Data); !contains(r, prep.Send, "A leech") {
+		t.Fatalf("the 8th lapse:\n%s", dump(r))
+	}
+	h.text("/stop")
+	h.clock.Advance(10 * time.Minute)
+	h.text("/ask python")
+	h.press(button(t, h.last, "Show answer").Data)
+	if r := h.press(button(t, h.last, "Again").Data); contains(r, prep.Send, "A leech") {
+		t.Fatalf("an Again while relearning repeated the notice:\n%s", dump(r))
+	}
+	// Suspend after the Again, then undo it: the suspension stands.
+	h.text("/suspend py1")
+	h.text("/undo")
+	if st, _ := h.cardState("py1"); !st.Suspended {
+		t.Fatal("/undo lifted a suspension made after the rating it undid")
+	}
+}

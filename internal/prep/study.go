@@ -347,7 +347,18 @@ func (c *conv) next(starting bool) error {
 		st = q.ahead
 		card, _ = c.e.lib.Card(st.CardID)
 	default:
-		return c.finish(q, starting)
+		sc := c.runScope()
+		ahead, err := c.reviewAhead(sc, q)
+		if err != nil {
+			return err
+		}
+		if ahead == nil || sc.mode != "" {
+			return c.finish(q, starting)
+		}
+		card, _ = c.e.lib.Card(ahead.CardID)
+		c.u.Session.Total = c.u.Session.Reviewed + 1
+		c.presentAs(card, "Nothing is due: reviewing ahead for your interview, the cards weakest on the day first.")
+		return nil
 	}
 	if remaining == 0 {
 		remaining = 1 // the learn-ahead card
@@ -359,14 +370,22 @@ func (c *conv) next(starting bool) error {
 
 // present puts a card's question on screen under a fresh presentation token,
 // which makes every earlier button stale.
-func (c *conv) present(card Card) {
+func (c *conv) present(card Card) { c.presentAs(card, "") }
+
+// presentAs is present with a note above the question saying why this card
+// comes now ("" for none).
+func (c *conv) presentAs(card Card, note string) {
 	c.u.NextToken++
 	c.u.Session.Token = c.u.NextToken
 	c.u.Session.CardID = card.ID
 	c.u.Session.Stage = StageQuestion
 	c.u.Session.Typed = ""
 	c.u.Session.RevealedAt = time.Time{}
-	text := c.header(card.Topic).Bold("❓ " + card.Question).Plain("\n\n").Italic("Think of your answer, then tap Show answer; or type your answer to see it beside mine.")
+	text := c.header(card.Topic)
+	if note != "" {
+		text = text.Italic(note).Plain("\n")
+	}
+	text = text.Bold("❓ " + card.Question).Plain("\n\n").Italic("Think of your answer, then tap Show answer; or type your answer to see it beside mine.")
 	c.send(text, []Button{{Label: "Show answer", Data: revealData(c.u.Session.Token)}})
 }
 
@@ -450,12 +469,18 @@ func (c *conv) rate(tok uint32, r Rating, pressed bool) error {
 		c.send(Text("That card was removed from the decks. Type /ask for the next one."))
 		return nil
 	}
+	before, _, err := c.state(card.ID)
+	if err != nil {
+		return err
+	}
 	interval, err := c.record(card.ID, r, s.RevealedAt)
 	if err != nil {
 		return err
 	}
 	leech := uint64(0)
-	if st, err := c.tx.CardState(c.u.Key, card.ID); err == nil && r == Again && isLeechLapse(st.FSRS.Lapses) {
+	// Only a lapse (Again on a review card) can make a leech: an Again on a
+	// relearning step adds no lapse and must not repeat the notice.
+	if st, err := c.tx.CardState(c.u.Key, card.ID); err == nil && r == Again && before.FSRS.State == fsrs.Review && isLeechLapse(st.FSRS.Lapses) {
 		leech = st.FSRS.Lapses
 	}
 	summary := RichText{}.Italic(card.Topic + " · ").Plain(card.Question).Plain("\n").
@@ -579,7 +604,13 @@ func (c *conv) undo() error {
 	if last.Before.FSRS.State == fsrs.New && last.Before.FSRS.Reps == 0 {
 		err = c.tx.DeleteCardState(c.u.Key, last.CardID)
 	} else {
-		err = c.tx.PutCardState(c.u.Key, last.Before)
+		restored := last.Before
+		// Undo reverts the rating, not a suspension made since (a
+		// leech's "Suspend it" right after its Again).
+		if now, err := c.tx.CardState(c.u.Key, last.CardID); err == nil {
+			restored.Suspended = now.Suspended
+		}
+		err = c.tx.PutCardState(c.u.Key, restored)
 	}
 	if err != nil {
 		return err

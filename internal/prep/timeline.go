@@ -736,6 +736,9 @@ func (c *conv) interview(args string) error {
 		return nil
 	}
 	c.u.Interview, c.u.InterviewZone = at.UTC(), zone
+	if err := c.aimAtInterview(); err != nil {
+		return err
+	}
 	// Reminders are scheduled from now on: slots already past are not sent
 	// one by one but summarised below. Messages already sent keep their
 	// items (Listed), so their buttons go on working, and snoozes stand,
