@@ -30,12 +30,6 @@ import (
 //  3. Favouring the weakest. In the last seven days, due cards are asked in
 //     order of lowest predicted recall at the interview first, rather than
 //     by due time.
-//  4. Reviewing ahead. In the last seven days, once nothing is due and no
-//     new card is left for the day, /ask reviews ahead the card weakest at
-//     the interview, while one is below the interview target and the
-//     review limit allows: the forecast's "about N reviews a day" counts
-//     on reviews like these, and without them the queue would offer
-//     nothing until the day before.
 //
 // The interview target is half-way from the desired retention to certainty
 // (0.95 for the default 0.9): FSRS schedules a review when recall falls to
@@ -124,36 +118,6 @@ func (c *conv) aimAtInterview() error {
 		}
 	}
 	return nil
-}
-
-// reviewAhead applies rule 4: in the last week, when nothing else is left
-// to study in scope and the review limit allows, the flashcard in scope
-// whose predicted recall at the interview is lowest, below the interview
-// target, is reviewed ahead of its due time (what the forecast's pace
-// advice counts on), or nil.
-func (c *conv) reviewAhead(sc scope, q queue) (*CardState, error) {
-	interview, ok := c.upcomingInterview()
-	if !ok || interview.Sub(c.now) > weakestFirstDays || q.revLeft <= 0 {
-		return nil, nil
-	}
-	sched := newScheduler(c.u.Settings.Retention)
-	target := InterviewTarget(c.u.Settings.Retention)
-	var best *CardState
-	bestRecall := target
-	for st, err := range c.tx.CardStates(c.u.Key) {
-		if err != nil {
-			return nil, err
-		}
-		card, ok := c.e.lib.Card(st.CardID)
-		if !ok || !sc.hasCard(card) || st.Suspended || st.FSRS.State != fsrs.Review || !st.FSRS.Due.After(c.now) {
-			continue
-		}
-		if r := predictedRecall(sched, st.FSRS, interview); r < bestRecall {
-			s := st
-			best, bestRecall = &s, r
-		}
-	}
-	return best, nil
 }
 
 // newLimit applies rule 2 to the daily new-card limit. It is one limit for

@@ -216,8 +216,7 @@ func putReviewCard(t *testing.T, h *harness, id string, c fsrs.Card) {
 // only when a card was rated, so a card studied before the date was set
 // kept its review after the interview: the forecast counted on reviews
 // the queue never offered. Setting the date now moves it to the day
-// before, and in the last week /ask reviews ahead the weakest card when
-// nothing is due (rule 4), saying so.
+// before.
 func TestSettingTheDateAimsReviewsAlreadyScheduled(t *testing.T) {
 	h := newHarness(t, prep.NewUserKey(prep.Terminal, "ada"))
 	now := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
@@ -225,7 +224,7 @@ func TestSettingTheDateAimsReviewsAlreadyScheduled(t *testing.T) {
 	// Reviewed 5 days ago, stability 20: due in about two weeks.
 	putReviewCard(t, h, "sql1", fsrs.Card{Due: now.AddDate(0, 0, 15), Stability: 20, Difficulty: 5, State: fsrs.Review, Reps: 3,
 		LastReview: now.AddDate(0, 0, -5), ScheduledDays: 20})
-	// The topic's other card is strong on the day: never reviewed ahead.
+	// The topic's other card is strong on the day.
 	putReviewCard(t, h, "sql2", fsrs.Card{Due: now.AddDate(0, 2, 0), Stability: 300, Difficulty: 3, State: fsrs.Review, Reps: 6,
 		LastReview: now.AddDate(0, 0, -1), ScheduledDays: 60})
 	h.text("/interview 2026-11-26 14:00 UTC")
@@ -236,17 +235,10 @@ func TestSettingTheDateAimsReviewsAlreadyScheduled(t *testing.T) {
 	if want := time.Date(2026, 11, 25, 0, 0, 0, 0, time.UTC); !st.FSRS.Due.Equal(want) {
 		t.Fatalf("due %v after the date was set, want the day before, %v", st.FSRS.Due, want)
 	}
-	// Nothing due, no new card in the topic: the weakest card is
-	// reviewed ahead, with a note.
-	r := h.text("/ask sql")
-	if !contains(r, prep.Send, "reviewing ahead for your interview") || !contains(r, prep.Send, "What is a CTE?") {
-		t.Fatalf("/ask with nothing due in the last week:\n%s", dump(r))
-	}
-	h.press(button(t, h.last, "Show answer").Data)
-	h.press(button(t, h.last, "Good").Data)
-	// Once above the target it is not asked again.
-	if r := h.text("/ask sql"); contains(r, prep.Send, "reviewing ahead") {
-		t.Fatalf("a card above the target was reviewed ahead again:\n%s", dump(r))
+	// The strong card keeps its due: its recall on the day is above the
+	// target.
+	if st, _ := h.cardState("sql2"); !st.FSRS.Due.Equal(now.AddDate(0, 2, 0)) {
+		t.Fatalf("a card strong on the day was moved: due %v", st.FSRS.Due)
 	}
 }
 

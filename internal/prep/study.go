@@ -347,18 +347,7 @@ func (c *conv) next(starting bool) error {
 		st = q.ahead
 		card, _ = c.e.lib.Card(st.CardID)
 	default:
-		sc := c.runScope()
-		ahead, err := c.reviewAhead(sc, q)
-		if err != nil {
-			return err
-		}
-		if ahead == nil || sc.mode != "" {
-			return c.finish(q, starting)
-		}
-		card, _ = c.e.lib.Card(ahead.CardID)
-		c.u.Session.Total = c.u.Session.Reviewed + 1
-		c.presentAs(card, "Nothing is due: reviewing ahead for your interview, the cards weakest on the day first.")
-		return nil
+		return c.finish(q, starting)
 	}
 	if remaining == 0 {
 		remaining = 1 // the learn-ahead card
@@ -370,22 +359,14 @@ func (c *conv) next(starting bool) error {
 
 // present puts a card's question on screen under a fresh presentation token,
 // which makes every earlier button stale.
-func (c *conv) present(card Card) { c.presentAs(card, "") }
-
-// presentAs is present with a note above the question saying why this card
-// comes now ("" for none).
-func (c *conv) presentAs(card Card, note string) {
+func (c *conv) present(card Card) {
 	c.u.NextToken++
 	c.u.Session.Token = c.u.NextToken
 	c.u.Session.CardID = card.ID
 	c.u.Session.Stage = StageQuestion
 	c.u.Session.Typed = ""
 	c.u.Session.RevealedAt = time.Time{}
-	text := c.header(card.Topic)
-	if note != "" {
-		text = text.Italic(note).Plain("\n")
-	}
-	text = text.Bold("❓ " + card.Question).Plain("\n\n").Italic("Think of your answer, then tap Show answer; or type your answer to see it beside mine.")
+	text := c.header(card.Topic).Bold("❓ " + card.Question).Plain("\n\n").Italic("Think of your answer, then tap Show answer; or type your answer to see it beside mine.")
 	c.send(text, []Button{{Label: "Show answer", Data: revealData(c.u.Session.Token)}})
 }
 
