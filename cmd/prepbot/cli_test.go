@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -12,6 +13,10 @@ import (
 	"time"
 
 	"github.com/prepbot/prepbot/internal/boltstore"
+	"github.com/prepbot/prepbot/internal/config"
+	"github.com/prepbot/prepbot/internal/prep"
+	"github.com/prepbot/prepbot/internal/slack"
+	"github.com/prepbot/prepbot/internal/telegram"
 )
 
 // cliResult is one in-process run of Main.
@@ -214,5 +219,129 @@ func TestTerminalShowsMissedRemindersAtStart(t *testing.T) {
 	}
 	if !strings.Contains(rest, "✓ Done") {
 		t.Errorf("the reminder has no choices:\n%s", out)
+	}
+}
+
+// TestBadChatSettingsStopBeforeAnythingIsOpened: a chat setting the
+// platform would refuse stops run with the setting's name and what it
+// allows, before the database is created or a platform called. These used
+// to pass "prepbot config" and fail only later: after the database was
+// created, some after connecting, some without naming the setting.
+func TestBadChatSettingsStopBeforeAnythingIsOpened(t *testing.T) {
+	telegramOn := map[string]string{"PREPBOT_TELEGRAM_TOKEN": "123:abc", "PREPBOT_TELEGRAM_API": "http://127.0.0.1:1"}
+	slackOn := map[string]string{"PREPBOT_SLACK_BOT_TOKEN": "xoxb-1", "PREPBOT_SLACK_APP_TOKEN": "xapp-1", "PREPBOT_SLACK_API": "http://127.0.0.1:1/api/"}
+	tests := []struct {
+		on         map[string]string
+		name, val  string
+		wantAllows string
+	}{
+		{telegramOn, "PREPBOT_TELEGRAM_WEBHOOK_LISTEN", "zzz", "must be host:port or :port"},
+		{telegramOn, "PREPBOT_TELEGRAM_WEBHOOK_SECRET", "my secret!", "must be 1-256 characters, each A-Z, a-z, 0-9, _ or -"},
+		{telegramOn, "PREPBOT_ALLOWED_USERS", "@a-b", "entries must be numeric Telegram user ids (such as 123456789) or @usernames (@ then 1-32 letters, digits or _)"},
+		{telegramOn, "PREPBOT_HTTP_ADDR", "notanaddr", "must be host:port or :port, e.g. 127.0.0.1:9464, or off"},
+		{slackOn, "PREPBOT_SLACK_COMMAND", "prep", "must be the app's slash command: / then"},
+		{slackOn, "PREPBOT_SLACK_ALLOWED_USERS", "bob", "entries must be Slack member ids"},
+		{slackOn, "PREPBOT_SLACK_TEAM", "xyz", "must be a workspace id"},
+		{slackOn, "PREPBOT_SLACK_LISTEN", "3000", "must be host:port or :port"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			db := filepath.Join(dir, "prepbot.db")
+			env := map[string]string{"PREPBOT_DB": db, "HOME": dir, tt.name: tt.val, "PREPBOT_SLACK_SIGNING_SECRET": "s"}
+			for k, v := range tt.on {
+				env[k] = v
+			}
+			var out, errb bytes.Buffer
+			// Where the check came late, run went on to wait for the
+			// (unreachable) platform: the deadline ends that.
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			code := Main(ctx, []string{"run"}, IO{In: strings.NewReader(""), Out: &out, Err: &errb,
+				Getenv: func(k string) string { return env[k] }})
+			if want := "prepbot: config: " + tt.name + ": " + tt.wantAllows; code != 1 || !strings.Contains(errb.String(), want) {
+				t.Errorf("exit %d, want 1 and %q in:\n%s", code, want, errb.String())
+			}
+			if _, err := os.Stat(db); !errors.Is(err, fs.ErrNotExist) {
+				t.Errorf("the database was created (stat: %v)", err)
+			}
+		})
+	}
+}
+
+// TestConfigIsAtLeastAsStrictAsTheAdapters: every value config accepts, the
+// adapters accept too, so that the user meets config's message (which
+// names the setting) and never the adapter's. Each adapter, given the
+// options run gives it and a context already ended, gets past its checks
+// to connecting, and gives up there.
+func TestConfigIsAtLeastAsStrictAsTheAdapters(t *testing.T) {
+	dir := t.TempDir()
+	store, err := boltstore.Open(filepath.Join(dir, "prepbot.db"), boltstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	ended, cancel := context.WithCancel(context.Background())
+	cancel()
+	telegramOn := map[string]string{"PREPBOT_TELEGRAM_TOKEN": "123456789:AA-bb_CC", "PREPBOT_TELEGRAM_API": "http://127.0.0.1:1/"}
+	slackOn := map[string]string{"PREPBOT_SLACK_BOT_TOKEN": "xoxb-1", "PREPBOT_SLACK_APP_TOKEN": "xapp-1", "PREPBOT_SLACK_API": "http://127.0.0.1:1/api"}
+	tests := []struct {
+		on   map[string]string
+		vals map[string]string
+	}{
+		{telegramOn, nil},
+		{telegramOn, map[string]string{"PREPBOT_ALLOWED_USERS": "1, 123456789, @a, @Ada_Lovelace_" + strings.Repeat("x", 18)}},
+		{telegramOn, map[string]string{"PREPBOT_TELEGRAM_WEBHOOK_URL": "https://bot.example.com/tg", "PREPBOT_TELEGRAM_WEBHOOK_LISTEN": "127.0.0.1:8443",
+			"PREPBOT_TELEGRAM_WEBHOOK_SECRET": strings.Repeat("aZ0_-", 51) + "x"}},
+		{slackOn, nil},
+		{slackOn, map[string]string{"PREPBOT_SLACK_COMMAND": "/" + strings.Repeat("a-_0", 7) + "abc", "PREPBOT_SLACK_ALLOWED_USERS": "U1, W" + strings.Repeat("A0", 10), "PREPBOT_SLACK_TEAM": "E" + strings.Repeat("9", 20)}},
+		{slackOn, map[string]string{"PREPBOT_SLACK_LISTEN": ":3000", "PREPBOT_SLACK_APP_TOKEN": "", "PREPBOT_SLACK_SIGNING_SECRET": "s"}},
+	}
+	for _, tt := range tests {
+		env := map[string]string{"HOME": dir}
+		for k, v := range tt.on {
+			env[k] = v
+		}
+		for k, v := range tt.vals {
+			env[k] = v
+		}
+		cfg, _, err := config.Load("test", nil, func(k string) string { return env[k] }, io.Discard)
+		if err != nil {
+			t.Errorf("%v: config refuses it: %v", tt.vals, err)
+			continue
+		}
+		if cfg.TelegramToken != "" {
+			opts := telegramOptions(cfg)
+			opts.Store = store
+			if _, err := telegram.New(ended, opts, stubCoach{}); !errors.Is(err, context.Canceled) {
+				t.Errorf("%v: config accepts it, telegram refuses it: %v", tt.vals, err)
+			}
+		}
+		if cfg.SlackBotToken != "" {
+			if _, err := slack.New(ended, slackOptions(cfg), stubCoach{}); !errors.Is(err, context.Canceled) {
+				t.Errorf("%v: config accepts it, slack refuses it: %v", tt.vals, err)
+			}
+		}
+	}
+}
+
+// stubCoach is a coach that is never asked anything.
+type stubCoach struct{}
+
+func (stubCoach) Handle(context.Context, prep.Event) []prep.Reply { return nil }
+func (stubCoach) Commands() []prep.Command                        { return nil }
+
+// TestMissingContentFolderNamesTheSetting: the content folder is read before
+// the database is opened; its message names the setting that chose it.
+func TestMissingContentFolderNamesTheSetting(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "prepbot.db")
+	missing := filepath.Join(dir, "decks")
+	r := runCLI(t, map[string]string{"PREPBOT_DB": db, "PREPBOT_CONTENT": missing}, "")
+	if want := "prepbot: " + missing + " (set by PREPBOT_CONTENT): content has errors"; r.code != 1 || !strings.Contains(r.stderr, want) {
+		t.Errorf("exit %d, want 1 and %q in:\n%s", r.code, want, r.stderr)
+	}
+	if _, err := os.Stat(db); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("the database was created (stat: %v)", err)
 	}
 }

@@ -178,8 +178,9 @@ var (
 
 // loadLibrary reads the configured content folder, or the embedded decks,
 // with its exercises (the exercises/ sub-folder), and prints every problem
-// with its file and line. Errors stop the caller.
-func loadLibrary(dir string, stderr io.Writer) (*prep.Library, error) {
+// with its file and line. Errors stop the caller. origin, when not "", says
+// which setting named dir ("set by PREPBOT_CONTENT"), for the last line.
+func loadLibrary(dir, origin string, stderr io.Writer) (*prep.Library, error) {
 	var lib *prep.Library
 	var problems prep.Problems
 	var sqlFS, pyFS fs.FS
@@ -223,6 +224,9 @@ func loadLibrary(dir string, stderr io.Writer) (*prep.Library, error) {
 		where := "the embedded decks"
 		if dir != "" {
 			where = dir
+			if origin != "" {
+				where += " (" + origin + ")"
+			}
 		}
 		fmt.Fprintf(stderr, "prepbot: %s: content has errors (listed above); fix them and run again (prepbot lint %s)\n", where, dir)
 		return nil, errReported
@@ -256,7 +260,7 @@ func run(ctx context.Context, args []string, env IO) error {
 	}
 	terminalMode := !cfg.ChatMode()
 	log := newLogger(cfg, env.Err, terminalMode)
-	lib, err := loadLibrary(cfg.Content, env.Err)
+	lib, err := loadLibrary(cfg.Content, cfg.Origin("PREPBOT_CONTENT"), env.Err)
 	if err != nil {
 		return err
 	}
@@ -447,7 +451,7 @@ func lint(args []string, env IO) error {
 	if len(folders) == 1 {
 		dir = folders[0]
 	}
-	lib, err := loadLibrary(dir, env.Err)
+	lib, err := loadLibrary(dir, "", env.Err)
 	if err != nil {
 		return err
 	}
@@ -543,7 +547,7 @@ func export(args []string, env IO) error {
 	if err != nil {
 		return err
 	}
-	lib, err := loadLibrary(cfg.Content, env.Err)
+	lib, err := loadLibrary(cfg.Content, cfg.Origin("PREPBOT_CONTENT"), env.Err)
 	if err != nil {
 		return err
 	}

@@ -12,9 +12,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
+	"net/netip"
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -312,6 +315,13 @@ func (c Config) Validate() error {
 	if c.BackupKeep < 1 || c.BackupKeep > 365 {
 		bad("PREPBOT_BACKUP_KEEP", "must be between 1 and 365, got %d", c.BackupKeep)
 	}
+	// The nightly backup runs hours after the start: a path it could
+	// never write to is better found now.
+	if c.BackupDir != "off" {
+		if st, err := os.Stat(c.BackupDir); err == nil && !st.IsDir() {
+			bad("PREPBOT_BACKUP_DIR", "must be a directory (created if missing) or off, but %s is a file", c.BackupDir)
+		}
+	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
 	default:
@@ -330,8 +340,19 @@ func (c Config) Validate() error {
 	if u, err := url.Parse(c.TelegramAPI); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		bad("PREPBOT_TELEGRAM_API", "must be an http(s) URL such as https://api.telegram.org, got %q", c.TelegramAPI)
 	}
-	if c.TelegramToken != "" && !strings.Contains(c.TelegramToken, ":") {
-		bad("PREPBOT_TELEGRAM_TOKEN", "does not look like a BotFather token (123456:ABC...)")
+	// The rules below are at least as strict as the adapters' own checks
+	// of their options (a test in cmd/prepbot holds them to it), so that a
+	// value the platform would refuse stops prepbot here, naming the
+	// setting, before the database is opened or a platform called. Values
+	// are checked whether or not their platform is on: a bad one is found
+	// when it is written, not when the platform is turned on later.
+	if c.HTTPAddr != "off" && c.HTTPAddr != "" {
+		if why := addrProblem(c.HTTPAddr); why != "" {
+			bad("PREPBOT_HTTP_ADDR", "must be host:port or :port, e.g. 127.0.0.1:9464, or off; %s, got %q", why, c.HTTPAddr)
+		}
+	}
+	if c.TelegramToken != "" && !telegramTokenRE.MatchString(c.TelegramToken) {
+		bad("PREPBOT_TELEGRAM_TOKEN", "does not look like a BotFather token: digits, a colon, then letters, digits, _ or - (123456:ABC-DEF...)")
 	}
 	if c.TelegramWebhookURL != "" {
 		if u, err := url.Parse(c.TelegramWebhookURL); err != nil || u.Scheme != "https" || u.Host == "" {
@@ -341,13 +362,21 @@ func (c Config) Validate() error {
 			bad("PREPBOT_TELEGRAM_WEBHOOK_LISTEN", "must be an address such as :8443 when PREPBOT_TELEGRAM_WEBHOOK_URL is set")
 		}
 	}
+	if c.TelegramWebhookListen != "" {
+		if why := addrProblem(c.TelegramWebhookListen); why != "" {
+			bad("PREPBOT_TELEGRAM_WEBHOOK_LISTEN", "must be host:port or :port, e.g. :8443 or 127.0.0.1:8443; %s, got %q", why, c.TelegramWebhookListen)
+		}
+	}
+	// Telegram's rule for secret_token; the value is a secret, so it is
+	// not repeated.
+	if c.TelegramWebhookSecret != "" && !webhookSecretRE.MatchString(c.TelegramWebhookSecret) {
+		bad("PREPBOT_TELEGRAM_WEBHOOK_SECRET", "must be 1-256 characters, each A-Z, a-z, 0-9, _ or - (no spaces); or leave it unset for a random one per start")
+	}
 	for _, u := range c.AllowedUsers {
-		if strings.HasPrefix(u, "@") {
+		if id, err := strconv.ParseInt(u, 10, 64); (err == nil && id > 0) || telegramUsernameRE.MatchString(u) {
 			continue
 		}
-		if _, err := strconv.ParseInt(u, 10, 64); err != nil {
-			bad("PREPBOT_ALLOWED_USERS", "entries must be numeric Telegram user ids or @usernames, got %q", u)
-		}
+		bad("PREPBOT_ALLOWED_USERS", "entries must be numeric Telegram user ids (such as 123456789) or @usernames (@ then 1-32 letters, digits or _), separated by commas, got %q", u)
 	}
 	if c.SlackBotToken != "" {
 		if !strings.HasPrefix(c.SlackBotToken, "xoxb-") {
@@ -356,16 +385,67 @@ func (c Config) Validate() error {
 		switch {
 		case c.SlackListen == "" && !strings.HasPrefix(c.SlackAppToken, "xapp-"):
 			bad("PREPBOT_SLACK_APP_TOKEN", "must be an app-level token starting xapp- for Socket Mode (or set PREPBOT_SLACK_LISTEN for HTTP mode)")
-		case c.SlackListen != "" && c.SlackSigningSecret == "":
+		case c.SlackListen != "" && strings.TrimSpace(c.SlackSigningSecret) == "":
 			bad("PREPBOT_SLACK_SIGNING_SECRET", "is required in HTTP mode (PREPBOT_SLACK_LISTEN is set)")
 		}
-		if c.SlackAPI != "" {
-			if u, err := url.Parse(c.SlackAPI); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-				bad("PREPBOT_SLACK_API", "must be an http(s) URL such as https://slack.com/api/, got %q", c.SlackAPI)
-			}
+	}
+	if c.SlackAPI != "" {
+		if u, err := url.Parse(c.SlackAPI); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			bad("PREPBOT_SLACK_API", "must be an http(s) URL such as https://slack.com/api/, got %q", c.SlackAPI)
 		}
 	}
+	if c.SlackListen != "" {
+		if why := addrProblem(c.SlackListen); why != "" {
+			bad("PREPBOT_SLACK_LISTEN", "must be host:port or :port, e.g. :3000 (unset: Socket Mode); %s, got %q", why, c.SlackListen)
+		}
+	}
+	if !slackCommandRE.MatchString(c.SlackCommand) {
+		bad("PREPBOT_SLACK_COMMAND", "must be the app's slash command: / then 1-31 lower-case letters, digits, _ or -, such as /prep, got %q", c.SlackCommand)
+	}
+	for _, u := range c.SlackAllowedUsers {
+		if !slackUserRE.MatchString(u) {
+			bad("PREPBOT_SLACK_ALLOWED_USERS", "entries must be Slack member ids (U or W, then capital letters and digits, such as U012AB3CD; a profile's ⋮ → Copy member ID), separated by commas, got %q", u)
+		}
+	}
+	if c.SlackTeam != "" && !slackTeamRE.MatchString(c.SlackTeam) {
+		bad("PREPBOT_SLACK_TEAM", "must be a workspace id: T (or E) then capital letters and digits, such as T012AB3CD, got %q", c.SlackTeam)
+	}
 	return errors.Join(errs...)
+}
+
+// The platforms' rules for the values above: the same as internal/telegram's
+// and internal/slack's for their options.
+var (
+	telegramTokenRE    = regexp.MustCompile(`^[0-9]+:[A-Za-z0-9_-]+$`)
+	telegramUsernameRE = regexp.MustCompile(`^@[A-Za-z0-9_]{1,32}$`)
+	webhookSecretRE    = regexp.MustCompile(`^[A-Za-z0-9_-]{1,256}$`)
+	slackCommandRE     = regexp.MustCompile(`^/[a-z0-9_-]{1,31}$`)
+	slackUserRE        = regexp.MustCompile(`^[UW][A-Z0-9]{1,20}$`)
+	slackTeamRE        = regexp.MustCompile(`^[TE][A-Z0-9]{1,20}$`)
+	hostnameRE         = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$`)
+)
+
+// addrProblem says what keeps addr from being an address net.Listen can
+// serve on, "" when nothing does. Whether the port is free, or a host name
+// resolves, is known only when listening.
+func addrProblem(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "the port is missing or the address is malformed"
+	}
+	if _, err := strconv.ParseUint(port, 10, 16); err != nil {
+		return "the port must be a number from 0 to 65535"
+	}
+	if host == "" {
+		return ""
+	}
+	if _, err := netip.ParseAddr(host); err == nil {
+		return ""
+	}
+	if !hostnameRE.MatchString(host) {
+		return "the host must be an IP address or a host name"
+	}
+	return ""
 }
 
 // SetBy names what set the setting whose variable is env, as the user

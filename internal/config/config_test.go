@@ -59,13 +59,56 @@ func TestValidateNamesTheVariableAndTheRange(t *testing.T) {
 		{map[string]string{"PREPBOT_TELEGRAM_API": "ftp://x"}, nil, "PREPBOT_TELEGRAM_API: must be an http(s) URL"},
 		{map[string]string{"PREPBOT_TELEGRAM_TOKEN": "nocolon"}, nil, "PREPBOT_TELEGRAM_TOKEN: does not look like a BotFather token"},
 		{map[string]string{"PREPBOT_TELEGRAM_WEBHOOK_URL": "http://x"}, nil, "PREPBOT_TELEGRAM_WEBHOOK_URL: must be a public https URL"},
-		{map[string]string{"PREPBOT_ALLOWED_USERS": "12, bob"}, nil, `PREPBOT_ALLOWED_USERS: entries must be numeric Telegram user ids or @usernames, got "bob"`},
+		{map[string]string{"PREPBOT_ALLOWED_USERS": "12, bob"}, nil, `PREPBOT_ALLOWED_USERS: entries must be numeric Telegram user ids (such as 123456789) or @usernames (@ then 1-32 letters, digits or _), separated by commas, got "bob"`},
+		// Values the platforms refuse are refused here, before anything
+		// is opened, naming the setting and what it allows.
+		{map[string]string{"PREPBOT_ALLOWED_USERS": "@a-b"}, nil, `PREPBOT_ALLOWED_USERS: entries must be numeric Telegram user ids`},
+		{map[string]string{"PREPBOT_ALLOWED_USERS": "0"}, nil, `PREPBOT_ALLOWED_USERS: entries must be numeric Telegram user ids`},
+		{map[string]string{"PREPBOT_TELEGRAM_TOKEN": "123:abc def"}, nil, "PREPBOT_TELEGRAM_TOKEN: does not look like a BotFather token: digits, a colon, then letters, digits, _ or -"},
+		{map[string]string{"PREPBOT_TELEGRAM_WEBHOOK_LISTEN": "zzz"}, nil, `PREPBOT_TELEGRAM_WEBHOOK_LISTEN: must be host:port or :port, e.g. :8443 or 127.0.0.1:8443; the port is missing or the address is malformed, got "zzz"`},
+		{nil, []string{"--telegram-webhook-listen", ":http"}, `config: --telegram-webhook-listen: must be host:port or :port, e.g. :8443 or 127.0.0.1:8443; the port must be a number from 0 to 65535, got ":http"`},
+		{map[string]string{"PREPBOT_TELEGRAM_WEBHOOK_SECRET": "my secret!"}, nil, "PREPBOT_TELEGRAM_WEBHOOK_SECRET: must be 1-256 characters, each A-Z, a-z, 0-9, _ or - (no spaces)"},
+		{map[string]string{"PREPBOT_HTTP_ADDR": "notanaddr"}, nil, `PREPBOT_HTTP_ADDR: must be host:port or :port, e.g. 127.0.0.1:9464, or off; the port is missing or the address is malformed, got "notanaddr"`},
+		{map[string]string{"PREPBOT_HTTP_ADDR": "127.0.0.1:99999"}, nil, `PREPBOT_HTTP_ADDR: must be host:port or :port, e.g. 127.0.0.1:9464, or off; the port must be a number from 0 to 65535, got "127.0.0.1:99999"`},
+		{map[string]string{"PREPBOT_HTTP_ADDR": "bad host:9464"}, nil, `PREPBOT_HTTP_ADDR: must be host:port or :port, e.g. 127.0.0.1:9464, or off; the host must be an IP address or a host name`},
+		{map[string]string{"PREPBOT_SLACK_LISTEN": "3000"}, nil, `PREPBOT_SLACK_LISTEN: must be host:port or :port, e.g. :3000 (unset: Socket Mode)`},
+		{map[string]string{"PREPBOT_SLACK_COMMAND": "prep"}, nil, `PREPBOT_SLACK_COMMAND: must be the app's slash command: / then 1-31 lower-case letters, digits, _ or -, such as /prep, got "prep"`},
+		{map[string]string{"PREPBOT_SLACK_ALLOWED_USERS": "U012AB3CD,bob"}, nil, `PREPBOT_SLACK_ALLOWED_USERS: entries must be Slack member ids (U or W, then capital letters and digits, such as U012AB3CD; a profile's ⋮ → Copy member ID), separated by commas, got "bob"`},
+		{map[string]string{"PREPBOT_SLACK_TEAM": "xyz"}, nil, `PREPBOT_SLACK_TEAM: must be a workspace id: T (or E) then capital letters and digits, such as T012AB3CD, got "xyz"`},
+		{map[string]string{"PREPBOT_SLACK_API": "slack.com"}, nil, "PREPBOT_SLACK_API: must be an http(s) URL"},
+		{map[string]string{"PREPBOT_SLACK_BOT_TOKEN": "xoxb-1", "PREPBOT_SLACK_LISTEN": ":3000", "PREPBOT_SLACK_SIGNING_SECRET": "  "}, nil, "PREPBOT_SLACK_SIGNING_SECRET: is required in HTTP mode"},
 		{map[string]string{"PREPBOT_CONFIG": "/nonexistent/prepbot.env"}, nil, "cannot read /nonexistent/prepbot.env"},
 	}
 	for _, tc := range cases {
 		_, _, err := config.Load("test", tc.args, env(tc.env), io.Discard)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("env %v args %v: err = %v, want %q", tc.env, tc.args, err, tc.want)
+		}
+	}
+}
+
+// TestValidateAcceptsWhatThePlatformsAccept: the forms the checks above must
+// not refuse.
+func TestValidateAcceptsWhatThePlatformsAccept(t *testing.T) {
+	cases := []map[string]string{
+		{"PREPBOT_HTTP_ADDR": "off"},
+		{"PREPBOT_HTTP_ADDR": "127.0.0.1:0"},
+		{"PREPBOT_HTTP_ADDR": "[::1]:9464"},
+		{"PREPBOT_HTTP_ADDR": "localhost:9464"},
+		{"PREPBOT_HTTP_ADDR": ":9464"},
+		{"PREPBOT_TELEGRAM_WEBHOOK_LISTEN": "0.0.0.0:8443"},
+		{"PREPBOT_TELEGRAM_WEBHOOK_SECRET": "s3cret_Token-1"},
+		{"PREPBOT_TELEGRAM_TOKEN": "123456789:AA-bb_CC"},
+		{"PREPBOT_ALLOWED_USERS": "123456789, @ada_lovelace"},
+		{"PREPBOT_SLACK_LISTEN": ":3000"},
+		{"PREPBOT_SLACK_COMMAND": "/prep-bot_2"},
+		{"PREPBOT_SLACK_ALLOWED_USERS": "U012AB3CD, W0123"},
+		{"PREPBOT_SLACK_TEAM": "T012AB3CD"},
+		{"PREPBOT_SLACK_TEAM": "E012AB3CD"},
+	}
+	for _, e := range cases {
+		if _, _, err := config.Load("test", nil, env(e), io.Discard); err != nil {
+			t.Errorf("%v: %v", e, err)
 		}
 	}
 }
@@ -160,5 +203,21 @@ func TestValidateNamesTheFileThatSetTheValue(t *testing.T) {
 	_, _, err := config.Load("test", nil, env(map[string]string{"PREPBOT_CONFIG": file}), io.Discard)
 	if want := "config: PREPBOT_RETENTION in " + file + ": must be between 0.70 and 0.97, got 2"; err == nil || !strings.Contains(err.Error(), want) {
 		t.Errorf("err = %v, want %q", err, want)
+	}
+}
+
+// TestBackupDirMustNotBeAFile: the nightly backup would fail hours after
+// the start, every night; the start says so instead.
+func TestBackupDirMustNotBeAFile(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "notes.txt")
+	if err := os.WriteFile(file, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err := config.Load("test", []string{"--backup-dir", file}, env(nil), io.Discard)
+	if want := "config: --backup-dir: must be a directory (created if missing) or off, but " + file + " is a file"; err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("err = %v, want %q", err, want)
+	}
+	if _, _, err := config.Load("test", []string{"--backup-dir", filepath.Join(file+".d", "new")}, env(nil), io.Discard); err != nil {
+		t.Errorf("a folder still to be made: %v", err)
 	}
 }
