@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"sync"
 	"time"
@@ -183,12 +182,14 @@ func runChat(ctx context.Context, cfg config.Config, env IO, log *slog.Logger, s
 	errs := make(chan error, len(platforms))
 	runCtx, stopAll := context.WithCancel(ctx)
 	defer stopAll()
-	for p, pl := range platforms {
+	for _, pl := range platforms {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			// Each adapter prefixes its errors with its package's name,
+			// which is the platform's: adding it here doubled it.
 			if err := pl.Run(runCtx); err != nil {
-				errs <- fmt.Errorf("%s: %w", p, err)
+				errs <- err
 				stopAll() // one platform failing stops the process: a supervisor restarts it whole
 			}
 		}()

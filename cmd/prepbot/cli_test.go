@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"io/fs"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,7 +17,9 @@ import (
 	"github.com/prepbot/prepbot/internal/config"
 	"github.com/prepbot/prepbot/internal/prep"
 	"github.com/prepbot/prepbot/internal/slack"
+	"github.com/prepbot/prepbot/internal/slack/slackfake"
 	"github.com/prepbot/prepbot/internal/telegram"
+	"github.com/prepbot/prepbot/internal/telegram/telegramtest"
 )
 
 // cliResult is one in-process run of Main.
@@ -343,5 +346,47 @@ func TestMissingContentFolderNamesTheSetting(t *testing.T) {
 	}
 	if _, err := os.Stat(db); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("the database was created (stat: %v)", err)
+	}
+}
+
+// TestPlatformErrorsCarryEachPrefixOnce: an adapter that stops with an
+// error (here: its listen address is taken) is reported with its package's
+// prefix once. run used to add the platform's name in front of the
+// adapter's own prefix: "prepbot: telegram: telegram: webhook: …".
+func TestPlatformErrorsCarryEachPrefixOnce(t *testing.T) {
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	tg := telegramtest.NewServer(t)
+	sl := slackfake.New(t)
+	tests := []struct {
+		name string
+		env  map[string]string
+		want string
+	}{
+		{"telegram", map[string]string{"PREPBOT_TELEGRAM_TOKEN": tg.Token, "PREPBOT_TELEGRAM_API": tg.URL,
+			"PREPBOT_TELEGRAM_WEBHOOK_URL": "https://bot.example.com/tg", "PREPBOT_TELEGRAM_WEBHOOK_LISTEN": busy.Addr().String()},
+			"\nprepbot: telegram: webhook: listen tcp " + busy.Addr().String()},
+		{"slack", map[string]string{"PREPBOT_SLACK_BOT_TOKEN": sl.BotToken, "PREPBOT_SLACK_API": sl.URL,
+			"PREPBOT_SLACK_LISTEN": busy.Addr().String(), "PREPBOT_SLACK_SIGNING_SECRET": "s"},
+			"\nprepbot: slack: PREPBOT_SLACK_LISTEN: listen tcp " + busy.Addr().String()},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			env := map[string]string{"HOME": dir, "PREPBOT_DB": filepath.Join(dir, "prepbot.db"), "PREPBOT_HTTP_ADDR": "off"}
+			for k, v := range tt.env {
+				env[k] = v
+			}
+			r := runCLI(t, env, "", "run")
+			if r.code != 1 || !strings.Contains(r.stderr, tt.want) {
+				t.Errorf("exit %d, want 1 and %q in:\n%s", r.code, tt.want, r.stderr)
+			}
+			if strings.Contains(r.stderr, tt.name+": "+tt.name+": ") {
+				t.Errorf("a doubled prefix:\n%s", r.stderr)
+			}
+		})
 	}
 }
