@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"io"
+	"flag"
 	"io/fs"
 	"net"
 	"os"
@@ -308,7 +308,7 @@ func TestConfigIsAtLeastAsStrictAsTheAdapters(t *testing.T) {
 		for k, v := range tt.vals {
 			env[k] = v
 		}
-		cfg, _, err := config.Load("test", nil, func(k string) string { return env[k] }, io.Discard)
+		cfg, err := config.Load(flag.NewFlagSet("test", flag.ContinueOnError), nil, func(k string) string { return env[k] }, nil)
 		if err != nil {
 			t.Errorf("%v: config refuses it: %v", tt.vals, err)
 			continue
@@ -388,5 +388,58 @@ func TestPlatformErrorsCarryEachPrefixOnce(t *testing.T) {
 				t.Errorf("a doubled prefix:\n%s", r.stderr)
 			}
 		})
+	}
+}
+
+// TestSubcommandHelp: each subcommand's -h and --help print its usage and
+// exactly its own flags, with what they do and their defaults, on standard
+// output, and exit 0. export's --user used to be described as the
+// terminal's user, --format, --out and check's --repair were missing, no
+// default was shown, and "run -h" exited 1 with "flag: help requested".
+func TestSubcommandHelp(t *testing.T) {
+	tests := []struct {
+		cmd     string
+		want    []string
+		notWant []string
+	}{
+		{"run", []string{"Usage: prepbot [run] [flags]", "  --db FILE\n        the database file", "(PREPBOT_DB; default $XDG_DATA_HOME/prepbot/prepbot.db)",
+			"  --user NAME\n        terminal mode: whose progress to use\n        (PREPBOT_USER; default $USER)", "(PREPBOT_RETENTION; default 0.9)",
+			"  --telegram-webhook-secret SECRET\n", "(PREPBOT_SLACK_TEAM; default any)"}, []string{"--format", "--repair"}},
+		{"export", []string{"Usage: prepbot export [flags]",
+			"  --format json|csv\n        the output's format, json|csv: one JSON object of cards and reviews, or one CSV table with a kind column\n        (default json)\n",
+			"  --user KEY\n        export only this user's data: a user KEY such as terminal:alice or telegram:123456789 (default: every user)\n",
+			"  --out FILE\n        write to FILE (replacing it) instead of standard output\n", "  --db FILE\n", "  --content DIR\n", "  --config FILE\n"},
+			[]string{"whose progress", "--retention", "--telegram-token", "--repair"}},
+		{"check", []string{"Usage: prepbot check [flags]", "  --repair\n        first rebuild the derived indexes", "  --db FILE\n"},
+			[]string{"--user", "--content", "--retention"}},
+		{"backup", []string{"Usage: prepbot backup [flags] [PATH]", "  --backup-dir DIR\n", "(PREPBOT_BACKUP_KEEP; default 7)", "  --db FILE\n"},
+			[]string{"--user", "--content", "--repair"}},
+		{"restore", []string{"Usage: prepbot restore [flags] PATH", "  --db FILE\n"}, []string{"--user", "--backup-dir"}},
+		{"config", []string{"Usage: prepbot config [flags]", "  --slack-command COMMAND\n        the slash command the app defines\n        (PREPBOT_SLACK_COMMAND; default /prep)"}, []string{"--repair"}},
+		{"python-cache", []string{"Usage: prepbot python-cache [flags]", "(PREPBOT_PYTHON_WASM; default .cache/python/python.wasm)"}, []string{"--repair"}},
+	}
+	for _, tt := range tests {
+		for _, help := range []string{"-h", "--help"} {
+			r := runCLI(t, nil, "", tt.cmd, help)
+			if r.code != 0 || r.stderr != "" || !strings.HasPrefix(r.stdout, "Usage: prepbot ") {
+				t.Errorf("prepbot %s %s: exit %d\nstdout:\n%s\nstderr:\n%s", tt.cmd, help, r.code, r.stdout, r.stderr)
+				continue
+			}
+			for _, want := range tt.want {
+				if !strings.Contains(r.stdout, want) {
+					t.Errorf("prepbot %s %s lacks %q:\n%s", tt.cmd, help, want, r.stdout)
+				}
+			}
+			for _, not := range tt.notWant {
+				if strings.Contains(r.stdout, not) {
+					t.Errorf("prepbot %s %s mentions %q:\n%s", tt.cmd, help, not, r.stdout)
+				}
+			}
+		}
+	}
+	// A flag a command does not take is refused, pointing at its help.
+	r := runCLI(t, nil, "", "check", "--content", "decks")
+	if want := "prepbot: config: flag provided but not defined: -content (prepbot check -h lists the flags)"; r.code != 1 || !strings.Contains(r.stderr, want) {
+		t.Errorf("check --content: exit %d, want 1 and %q in:\n%s", r.code, want, r.stderr)
 	}
 }

@@ -20,6 +20,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"io/fs"
@@ -128,6 +129,9 @@ func Main(ctx context.Context, args []string, env IO) int {
 		fmt.Fprintf(env.Err, "prepbot: unknown command %q\n\n%s", cmd, usage)
 		return 2
 	}
+	if errors.Is(err, flag.ErrHelp) {
+		return 0 // the subcommand's help, asked for and printed
+	}
 	if err != nil {
 		if !errors.Is(err, errReported) {
 			fmt.Fprintln(env.Err, "prepbot:", err)
@@ -155,8 +159,81 @@ const usage = `Usage:
                             an image build runs it to ship a warm cache)
   prepbot version
 
-Run "prepbot run -h" for the flags; each has a PREPBOT_* variable (see README.md).
+Run "prepbot COMMAND -h" for a command's flags; each setting's flag has a
+PREPBOT_* variable (see README.md).
 `
+
+// Each subcommand's help: what "prepbot COMMAND -h" prints before its flags.
+const (
+	runHelp = `Usage: prepbot [run] [flags]
+
+Runs the coach: in the terminal, unless PREPBOT_TELEGRAM_TOKEN or
+PREPBOT_SLACK_BOT_TOKEN is set (then Telegram and/or Slack, in one
+process). Settings come from defaults, then the file PREPBOT_CONFIG names,
+then PREPBOT_* variables, then these flags.
+`
+	exportHelp = `Usage: prepbot export [flags]
+
+Writes the card states and the review log in the database, as one JSON
+object or one CSV table. Run it while the bot is stopped.
+`
+	configHelp = `Usage: prepbot config [flags]
+
+Prints the effective configuration, one PREPBOT_NAME=value a line (secrets
+as "(set)"). Flags set values as they do for run.
+`
+	backupHelp = `Usage: prepbot backup [flags] [PATH]
+
+Writes a consistent copy of the database to PATH (replacing only an older
+backup there), or without PATH into PREPBOT_BACKUP_DIR as
+prepbot-<UTC time>.db, keeping the newest PREPBOT_BACKUP_KEEP. The bot must
+be stopped.
+`
+	restoreHelp = `Usage: prepbot restore [flags] PATH
+
+Replaces the database with the backup at PATH, after checking it; the
+replaced file is kept as prepbot.db.before-restore-<UTC time>. The bot must
+be stopped.
+`
+	checkHelp = `Usage: prepbot check [flags]
+
+Verifies the database: bbolt's pages, that every card state and user
+decodes, and that the derived indexes agree with them. Exits 1 on a
+problem. The bot must be stopped.
+`
+	pythonCacheHelp = `Usage: prepbot python-cache [flags]
+
+Compiles the Python interpreter (PREPBOT_PYTHON_WASM) into its cache
+(PREPBOT_PYTHON_CACHE) and exits. run starts it in a child process on a
+first start, with its own flags, so it takes run's flags.
+`
+)
+
+// loadConfig reads the configuration for a subcommand whose own flags are
+// in fs and which takes the given settings as flags. On -h or --help it
+// prints help and the flags to standard output and returns flag.ErrHelp,
+// which Main turns into exit status 0.
+func loadConfig(fs *flag.FlagSet, help string, args []string, env IO, settings []string) (config.Config, error) {
+	cfg, err := config.Load(fs, args, env.Getenv, settings)
+	if errors.Is(err, flag.ErrHelp) {
+		fmt.Fprintf(env.Out, "%s\nFlags:\n", help)
+		config.PrintFlags(env.Out, fs)
+	}
+	return cfg, err
+}
+
+// newFlagSet is a subcommand's flag set; Load reports its errors.
+func newFlagSet(cmd string) *flag.FlagSet {
+	return flag.NewFlagSet("prepbot "+cmd, flag.ContinueOnError)
+}
+
+// The settings each database command takes as flags: the ones it uses.
+var (
+	exportSettings  = []string{"PREPBOT_CONFIG", "PREPBOT_DB", "PREPBOT_CONTENT"}
+	backupSettings  = []string{"PREPBOT_CONFIG", "PREPBOT_DB", "PREPBOT_BACKUP_DIR", "PREPBOT_BACKUP_KEEP"}
+	restoreSettings = []string{"PREPBOT_CONFIG", "PREPBOT_DB"}
+	checkSettings   = []string{"PREPBOT_CONFIG", "PREPBOT_DB"}
+)
 
 // errReported marks an error whose details were already printed.
 var errReported = errors.New("reported")
@@ -250,7 +327,8 @@ func newLogger(cfg config.Config, w io.Writer, quiet bool) *slog.Logger {
 }
 
 func run(ctx context.Context, args []string, env IO) error {
-	cfg, fs, err := config.Load("prepbot run", args, env.Getenv, env.Err)
+	fs := newFlagSet("run")
+	cfg, err := loadConfig(fs, runHelp, args, env, config.Settings())
 	if err != nil {
 		return err
 	}
@@ -327,7 +405,8 @@ func pythonOptions(cfg config.Config, flags []string, env IO, log *slog.Logger) 
 // pythonCache compiles the Python interpreter into the configured cache,
 // so that the bot's first start only loads it.
 func pythonCache(ctx context.Context, args []string, env IO) error {
-	cfg, fs, err := config.Load("prepbot python-cache", args, env.Getenv, env.Err)
+	fs := newFlagSet("python-cache")
+	cfg, err := loadConfig(fs, pythonCacheHelp, args, env, config.Settings())
 	if err != nil {
 		return err
 	}
@@ -470,7 +549,9 @@ func lint(args []string, env IO) error {
 		problems[i].Pos.File = filepath.Join(dir, sqlExerciseDir, problems[i].Pos.File)
 	}
 	if len(pyEx) > 0 {
-		cfg, _, err := config.Load("prepbot lint", nil, env.Getenv, env.Err)
+		// lint takes no settings as flags; the environment may set the
+		// interpreter's path.
+		cfg, err := config.Load(newFlagSet("lint"), nil, env.Getenv, nil)
 		if err != nil {
 			return err
 		}
@@ -512,40 +593,19 @@ func count(n int, noun string) string {
 }
 
 func export(args []string, env IO) error {
-	var format, user, out string
-	rest := args[:0:0]
-	for i := 0; i < len(args); i++ {
-		a := args[i]
-		name, val, hasVal := strings.Cut(strings.TrimLeft(a, "-"), "=")
-		if !strings.HasPrefix(a, "-") || (name != "format" && name != "user" && name != "out") {
-			rest = append(rest, a)
-			continue
-		}
-		if !hasVal {
-			if i+1 >= len(args) {
-				return fmt.Errorf("export: --%s needs a value", name)
-			}
-			i++
-			val = args[i]
-		}
-		switch name {
-		case "format":
-			format = val
-		case "user":
-			user = val
-		case "out":
-			out = val
-		}
-	}
-	if format == "" {
-		format = "json"
-	}
-	if format != "json" && format != "csv" {
-		return fmt.Errorf("export: --format must be json or csv, got %q", format)
-	}
-	cfg, _, err := config.Load("prepbot export", rest, env.Getenv, env.Err)
+	fs := newFlagSet("export")
+	format := fs.String("format", "json", "the output's format, `json|csv`: one JSON object of cards and reviews, or one CSV table with a kind column")
+	user := fs.String("user", "", "export only this user's data: a user `KEY` such as terminal:alice or telegram:123456789 (default: every user)")
+	out := fs.String("out", "", "write to `FILE` (replacing it) instead of standard output")
+	cfg, err := loadConfig(fs, exportHelp, args, env, exportSettings)
 	if err != nil {
 		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("export takes no arguments, got %q; see prepbot export -h", fs.Args())
+	}
+	if *format != "json" && *format != "csv" {
+		return fmt.Errorf("export: --format must be json or csv, got %q", *format)
 	}
 	lib, err := loadLibrary(cfg.Content, cfg.Origin("PREPBOT_CONTENT"), env.Err)
 	if err != nil {
@@ -558,23 +618,23 @@ func export(args []string, env IO) error {
 		return err
 	}
 	defer store.Close()
-	x, err := prep.BuildExport(store, lib, prep.UserKey(user))
+	x, err := prep.BuildExport(store, lib, prep.UserKey(*user))
 	if err != nil {
 		if errors.Is(err, prep.ErrNotFound) {
-			return fmt.Errorf("export: no user %q in %s (user keys look like terminal:alice or telegram:12345)", user, cfg.DB)
+			return fmt.Errorf("export: no user %q in %s (user keys look like terminal:alice or telegram:12345)", *user, cfg.DB)
 		}
 		return err
 	}
 	w := env.Out
-	if out != "" {
-		f, err := os.Create(out)
+	if *out != "" {
+		f, err := os.Create(*out)
 		if err != nil {
 			return fmt.Errorf("export: %w", err)
 		}
 		defer f.Close()
 		w = f
 	}
-	if format == "csv" {
+	if *format == "csv" {
 		err = x.WriteCSV(w)
 	} else {
 		err = x.WriteJSON(w)
@@ -582,16 +642,20 @@ func export(args []string, env IO) error {
 	if err != nil {
 		return err
 	}
-	if f, ok := w.(*os.File); ok && out != "" {
+	if f, ok := w.(*os.File); ok && *out != "" {
 		return f.Sync()
 	}
 	return nil
 }
 
 func showConfig(args []string, env IO) error {
-	cfg, _, err := config.Load("prepbot config", args, env.Getenv, env.Err)
+	fs := newFlagSet("config")
+	cfg, err := loadConfig(fs, configHelp, args, env, config.Settings())
 	if err != nil {
 		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("config takes no arguments, got %q; see prepbot config -h", fs.Args())
 	}
 	for _, v := range config.Vars() {
 		fmt.Fprintf(env.Out, "%s=%s\n", v.Env, v.Value(&cfg))
@@ -600,7 +664,8 @@ func showConfig(args []string, env IO) error {
 }
 
 func backup(args []string, env IO) error {
-	cfg, fs, err := config.Load("prepbot backup", args, env.Getenv, env.Err)
+	fs := newFlagSet("backup")
+	cfg, err := loadConfig(fs, backupHelp, args, env, backupSettings)
 	if err != nil {
 		return err
 	}
@@ -640,7 +705,8 @@ func backup(args []string, env IO) error {
 }
 
 func restore(args []string, env IO) error {
-	cfg, fs, err := config.Load("prepbot restore", args, env.Getenv, env.Err)
+	fs := newFlagSet("restore")
+	cfg, err := loadConfig(fs, restoreHelp, args, env, restoreSettings)
 	if err != nil {
 		return err
 	}

@@ -1,7 +1,9 @@
 package config_test
 
 import (
-	"io"
+	"bytes"
+	"errors"
+	"flag"
 	"os"
 	"path/filepath"
 	"strings"
@@ -9,6 +11,11 @@ import (
 
 	"github.com/prepbot/prepbot/internal/config"
 )
+
+// load is config.Load for a subcommand that takes every setting as a flag.
+func load(args []string, getenv func(string) string) (config.Config, error) {
+	return config.Load(flag.NewFlagSet("prepbot test", flag.ContinueOnError), args, getenv, config.Settings())
+}
 
 func env(m map[string]string) func(string) string {
 	return func(k string) string { return m[k] }
@@ -18,9 +25,9 @@ func TestLayersApplyInOrder(t *testing.T) {
 	dir := t.TempDir()
 	file := filepath.Join(dir, "prepbot.env")
 	os.WriteFile(file, []byte("# comment\nPREPBOT_NEW_PER_DAY=20\nPREPBOT_RETENTION=\"0.8\"\nexport PREPBOT_LOG_LEVEL=debug\n"), 0o600)
-	c, _, err := config.Load("test", []string{"--retention", "0.95"}, env(map[string]string{
+	c, err := load([]string{"--retention", "0.95"}, env(map[string]string{
 		"HOME": "/home/ada", "PREPBOT_CONFIG": file, "PREPBOT_NEW_PER_DAY": "30",
-	}), io.Discard)
+	}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -34,7 +41,7 @@ func TestLayersApplyInOrder(t *testing.T) {
 }
 
 func TestDefaultDBFollowsXDG(t *testing.T) {
-	c, _, err := config.Load("test", nil, env(map[string]string{"XDG_DATA_HOME": "/xdg", "HOME": "/home/ada"}), io.Discard)
+	c, err := load(nil, env(map[string]string{"XDG_DATA_HOME": "/xdg", "HOME": "/home/ada"}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,7 +87,7 @@ func TestValidateNamesTheVariableAndTheRange(t *testing.T) {
 		{map[string]string{"PREPBOT_CONFIG": "/nonexistent/prepbot.env"}, nil, "cannot read /nonexistent/prepbot.env"},
 	}
 	for _, tc := range cases {
-		_, _, err := config.Load("test", tc.args, env(tc.env), io.Discard)
+		_, err := load(tc.args, env(tc.env))
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("env %v args %v: err = %v, want %q", tc.env, tc.args, err, tc.want)
 		}
@@ -107,7 +114,7 @@ func TestValidateAcceptsWhatThePlatformsAccept(t *testing.T) {
 		{"PREPBOT_SLACK_TEAM": "E012AB3CD"},
 	}
 	for _, e := range cases {
-		if _, _, err := config.Load("test", nil, env(e), io.Discard); err != nil {
+		if _, err := load(nil, env(e)); err != nil {
 			t.Errorf("%v: %v", e, err)
 		}
 	}
@@ -116,7 +123,7 @@ func TestValidateAcceptsWhatThePlatformsAccept(t *testing.T) {
 func TestConfigFileErrorsNameFileAndLine(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "prepbot.env")
 	os.WriteFile(file, []byte("PREPBOT_DB=/x\nPREPBOT_COLOUR=blue\n"), 0o600)
-	_, _, err := config.Load("test", nil, env(map[string]string{"PREPBOT_CONFIG": file}), io.Discard)
+	_, err := load(nil, env(map[string]string{"PREPBOT_CONFIG": file}))
 	if err == nil || !strings.Contains(err.Error(), file+":2: unknown setting PREPBOT_COLOUR") {
 		t.Fatalf("err = %v", err)
 	}
@@ -142,7 +149,7 @@ func TestReadmeDocumentsEveryVariable(t *testing.T) {
 // that value when nothing sets it, so that "prepbot config" prints what
 // prepbot uses rather than an empty line.
 func TestDefaultsAreTheDocumentedOnes(t *testing.T) {
-	c, _, err := config.Load("test", nil, env(map[string]string{"HOME": "/home/ada"}), io.Discard)
+	c, err := load(nil, env(map[string]string{"HOME": "/home/ada"}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -179,7 +186,7 @@ func TestOriginNamesWhatSetTheValue(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c, _, err := config.Load("test", tt.args, env(tt.env), io.Discard)
+			c, err := load(tt.args, env(tt.env))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -200,7 +207,7 @@ func TestValidateNamesTheFileThatSetTheValue(t *testing.T) {
 	if err := os.WriteFile(file, []byte("PREPBOT_RETENTION=2\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	_, _, err := config.Load("test", nil, env(map[string]string{"PREPBOT_CONFIG": file}), io.Discard)
+	_, err := load(nil, env(map[string]string{"PREPBOT_CONFIG": file}))
 	if want := "config: PREPBOT_RETENTION in " + file + ": must be between 0.70 and 0.97, got 2"; err == nil || !strings.Contains(err.Error(), want) {
 		t.Errorf("err = %v, want %q", err, want)
 	}
@@ -213,11 +220,63 @@ func TestBackupDirMustNotBeAFile(t *testing.T) {
 	if err := os.WriteFile(file, nil, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	_, _, err := config.Load("test", []string{"--backup-dir", file}, env(nil), io.Discard)
+	_, err := load([]string{"--backup-dir", file}, env(nil))
 	if want := "config: --backup-dir: must be a directory (created if missing) or off, but " + file + " is a file"; err == nil || !strings.Contains(err.Error(), want) {
 		t.Errorf("err = %v, want %q", err, want)
 	}
-	if _, _, err := config.Load("test", []string{"--backup-dir", filepath.Join(file+".d", "new")}, env(nil), io.Discard); err != nil {
+	if _, err := load([]string{"--backup-dir", filepath.Join(file+".d", "new")}, env(nil)); err != nil {
 		t.Errorf("a folder still to be made: %v", err)
+	}
+}
+
+// TestASubcommandTakesItsOwnFlags: a subcommand's flags are its own and the
+// settings it uses; -h asks for its help, which lists exactly those, with
+// their variables and defaults. The environment still sets the others.
+func TestASubcommandTakesItsOwnFlags(t *testing.T) {
+	newFlags := func() *flag.FlagSet {
+		fs := flag.NewFlagSet("prepbot export", flag.ContinueOnError)
+		fs.String("format", "json", "`json|csv`: the output's format")
+		fs.Bool("all", false, "everything")
+		return fs
+	}
+	settings := []string{"PREPBOT_CONFIG", "PREPBOT_DB", "PREPBOT_CONTENT", "PREPBOT_BACKUP_DIR"}
+	for _, help := range []string{"-h", "--help", "-help"} {
+		if _, err := config.Load(newFlags(), []string{help}, env(nil), settings); !errors.Is(err, flag.ErrHelp) {
+			t.Errorf("%s: err = %v, want flag.ErrHelp", help, err)
+		}
+	}
+
+	fs := newFlags()
+	c, err := config.Load(fs, []string{"--format", "csv", "--db", "/x.db", "extra"}, env(map[string]string{"PREPBOT_RETENTION": "0.8"}), settings)
+	if err != nil || c.DB != "/x.db" || c.Retention != 0.8 || fs.Lookup("format").Value.String() != "csv" || fs.NArg() != 1 {
+		t.Fatalf("config %+v, err %v, format %s, args %q", c, err, fs.Lookup("format").Value, fs.Args())
+	}
+	_, err = config.Load(newFlags(), []string{"--retention", "0.8"}, env(nil), settings)
+	if want := "config: flag provided but not defined: -retention (prepbot export -h lists the flags)"; err == nil || err.Error() != want {
+		t.Errorf("err = %v, want %q", err, want)
+	}
+
+	var help bytes.Buffer
+	config.PrintFlags(&help, fs)
+	want := `  --all
+        everything
+  --format json|csv
+        json|csv: the output's format
+        (default json)
+  --config FILE
+        optional file of PREPBOT_NAME=value lines, read before the environment
+        (PREPBOT_CONFIG)
+  --db FILE
+        the database file (one bbolt file holds all state)
+        (PREPBOT_DB; default $XDG_DATA_HOME/prepbot/prepbot.db)
+  --content DIR
+        a folder of Markdown decks to use instead of the embedded ones
+        (PREPBOT_CONTENT; default embedded decks)
+  --backup-dir DIR
+        nightly hot backups go here (off: none)
+        (PREPBOT_BACKUP_DIR; default (beside the database)/backups)
+`
+	if help.String() != want {
+		t.Errorf("help:\n%s\nwant:\n%s", help.String(), want)
 	}
 }
