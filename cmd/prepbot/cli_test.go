@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	"github.com/prepbot/prepbot/internal/boltstore"
@@ -441,5 +442,61 @@ func TestSubcommandHelp(t *testing.T) {
 	r := runCLI(t, nil, "", "check", "--content", "decks")
 	if want := "prepbot: config: flag provided but not defined: -content (prepbot check -h lists the flags)"; r.code != 1 || !strings.Contains(r.stderr, want) {
 		t.Errorf("check --content: exit %d, want 1 and %q in:\n%s", r.code, want, r.stderr)
+	}
+}
+
+// TestLintNamesBothFilesTheSameWay: a problem naming a second exercise file
+// (the first with the same id, an earlier harder one) names it as it
+// names the problem's own file, from where lint runs. The second path used
+// to lose its folder: "cy/exercises/02-foo.md:1: error: id sql-foo is also
+// the id of the exercise at 01-foo.md:1".
+func TestLintNamesBothFilesTheSameWay(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "cy")
+	exercise := func(id, difficulty string) string {
+		return "# Return everything\n\n- id: " + id + "\n- topic: Basics\n- difficulty: " + difficulty + "\n\n## Task\n\nReturn every row.\n\n" +
+			"## Schema\n\n```sql\nCREATE TABLE t (a INTEGER);\nINSERT INTO t VALUES (1), (2);\n```\n\n## Solution\n\n```sql\nSELECT a FROM t;\n```\n\n" +
+			"## Hidden data\n\n```sql\nINSERT INTO t VALUES (5);\n```\n"
+	}
+	for name, text := range map[string]string{
+		"deck.md":             "## SQL\n\n### What is a CTE?\nA named subquery.\n",
+		"exercises/01-foo.md": exercise("sql-foo", "hard"),
+		"exercises/02-foo.md": exercise("sql-foo", "easy"),
+		"exercises/03-bar.md": exercise("sql-bar", "easy"),
+	} {
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, name)), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r := runCLI(t, nil, "", "lint", dir)
+	ex := filepath.Join(dir, "exercises")
+	for _, want := range []string{
+		filepath.Join(ex, "02-foo.md") + ":1: error: id sql-foo is also the id of the exercise at " + filepath.Join(ex, "01-foo.md") + ":1; set \"- id:\" on one of them\n",
+		filepath.Join(ex, "03-bar.md") + ":1: warning: an easy exercise after a hard one (" + filepath.Join(ex, "01-foo.md") + "): files are read in name order",
+	} {
+		if r.code != 1 || !strings.Contains(r.stderr, want) {
+			t.Errorf("exit %d, want 1 and %q in:\n%s", r.code, want, r.stderr)
+		}
+	}
+}
+
+// TestRerootProblems pins which mentions of a file are renamed: a file of
+// the folder, as a word, and nothing that only contains its name.
+func TestRerootProblems(t *testing.T) {
+	fsys := fstest.MapFS{"01-foo.md": {}, "101-foo.md": {}, "a b.md": {}}
+	tests := []struct{ msg, want string }{
+		{"id py-x is also the id of the exercise at 01-foo.md:1; set", "id py-x is also the id of the exercise at cy/ex/01-foo.md:1; set"},
+		{"an easy exercise after a hard one (101-foo.md): files", "an easy exercise after a hard one (cy/ex/101-foo.md): files"},
+		{"see a b.md, then x01-foo.md and 01-foo.mdx", "see cy/ex/a b.md, then x01-foo.md and 01-foo.mdx"},
+		{"01-foo.md", "cy/ex/01-foo.md"},
+	}
+	for _, tt := range tests {
+		ps := prep.Problems{{Pos: prep.Position{File: "101-foo.md", Line: 3}, Message: tt.msg}}
+		rerootProblems(ps, fsys, filepath.Join("cy", "ex"))
+		if ps[0].Message != tt.want || ps[0].Pos.File != filepath.Join("cy", "ex", "101-foo.md") {
+			t.Errorf("%q: got %q at %s, want %q", tt.msg, ps[0].Message, ps[0].Pos.File, tt.want)
+		}
 	}
 }

@@ -28,6 +28,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"regexp"
 	"runtime/debug"
 	"strings"
 	"syscall"
@@ -283,9 +284,7 @@ func loadLibrary(dir, origin string, stderr io.Writer) (*prep.Library, error) {
 			continue
 		}
 		loaded, exProblems := ex.load(ex.fsys)
-		for i := range exProblems {
-			exProblems[i].Pos.File = filepath.Join(dir, ex.dir, exProblems[i].Pos.File)
-		}
+		rerootProblems(exProblems, ex.fsys, filepath.Join(dir, ex.dir))
 		problems = append(problems, exProblems...)
 		exercises = append(exercises, loaded...)
 	}
@@ -309,6 +308,36 @@ func loadLibrary(dir, origin string, stderr io.Writer) (*prep.Library, error) {
 		return nil, errReported
 	}
 	return lib, nil
+}
+
+// rerootProblems names the files in problems found in the exercise folder
+// fsys, whose loader names them relative to that folder, from where the
+// command runs: root (the folder's path) goes before each problem's file
+// and before each mention of a file of that folder in its message, such
+// as the other exercise with the same id ("the exercise at 01-foo.md:1"),
+// so that both files read the same way and both open from here.
+func rerootProblems(problems prep.Problems, fsys fs.FS, root string) {
+	entries, _ := fs.ReadDir(fsys, ".") // unreadable, the loader said so
+	var names []string
+	for _, e := range entries {
+		names = append(names, regexp.QuoteMeta(e.Name()))
+	}
+	var mention *regexp.Regexp
+	if len(names) > 0 {
+		// A file name as the loaders write one in a sentence: after a
+		// space or "(", before ":line", ")", a space or punctuation.
+		mention = regexp.MustCompile(`(^|[\s(])(` + strings.Join(names, "|") + `)($|[\s):;,])`)
+	}
+	for i := range problems {
+		problems[i].Pos.File = filepath.Join(root, problems[i].Pos.File)
+		if mention == nil {
+			continue
+		}
+		problems[i].Message = mention.ReplaceAllStringFunc(problems[i].Message, func(m string) string {
+			g := mention.FindStringSubmatch(m)
+			return g[1] + filepath.Join(root, g[2]) + g[3]
+		})
+	}
 }
 
 func newLogger(cfg config.Config, w io.Writer, quiet bool) *slog.Logger {
