@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"sync"
 	"time"
@@ -31,6 +30,27 @@ type platform interface {
 	Ready() bool
 }
 
+// telegramOptions are the Telegram adapter's options that come from the
+// configuration. config.Validate has checked them by rules at least as
+// strict as the adapter's, so that a bad value is reported naming its
+// setting before anything is opened.
+func telegramOptions(cfg config.Config) telegram.Options {
+	return telegram.Options{
+		Token: cfg.TelegramToken, APIBase: cfg.TelegramAPI, Allowed: cfg.AllowedUsers,
+		Webhook: telegram.Webhook{URL: cfg.TelegramWebhookURL, Listen: cfg.TelegramWebhookListen, Secret: cfg.TelegramWebhookSecret},
+	}
+}
+
+// slackOptions are the Slack adapter's options that come from the
+// configuration, checked as telegramOptions' are.
+func slackOptions(cfg config.Config) slack.Options {
+	return slack.Options{
+		BotToken: cfg.SlackBotToken, AppToken: cfg.SlackAppToken, SigningSecret: cfg.SlackSigningSecret,
+		Listen: cfg.SlackListen, APIBase: cfg.SlackAPI, Command: cfg.SlackCommand,
+		Allowed: cfg.SlackAllowedUsers, Team: cfg.SlackTeam,
+	}
+}
+
 // runChat runs the configured chat platforms (Telegram, Slack or both) and
 // the scheduler until ctx ends, then shuts down in order: stop taking
 // events and drain the send queues (each adapter's Run), stop the
@@ -45,11 +65,9 @@ func runChat(ctx context.Context, cfg config.Config, env IO, log *slog.Logger, s
 	platforms := map[prep.Platform]platform{}
 	if cfg.TelegramToken != "" {
 		log.Info("telegram: connecting", "api", cfg.TelegramAPI)
-		tg, err := telegram.New(ctx, telegram.Options{
-			Token: cfg.TelegramToken, APIBase: cfg.TelegramAPI, Store: store, Allowed: cfg.AllowedUsers,
-			Logger: log, Now: now, OnBlocked: onBlocked,
-			Webhook: telegram.Webhook{URL: cfg.TelegramWebhookURL, Listen: cfg.TelegramWebhookListen, Secret: cfg.TelegramWebhookSecret},
-		}, measure(engine, metrics, prep.Telegram))
+		opts := telegramOptions(cfg)
+		opts.Store, opts.Logger, opts.Now, opts.OnBlocked = store, log, now, onBlocked
+		tg, err := telegram.New(ctx, opts, measure(engine, metrics, prep.Telegram))
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil // interrupted while waiting for the API
@@ -70,11 +88,9 @@ func runChat(ctx context.Context, cfg config.Config, env IO, log *slog.Logger, s
 	}
 	if cfg.SlackBotToken != "" {
 		log.Info("slack: connecting", "mode", map[bool]string{true: "socket", false: "http"}[cfg.SlackListen == ""])
-		sl, err := slack.New(ctx, slack.Options{
-			BotToken: cfg.SlackBotToken, AppToken: cfg.SlackAppToken, SigningSecret: cfg.SlackSigningSecret,
-			Listen: cfg.SlackListen, APIBase: cfg.SlackAPI, Command: cfg.SlackCommand,
-			Allowed: cfg.SlackAllowedUsers, Team: cfg.SlackTeam, Logger: log, Now: now, OnBlocked: onBlocked,
-		}, measure(engine, metrics, prep.Slack))
+		opts := slackOptions(cfg)
+		opts.Logger, opts.Now, opts.OnBlocked = log, now, onBlocked
+		sl, err := slack.New(ctx, opts, measure(engine, metrics, prep.Slack))
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil
@@ -166,12 +182,14 @@ func runChat(ctx context.Context, cfg config.Config, env IO, log *slog.Logger, s
 	errs := make(chan error, len(platforms))
 	runCtx, stopAll := context.WithCancel(ctx)
 	defer stopAll()
-	for p, pl := range platforms {
+	for _, pl := range platforms {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			// Each adapter prefixes its errors with its package's name,
+			// which is the platform's: adding it here doubled it.
 			if err := pl.Run(runCtx); err != nil {
-				errs <- fmt.Errorf("%s: %w", p, err)
+				errs <- err
 				stopAll() // one platform failing stops the process: a supervisor restarts it whole
 			}
 		}()

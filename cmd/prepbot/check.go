@@ -4,11 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/prepbot/prepbot/internal/boltstore"
-	"github.com/prepbot/prepbot/internal/config"
 	"github.com/prepbot/prepbot/internal/prep"
 )
 
@@ -23,23 +21,9 @@ const checkLockTimeout = time.Second
 // command's error, so the exit code tells scripts whether the file is
 // healthy.
 func check(args []string, env IO) error {
-	repair := false
-	rest := args[:0:0]
-	for _, a := range args {
-		name, val, hasVal := strings.Cut(strings.TrimLeft(a, "-"), "=")
-		if !strings.HasPrefix(a, "-") || name != "repair" {
-			rest = append(rest, a)
-			continue
-		}
-		repair = true
-		if hasVal {
-			var err error
-			if repair, err = strconv.ParseBool(val); err != nil {
-				return fmt.Errorf("check: --repair takes no value (or true or false), got %q", val)
-			}
-		}
-	}
-	cfg, flags, err := config.Load("prepbot check", rest, env.Getenv, env.Err)
+	flags := newFlagSet("check")
+	repair := flags.Bool("repair", false, "first rebuild the derived indexes (due times, wake-ups, the due histogram) from the card states and users, in one transaction changing only what differs, and say what changed")
+	cfg, err := loadConfig(flags, checkHelp, args, env, checkSettings)
 	if err != nil {
 		return err
 	}
@@ -61,7 +45,7 @@ func check(args []string, env IO) error {
 	}
 	defer store.Close()
 
-	if repair {
+	if *repair {
 		report, err := store.RepairIndexes()
 		if err != nil {
 			return err

@@ -180,7 +180,7 @@ func TestCheckCommandRefusals(t *testing.T) {
 		want string
 	}{
 		{[]string{"check", "extra"}, `check takes no arguments, got ["extra"]`},
-		{[]string{"check", "--repair=maybe"}, `--repair takes no value (or true or false), got "maybe"`},
+		{[]string{"check", "--repair=maybe"}, `invalid boolean value "maybe" for -repair: parse error (prepbot check -h lists the flags)`},
 	} {
 		r := runMain(t, db, 10*time.Second, tc.args...)
 		if r.code != 1 || !strings.Contains(r.errOut, tc.want) {

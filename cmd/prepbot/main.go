@@ -20,6 +20,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"io/fs"
@@ -27,6 +28,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"regexp"
 	"runtime/debug"
 	"strings"
 	"syscall"
@@ -128,6 +130,9 @@ func Main(ctx context.Context, args []string, env IO) int {
 		fmt.Fprintf(env.Err, "prepbot: unknown command %q\n\n%s", cmd, usage)
 		return 2
 	}
+	if errors.Is(err, flag.ErrHelp) {
+		return 0 // the subcommand's help, asked for and printed
+	}
 	if err != nil {
 		if !errors.Is(err, errReported) {
 			fmt.Fprintln(env.Err, "prepbot:", err)
@@ -155,8 +160,81 @@ const usage = `Usage:
                             an image build runs it to ship a warm cache)
   prepbot version
 
-Run "prepbot run -h" for the flags; each has a PREPBOT_* variable (see README.md).
+Run "prepbot COMMAND -h" for a command's flags; each setting's flag has a
+PREPBOT_* variable (see README.md).
 `
+
+// Each subcommand's help: what "prepbot COMMAND -h" prints before its flags.
+const (
+	runHelp = `Usage: prepbot [run] [flags]
+
+Runs the coach: in the terminal, unless PREPBOT_TELEGRAM_TOKEN or
+PREPBOT_SLACK_BOT_TOKEN is set (then Telegram and/or Slack, in one
+process). Settings come from defaults, then the file PREPBOT_CONFIG names,
+then PREPBOT_* variables, then these flags.
+`
+	exportHelp = `Usage: prepbot export [flags]
+
+Writes the card states and the review log in the database, as one JSON
+object or one CSV table. Run it while the bot is stopped.
+`
+	configHelp = `Usage: prepbot config [flags]
+
+Prints the effective configuration, one PREPBOT_NAME=value a line (secrets
+as "(set)"). Flags set values as they do for run.
+`
+	backupHelp = `Usage: prepbot backup [flags] [PATH]
+
+Writes a consistent copy of the database to PATH (replacing only an older
+backup there), or without PATH into PREPBOT_BACKUP_DIR as
+prepbot-<UTC time>.db, keeping the newest PREPBOT_BACKUP_KEEP. The bot must
+be stopped.
+`
+	restoreHelp = `Usage: prepbot restore [flags] PATH
+
+Replaces the database with the backup at PATH, after checking it; the
+replaced file is kept as prepbot.db.before-restore-<UTC time>. The bot must
+be stopped.
+`
+	checkHelp = `Usage: prepbot check [flags]
+
+Verifies the database: bbolt's pages, that every card state and user
+decodes, and that the derived indexes agree with them. Exits 1 on a
+problem. The bot must be stopped.
+`
+	pythonCacheHelp = `Usage: prepbot python-cache [flags]
+
+Compiles the Python interpreter (PREPBOT_PYTHON_WASM) into its cache
+(PREPBOT_PYTHON_CACHE) and exits. run starts it in a child process on a
+first start, with its own flags, so it takes run's flags.
+`
+)
+
+// loadConfig reads the configuration for a subcommand whose own flags are
+// in fs and which takes the given settings as flags. On -h or --help it
+// prints help and the flags to standard output and returns flag.ErrHelp,
+// which Main turns into exit status 0.
+func loadConfig(fs *flag.FlagSet, help string, args []string, env IO, settings []string) (config.Config, error) {
+	cfg, err := config.Load(fs, args, env.Getenv, settings)
+	if errors.Is(err, flag.ErrHelp) {
+		fmt.Fprintf(env.Out, "%s\nFlags:\n", help)
+		config.PrintFlags(env.Out, fs)
+	}
+	return cfg, err
+}
+
+// newFlagSet is a subcommand's flag set; Load reports its errors.
+func newFlagSet(cmd string) *flag.FlagSet {
+	return flag.NewFlagSet("prepbot "+cmd, flag.ContinueOnError)
+}
+
+// The settings each database command takes as flags: the ones it uses.
+var (
+	exportSettings  = []string{"PREPBOT_CONFIG", "PREPBOT_DB", "PREPBOT_CONTENT"}
+	backupSettings  = []string{"PREPBOT_CONFIG", "PREPBOT_DB", "PREPBOT_BACKUP_DIR", "PREPBOT_BACKUP_KEEP"}
+	restoreSettings = []string{"PREPBOT_CONFIG", "PREPBOT_DB"}
+	checkSettings   = []string{"PREPBOT_CONFIG", "PREPBOT_DB"}
+)
 
 // errReported marks an error whose details were already printed.
 var errReported = errors.New("reported")
@@ -178,8 +256,9 @@ var (
 
 // loadLibrary reads the configured content folder, or the embedded decks,
 // with its exercises (the exercises/ sub-folder), and prints every problem
-// with its file and line. Errors stop the caller.
-func loadLibrary(dir string, stderr io.Writer) (*prep.Library, error) {
+// with its file and line. Errors stop the caller. origin, when not "", says
+// which setting named dir ("set by PREPBOT_CONTENT"), for the last line.
+func loadLibrary(dir, origin string, stderr io.Writer) (*prep.Library, error) {
 	var lib *prep.Library
 	var problems prep.Problems
 	var sqlFS, pyFS fs.FS
@@ -205,9 +284,7 @@ func loadLibrary(dir string, stderr io.Writer) (*prep.Library, error) {
 			continue
 		}
 		loaded, exProblems := ex.load(ex.fsys)
-		for i := range exProblems {
-			exProblems[i].Pos.File = filepath.Join(dir, ex.dir, exProblems[i].Pos.File)
-		}
+		rerootProblems(exProblems, ex.fsys, filepath.Join(dir, ex.dir))
 		problems = append(problems, exProblems...)
 		exercises = append(exercises, loaded...)
 	}
@@ -223,11 +300,44 @@ func loadLibrary(dir string, stderr io.Writer) (*prep.Library, error) {
 		where := "the embedded decks"
 		if dir != "" {
 			where = dir
+			if origin != "" {
+				where += " (" + origin + ")"
+			}
 		}
 		fmt.Fprintf(stderr, "prepbot: %s: content has errors (listed above); fix them and run again (prepbot lint %s)\n", where, dir)
 		return nil, errReported
 	}
 	return lib, nil
+}
+
+// rerootProblems names the files in problems found in the exercise folder
+// fsys, whose loader names them relative to that folder, from where the
+// command runs: root (the folder's path) goes before each problem's file
+// and before each mention of a file of that folder in its message, such
+// as the other exercise with the same id ("the exercise at 01-foo.md:1"),
+// so that both files read the same way and both open from here.
+func rerootProblems(problems prep.Problems, fsys fs.FS, root string) {
+	entries, _ := fs.ReadDir(fsys, ".") // unreadable, the loader said so
+	var names []string
+	for _, e := range entries {
+		names = append(names, regexp.QuoteMeta(e.Name()))
+	}
+	var mention *regexp.Regexp
+	if len(names) > 0 {
+		// A file name as the loaders write one in a sentence: after a
+		// space or "(", before ":line", ")", a space or punctuation.
+		mention = regexp.MustCompile(`(^|[\s(])(` + strings.Join(names, "|") + `)($|[\s):;,])`)
+	}
+	for i := range problems {
+		problems[i].Pos.File = filepath.Join(root, problems[i].Pos.File)
+		if mention == nil {
+			continue
+		}
+		problems[i].Message = mention.ReplaceAllStringFunc(problems[i].Message, func(m string) string {
+			g := mention.FindStringSubmatch(m)
+			return g[1] + filepath.Join(root, g[2]) + g[3]
+		})
+	}
 }
 
 func newLogger(cfg config.Config, w io.Writer, quiet bool) *slog.Logger {
@@ -246,7 +356,8 @@ func newLogger(cfg config.Config, w io.Writer, quiet bool) *slog.Logger {
 }
 
 func run(ctx context.Context, args []string, env IO) error {
-	cfg, fs, err := config.Load("prepbot run", args, env.Getenv, env.Err)
+	fs := newFlagSet("run")
+	cfg, err := loadConfig(fs, runHelp, args, env, config.Settings())
 	if err != nil {
 		return err
 	}
@@ -256,7 +367,7 @@ func run(ctx context.Context, args []string, env IO) error {
 	}
 	terminalMode := !cfg.ChatMode()
 	log := newLogger(cfg, env.Err, terminalMode)
-	lib, err := loadLibrary(cfg.Content, env.Err)
+	lib, err := loadLibrary(cfg.Content, cfg.Origin("PREPBOT_CONTENT"), env.Err)
 	if err != nil {
 		return err
 	}
@@ -323,7 +434,8 @@ func pythonOptions(cfg config.Config, flags []string, env IO, log *slog.Logger) 
 // pythonCache compiles the Python interpreter into the configured cache,
 // so that the bot's first start only loads it.
 func pythonCache(ctx context.Context, args []string, env IO) error {
-	cfg, fs, err := config.Load("prepbot python-cache", args, env.Getenv, env.Err)
+	fs := newFlagSet("python-cache")
+	cfg, err := loadConfig(fs, pythonCacheHelp, args, env, config.Settings())
 	if err != nil {
 		return err
 	}
@@ -447,7 +559,7 @@ func lint(args []string, env IO) error {
 	if len(folders) == 1 {
 		dir = folders[0]
 	}
-	lib, err := loadLibrary(dir, env.Err)
+	lib, err := loadLibrary(dir, "", env.Err)
 	if err != nil {
 		return err
 	}
@@ -466,7 +578,9 @@ func lint(args []string, env IO) error {
 		problems[i].Pos.File = filepath.Join(dir, sqlExerciseDir, problems[i].Pos.File)
 	}
 	if len(pyEx) > 0 {
-		cfg, _, err := config.Load("prepbot lint", nil, env.Getenv, env.Err)
+		// lint takes no settings as flags; the environment may set the
+		// interpreter's path.
+		cfg, err := config.Load(newFlagSet("lint"), nil, env.Getenv, nil)
 		if err != nil {
 			return err
 		}
@@ -508,42 +622,21 @@ func count(n int, noun string) string {
 }
 
 func export(args []string, env IO) error {
-	var format, user, out string
-	rest := args[:0:0]
-	for i := 0; i < len(args); i++ {
-		a := args[i]
-		name, val, hasVal := strings.Cut(strings.TrimLeft(a, "-"), "=")
-		if !strings.HasPrefix(a, "-") || (name != "format" && name != "user" && name != "out") {
-			rest = append(rest, a)
-			continue
-		}
-		if !hasVal {
-			if i+1 >= len(args) {
-				return fmt.Errorf("export: --%s needs a value", name)
-			}
-			i++
-			val = args[i]
-		}
-		switch name {
-		case "format":
-			format = val
-		case "user":
-			user = val
-		case "out":
-			out = val
-		}
-	}
-	if format == "" {
-		format = "json"
-	}
-	if format != "json" && format != "csv" {
-		return fmt.Errorf("export: --format must be json or csv, got %q", format)
-	}
-	cfg, _, err := config.Load("prepbot export", rest, env.Getenv, env.Err)
+	fs := newFlagSet("export")
+	format := fs.String("format", "json", "the output's format, `json|csv`: one JSON object of cards and reviews, or one CSV table with a kind column")
+	user := fs.String("user", "", "export only this user's data: a user `KEY` such as terminal:alice or telegram:123456789 (default: every user)")
+	out := fs.String("out", "", "write to `FILE` (replacing it) instead of standard output")
+	cfg, err := loadConfig(fs, exportHelp, args, env, exportSettings)
 	if err != nil {
 		return err
 	}
-	lib, err := loadLibrary(cfg.Content, env.Err)
+	if fs.NArg() > 0 {
+		return fmt.Errorf("export takes no arguments, got %q; see prepbot export -h", fs.Args())
+	}
+	if *format != "json" && *format != "csv" {
+		return fmt.Errorf("export: --format must be json or csv, got %q", *format)
+	}
+	lib, err := loadLibrary(cfg.Content, cfg.Origin("PREPBOT_CONTENT"), env.Err)
 	if err != nil {
 		return err
 	}
@@ -554,23 +647,23 @@ func export(args []string, env IO) error {
 		return err
 	}
 	defer store.Close()
-	x, err := prep.BuildExport(store, lib, prep.UserKey(user))
+	x, err := prep.BuildExport(store, lib, prep.UserKey(*user))
 	if err != nil {
 		if errors.Is(err, prep.ErrNotFound) {
-			return fmt.Errorf("export: no user %q in %s (user keys look like terminal:alice or telegram:12345)", user, cfg.DB)
+			return fmt.Errorf("export: no user %q in %s (user keys look like terminal:alice or telegram:12345)", *user, cfg.DB)
 		}
 		return err
 	}
 	w := env.Out
-	if out != "" {
-		f, err := os.Create(out)
+	if *out != "" {
+		f, err := os.Create(*out)
 		if err != nil {
 			return fmt.Errorf("export: %w", err)
 		}
 		defer f.Close()
 		w = f
 	}
-	if format == "csv" {
+	if *format == "csv" {
 		err = x.WriteCSV(w)
 	} else {
 		err = x.WriteJSON(w)
@@ -578,16 +671,20 @@ func export(args []string, env IO) error {
 	if err != nil {
 		return err
 	}
-	if f, ok := w.(*os.File); ok && out != "" {
+	if f, ok := w.(*os.File); ok && *out != "" {
 		return f.Sync()
 	}
 	return nil
 }
 
 func showConfig(args []string, env IO) error {
-	cfg, _, err := config.Load("prepbot config", args, env.Getenv, env.Err)
+	fs := newFlagSet("config")
+	cfg, err := loadConfig(fs, configHelp, args, env, config.Settings())
 	if err != nil {
 		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("config takes no arguments, got %q; see prepbot config -h", fs.Args())
 	}
 	for _, v := range config.Vars() {
 		fmt.Fprintf(env.Out, "%s=%s\n", v.Env, v.Value(&cfg))
@@ -596,7 +693,8 @@ func showConfig(args []string, env IO) error {
 }
 
 func backup(args []string, env IO) error {
-	cfg, fs, err := config.Load("prepbot backup", args, env.Getenv, env.Err)
+	fs := newFlagSet("backup")
+	cfg, err := loadConfig(fs, backupHelp, args, env, backupSettings)
 	if err != nil {
 		return err
 	}
@@ -636,7 +734,8 @@ func backup(args []string, env IO) error {
 }
 
 func restore(args []string, env IO) error {
-	cfg, fs, err := config.Load("prepbot restore", args, env.Getenv, env.Err)
+	fs := newFlagSet("restore")
+	cfg, err := loadConfig(fs, restoreHelp, args, env, restoreSettings)
 	if err != nil {
 		return err
 	}

@@ -4,8 +4,8 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"flag"
 	"fmt"
-	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -50,7 +50,7 @@ func TestPythonOffSaysWhereAndWhy(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			cfg, _, err := config.Load("test", nil, func(k string) string { return tt.env[k] }, io.Discard)
+			cfg, err := config.Load(flag.NewFlagSet("test", flag.ContinueOnError), nil, func(k string) string { return tt.env[k] }, nil)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -30,14 +31,33 @@ func (s *Store) Backup(path string) (int64, error) {
 		}
 	}
 	dir := filepath.Dir(path)
+	tmp, n, err := s.snapshot(dir)
+	if err != nil {
+		return 0, err
+	}
+	defer os.Remove(tmp) // after a successful rename there is nothing left to remove
+	err = os.Rename(tmp, path)
+	if err == nil {
+		err = syncDir(dir)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("boltstore: backup to %s: %w", path, err)
+	}
+	return n, nil
+}
+
+// snapshot writes one read transaction's copy of the database into a new
+// temporary file in dir (made if missing), fsynced and readable by its
+// owner only, and returns its path and size. The caller puts it in place
+// and removes the path in any case.
+func (s *Store) snapshot(dir string) (string, int64, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return 0, fmt.Errorf("boltstore: backup: %w", err)
+		return "", 0, fmt.Errorf("boltstore: backup: %w", err)
 	}
 	tmp, err := os.CreateTemp(dir, ".prepbot-backup-*")
 	if err != nil {
-		return 0, fmt.Errorf("boltstore: backup: %w", err)
+		return "", 0, fmt.Errorf("boltstore: backup: %w", err)
 	}
-	defer os.Remove(tmp.Name()) // after a successful rename there is nothing left to remove
 	var n int64
 	err = s.db.View(func(btx *bolt.Tx) error {
 		var werr error
@@ -53,16 +73,11 @@ func (s *Store) Backup(path string) (int64, error) {
 	if err == nil {
 		err = os.Chmod(tmp.Name(), 0o600)
 	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), path)
-	}
-	if err == nil {
-		err = syncDir(dir)
-	}
 	if err != nil {
-		return 0, fmt.Errorf("boltstore: backup to %s: %w", path, err)
+		os.Remove(tmp.Name())
+		return "", 0, fmt.Errorf("boltstore: backup into %s: %w", dir, err)
 	}
-	return n, nil
+	return tmp.Name(), n, nil
 }
 
 // ErrBackupTarget means a backup's path holds something a backup must not
@@ -79,11 +94,53 @@ const (
 
 // BackupInto writes a backup named prepbot-<UTC time>.db into dir and then
 // removes all but the newest keep backups there. Other files in dir are
-// left alone.
+// left alone. A backup never replaces another: a second one within the
+// same second is prepbot-<UTC time>-2.db, then -3…, as restore names the
+// files it keeps.
 func (s *Store) BackupInto(dir string, now time.Time, keep int) (string, error) {
-	path := filepath.Join(dir, backupPrefix+now.UTC().Format(backupStamp)+backupSuffix)
-	if _, err := s.Backup(path); err != nil {
+	tmp, _, err := s.snapshot(dir)
+	if err != nil {
 		return "", err
+	}
+	defer os.Remove(tmp) // once linked to its name, the temporary name goes
+	stamp := backupPrefix + now.UTC().Format(backupStamp)
+	// After the newest of this second, not in the first gap: rotation may
+	// have removed the older ones, and a backup named as the oldest would
+	// be the next one removed.
+	first := 1
+	if entries, err := os.ReadDir(dir); err == nil {
+		at := now.UTC().Truncate(time.Second)
+		for _, e := range entries {
+			if t, n, ok := parseBackupName(e.Name()); ok && t.Equal(at) && n >= first {
+				first = n + 1
+			}
+		}
+	}
+	var path string
+	for n := first; ; n++ {
+		name := stamp + backupSuffix
+		if n > 1 {
+			name = fmt.Sprintf("%s-%d%s", stamp, n, backupSuffix)
+		}
+		path = filepath.Join(dir, name)
+		// A link, unlike a rename, never replaces a file already there.
+		err := os.Link(tmp, path)
+		if err != nil && !errors.Is(err, fs.ErrExist) {
+			// A file system without hard links: the database's lock
+			// keeps other backups of it out, so a free name stays free.
+			if _, serr := os.Lstat(path); errors.Is(serr, fs.ErrNotExist) {
+				err = os.Rename(tmp, path)
+			}
+		}
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, fs.ErrExist) || n >= first+maxKeptPerSecond {
+			return "", fmt.Errorf("boltstore: backup to %s: %w", path, err)
+		}
+	}
+	if err := syncDir(dir); err != nil {
+		return "", fmt.Errorf("boltstore: backup to %s: %w", path, err)
 	}
 	if keep < 1 {
 		keep = 1
@@ -92,24 +149,58 @@ func (s *Store) BackupInto(dir string, now time.Time, keep int) (string, error) 
 	if err != nil {
 		return path, fmt.Errorf("boltstore: rotate backups in %s: %w", dir, err)
 	}
-	var backups []string
-	for _, e := range entries {
-		name := e.Name()
-		if !e.Type().IsRegular() || !strings.HasPrefix(name, backupPrefix) || !strings.HasSuffix(name, backupSuffix) {
-			continue
-		}
-		if _, err := time.Parse(backupStamp, strings.TrimSuffix(strings.TrimPrefix(name, backupPrefix), backupSuffix)); err != nil {
-			continue
-		}
-		backups = append(backups, name)
+	type backup struct {
+		name string
+		at   time.Time
+		n    int
 	}
-	sort.Strings(backups)
-	for _, name := range backups[:max(0, len(backups)-keep)] {
-		if err := os.Remove(filepath.Join(dir, name)); err != nil {
+	var backups []backup
+	for _, e := range entries {
+		if !e.Type().IsRegular() {
+			continue
+		}
+		if at, n, ok := parseBackupName(e.Name()); ok {
+			backups = append(backups, backup{e.Name(), at, n})
+		}
+	}
+	// Oldest first: by time, then -2 after the name without a number.
+	sort.Slice(backups, func(i, j int) bool {
+		a, b := backups[i], backups[j]
+		if !a.at.Equal(b.at) {
+			return a.at.Before(b.at)
+		}
+		return a.n < b.n
+	})
+	for _, b := range backups[:max(0, len(backups)-keep)] {
+		if err := os.Remove(filepath.Join(dir, b.name)); err != nil {
 			return path, fmt.Errorf("boltstore: rotate backups: %w", err)
 		}
 	}
 	return path, nil
+}
+
+// parseBackupName reads the time and the number (1 when there is none) of
+// a name BackupInto gives, prepbot-<UTC time>[-<n>].db; ok is false for
+// any other name.
+func parseBackupName(name string) (at time.Time, n int, ok bool) {
+	if !strings.HasPrefix(name, backupPrefix) || !strings.HasSuffix(name, backupSuffix) {
+		return time.Time{}, 0, false
+	}
+	middle := strings.TrimSuffix(strings.TrimPrefix(name, backupPrefix), backupSuffix)
+	n = 1
+	if len(middle) > len(backupStamp) {
+		num, found := strings.CutPrefix(middle[len(backupStamp):], "-")
+		v, err := strconv.Atoi(num)
+		if !found || err != nil || v < 2 || strconv.Itoa(v) != num {
+			return time.Time{}, 0, false
+		}
+		middle, n = middle[:len(backupStamp)], v
+	}
+	at, err := time.Parse(backupStamp, middle)
+	if err != nil {
+		return time.Time{}, 0, false
+	}
+	return at, n, true
 }
 
 // syncDir fsyncs a directory so a rename in it survives a crash.

@@ -117,6 +117,63 @@ func TestBackupIntoKeepsTheNewest(t *testing.T) {
 	}
 }
 
+// TestBackupIntoTheSameSecondKeepsBoth: a second backup within the same
+// second gets its own name, -2, -3…, where it used to replace the first
+// silently; and rotation counts those names, oldest first (-10 after -9).
+func TestBackupIntoTheSameSecondKeepsBoth(t *testing.T) {
+	dir := t.TempDir()
+	s := MustOpen(t, filepath.Join(dir, "prepbot.db"))
+	backups := filepath.Join(dir, "backups")
+	t0 := time.Date(2026, 11, 2, 3, 0, 0, 0, time.UTC)
+	MustUpdate(t, s, func(tx prep.Tx) error { return tx.PutUser(prep.User{Key: "telegram:1", Name: "first"}) })
+	first, err := s.BackupInto(backups, t0, 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	MustUpdate(t, s, func(tx prep.Tx) error { return tx.PutUser(prep.User{Key: "telegram:2", Name: "second"}) })
+	second, err := s.BackupInto(backups, t0.Add(500*time.Millisecond), 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if filepath.Base(first) != "prepbot-20261102-030000.db" || filepath.Base(second) != "prepbot-20261102-030000-2.db" {
+		t.Fatalf("backups named %s and %s", first, second)
+	}
+	for path, users := range map[string]int{first: 1, second: 2} {
+		b := MustOpen(t, path)
+		n, err := b.Count()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n.Users != users {
+			t.Errorf("%s holds %d users, want %d", path, n.Users, users)
+		}
+		b.Close()
+	}
+
+	// Eleven within one second, then one a second later: the newest three
+	// stay.
+	for range 9 {
+		if _, err := s.BackupInto(backups, t0, 3); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := s.BackupInto(backups, t0.Add(time.Second), 3); err != nil {
+		t.Fatal(err)
+	}
+	entries, err := os.ReadDir(backups)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	want := []string{"prepbot-20261102-030000-10.db", "prepbot-20261102-030000-11.db", "prepbot-20261102-030001.db"}
+	if strings.Join(names, " ") != strings.Join(want, " ") {
+		t.Errorf("backups = %v, want %v", names, want)
+	}
+}
+
 func TestRestore(t *testing.T) {
 	dir := t.TempDir()
 	db := filepath.Join(dir, "prepbot.db")

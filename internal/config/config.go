@@ -12,9 +12,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
+	"net/netip"
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -71,6 +74,7 @@ type Var struct {
 	Flag    string
 	Default string
 	Usage   string
+	arg     string // names the flag's value in help: --db FILE
 	set     func(c *Config, v string) error
 	get     func(c *Config) string
 }
@@ -78,63 +82,63 @@ type Var struct {
 // Vars lists every setting, in the order the README documents them.
 func Vars() []Var {
 	return []Var{
-		{Env: "PREPBOT_CONFIG", Flag: "config", Default: "", Usage: "optional file of PREPBOT_NAME=value lines, read before the environment",
+		{Env: "PREPBOT_CONFIG", Flag: "config", arg: "FILE", Default: "", Usage: "optional file of PREPBOT_NAME=value lines, read before the environment",
 			set: func(c *Config, v string) error { c.ConfigFile = v; return nil }, get: func(c *Config) string { return c.ConfigFile }},
-		{Env: "PREPBOT_DB", Flag: "db", Default: "$XDG_DATA_HOME/prepbot/prepbot.db", Usage: "the database file (one bbolt file holds all state)",
+		{Env: "PREPBOT_DB", Flag: "db", arg: "FILE", Default: "$XDG_DATA_HOME/prepbot/prepbot.db", Usage: "the database file (one bbolt file holds all state)",
 			set: func(c *Config, v string) error { c.DB = v; return nil }, get: func(c *Config) string { return c.DB }},
-		{Env: "PREPBOT_CONTENT", Flag: "content", Default: "(embedded decks)", Usage: "a folder of Markdown decks to use instead of the embedded ones",
+		{Env: "PREPBOT_CONTENT", Flag: "content", arg: "DIR", Default: "(embedded decks)", Usage: "a folder of Markdown decks to use instead of the embedded ones",
 			set: func(c *Config, v string) error { c.Content = v; return nil }, get: func(c *Config) string { return c.Content }},
-		{Env: "PREPBOT_USER", Flag: "user", Default: "$USER", Usage: "terminal mode: whose progress to use",
+		{Env: "PREPBOT_USER", Flag: "user", arg: "NAME", Default: "$USER", Usage: "terminal mode: whose progress to use",
 			set: func(c *Config, v string) error { c.User = v; return nil }, get: func(c *Config) string { return c.User }},
-		{Env: "PREPBOT_TIMEZONE", Flag: "timezone", Default: "(the machine's)", Usage: "terminal mode: the terminal user's IANA time zone, e.g. Europe/Berlin; set, it replaces a zone chosen with /settings at each start",
+		{Env: "PREPBOT_TIMEZONE", Flag: "timezone", arg: "ZONE", Default: "(the machine's)", Usage: "terminal mode: the terminal user's IANA time zone, e.g. Europe/Berlin; set, it replaces a zone chosen with /settings at each start",
 			set: func(c *Config, v string) error { c.TimeZone = v; return nil }, get: func(c *Config) string { return c.TimeZone }},
-		{Env: "PREPBOT_BACKUP_DIR", Flag: "backup-dir", Default: "(beside the database)/backups", Usage: "nightly hot backups go here (off: none)",
+		{Env: "PREPBOT_BACKUP_DIR", Flag: "backup-dir", arg: "DIR", Default: "(beside the database)/backups", Usage: "nightly hot backups go here (off: none)",
 			set: func(c *Config, v string) error { c.BackupDir = v; return nil }, get: func(c *Config) string { return c.BackupDir }},
-		{Env: "PREPBOT_BACKUP_KEEP", Flag: "backup-keep", Default: "7", Usage: "how many nightly backups to keep, 1–365",
+		{Env: "PREPBOT_BACKUP_KEEP", Flag: "backup-keep", arg: "N", Default: "7", Usage: "how many nightly backups to keep, 1–365",
 			set: func(c *Config, v string) error { return parseInt(v, &c.BackupKeep) }, get: func(c *Config) string { return strconv.Itoa(c.BackupKeep) }},
-		{Env: "PREPBOT_RETENTION", Flag: "retention", Default: "0.9", Usage: "desired retention for new users, 0.70–0.97 (each user can change theirs)",
+		{Env: "PREPBOT_RETENTION", Flag: "retention", arg: "R", Default: "0.9", Usage: "desired retention for new users, 0.70–0.97 (each user can change theirs)",
 			set: func(c *Config, v string) error { return parseFloat(v, &c.Retention) }, get: func(c *Config) string { return strconv.FormatFloat(c.Retention, 'g', -1, 64) }},
-		{Env: "PREPBOT_NEW_PER_DAY", Flag: "new-per-day", Default: "10", Usage: "new cards per day for new users, 0–500",
+		{Env: "PREPBOT_NEW_PER_DAY", Flag: "new-per-day", arg: "N", Default: "10", Usage: "new cards per day for new users, 0–500",
 			set: func(c *Config, v string) error { return parseInt(v, &c.NewPerDay) }, get: func(c *Config) string { return strconv.Itoa(c.NewPerDay) }},
-		{Env: "PREPBOT_REVIEWS_PER_DAY", Flag: "reviews-per-day", Default: "200", Usage: "reviews per day for new users, 0–5000",
+		{Env: "PREPBOT_REVIEWS_PER_DAY", Flag: "reviews-per-day", arg: "N", Default: "200", Usage: "reviews per day for new users, 0–5000",
 			set: func(c *Config, v string) error { return parseInt(v, &c.ReviewsPerDay) }, get: func(c *Config) string { return strconv.Itoa(c.ReviewsPerDay) }},
-		{Env: "PREPBOT_LOG_LEVEL", Flag: "log-level", Default: "info", Usage: "debug, info, warn or error",
+		{Env: "PREPBOT_LOG_LEVEL", Flag: "log-level", arg: "LEVEL", Default: "info", Usage: "debug, info, warn or error",
 			set: func(c *Config, v string) error { c.LogLevel = strings.ToLower(v); return nil }, get: func(c *Config) string { return c.LogLevel }},
-		{Env: "PREPBOT_LOG_FORMAT", Flag: "log-format", Default: "text", Usage: "text or json",
+		{Env: "PREPBOT_LOG_FORMAT", Flag: "log-format", arg: "FORMAT", Default: "text", Usage: "text or json",
 			set: func(c *Config, v string) error { c.LogFormat = strings.ToLower(v); return nil }, get: func(c *Config) string { return c.LogFormat }},
-		{Env: "PREPBOT_HTTP_ADDR", Flag: "http-addr", Default: "127.0.0.1:9464", Usage: "chat mode: address of /healthz, /readyz and /metrics (off: none)",
+		{Env: "PREPBOT_HTTP_ADDR", Flag: "http-addr", arg: "ADDR", Default: "127.0.0.1:9464", Usage: "chat mode: address of /healthz, /readyz and /metrics (off: none)",
 			set: func(c *Config, v string) error { c.HTTPAddr = v; return nil }, get: func(c *Config) string { return c.HTTPAddr }},
-		{Env: "PREPBOT_TELEGRAM_TOKEN", Flag: "telegram-token", Default: "", Usage: "BotFather's token; turns Telegram on (no token: terminal mode)",
+		{Env: "PREPBOT_TELEGRAM_TOKEN", Flag: "telegram-token", arg: "TOKEN", Default: "", Usage: "BotFather's token; turns Telegram on (no token: terminal mode)",
 			set: func(c *Config, v string) error { c.TelegramToken = v; return nil }, get: func(c *Config) string { return redact(c.TelegramToken) }},
-		{Env: "PREPBOT_TELEGRAM_API", Flag: "telegram-api", Default: "https://api.telegram.org", Usage: "Bot API base URL (a self-hosted Bot API server or a test server)",
+		{Env: "PREPBOT_TELEGRAM_API", Flag: "telegram-api", arg: "URL", Default: "https://api.telegram.org", Usage: "Bot API base URL (a self-hosted Bot API server or a test server)",
 			set: func(c *Config, v string) error { c.TelegramAPI = strings.TrimRight(v, "/"); return nil }, get: func(c *Config) string { return c.TelegramAPI }},
-		{Env: "PREPBOT_TELEGRAM_WEBHOOK_URL", Flag: "telegram-webhook-url", Default: "", Usage: "public HTTPS URL for webhook mode (empty: long polling)",
+		{Env: "PREPBOT_TELEGRAM_WEBHOOK_URL", Flag: "telegram-webhook-url", arg: "URL", Default: "", Usage: "public HTTPS URL for webhook mode (empty: long polling)",
 			set: func(c *Config, v string) error { c.TelegramWebhookURL = v; return nil }, get: func(c *Config) string { return c.TelegramWebhookURL }},
-		{Env: "PREPBOT_TELEGRAM_WEBHOOK_LISTEN", Flag: "telegram-webhook-listen", Default: ":8443", Usage: "webhook mode: address the webhook server listens on",
+		{Env: "PREPBOT_TELEGRAM_WEBHOOK_LISTEN", Flag: "telegram-webhook-listen", arg: "ADDR", Default: ":8443", Usage: "webhook mode: address the webhook server listens on",
 			set: func(c *Config, v string) error { c.TelegramWebhookListen = v; return nil }, get: func(c *Config) string { return c.TelegramWebhookListen }},
-		{Env: "PREPBOT_TELEGRAM_WEBHOOK_SECRET", Flag: "telegram-webhook-secret", Default: "(random per start)", Usage: "webhook mode: secret Telegram sends in X-Telegram-Bot-Api-Secret-Token",
+		{Env: "PREPBOT_TELEGRAM_WEBHOOK_SECRET", Flag: "telegram-webhook-secret", arg: "SECRET", Default: "(random per start)", Usage: "webhook mode: secret Telegram sends in X-Telegram-Bot-Api-Secret-Token",
 			set: func(c *Config, v string) error { c.TelegramWebhookSecret = v; return nil }, get: func(c *Config) string { return redact(c.TelegramWebhookSecret) }},
-		{Env: "PREPBOT_ALLOWED_USERS", Flag: "allowed-users", Default: "(everyone)", Usage: "comma-separated Telegram user ids or @usernames allowed to use the bot",
+		{Env: "PREPBOT_ALLOWED_USERS", Flag: "allowed-users", arg: "LIST", Default: "(everyone)", Usage: "comma-separated Telegram user ids or @usernames allowed to use the bot",
 			set: func(c *Config, v string) error { c.AllowedUsers = splitList(v); return nil }, get: func(c *Config) string { return strings.Join(c.AllowedUsers, ",") }},
-		{Env: "PREPBOT_PYTHON_WASM", Flag: "python-wasm", Default: ".cache/python/python.wasm", Usage: "the CPython 3.12 WASI interpreter for Python exercises (scripts/fetch-python-wasm puts it there; a relative path starts at the working directory)",
+		{Env: "PREPBOT_PYTHON_WASM", Flag: "python-wasm", arg: "FILE", Default: ".cache/python/python.wasm", Usage: "the CPython 3.12 WASI interpreter for Python exercises (scripts/fetch-python-wasm puts it there; a relative path starts at the working directory)",
 			set: func(c *Config, v string) error { c.PythonWasm = v; return nil }, get: func(c *Config) string { return c.PythonWasm }},
-		{Env: "PREPBOT_PYTHON_CACHE", Flag: "python-cache", Default: "(wazero/ beside the interpreter)", Usage: "compilation cache for the interpreter: start-up in well under a second instead of seconds",
+		{Env: "PREPBOT_PYTHON_CACHE", Flag: "python-cache", arg: "DIR", Default: "(wazero/ beside the interpreter)", Usage: "compilation cache for the interpreter: start-up in well under a second instead of seconds",
 			set: func(c *Config, v string) error { c.PythonCache = v; return nil }, get: func(c *Config) string { return c.PythonCache }},
-		{Env: "PREPBOT_SLACK_BOT_TOKEN", Flag: "slack-bot-token", Default: "", Usage: "the app's Bot User OAuth Token (xoxb-…); turns Slack on",
+		{Env: "PREPBOT_SLACK_BOT_TOKEN", Flag: "slack-bot-token", arg: "TOKEN", Default: "", Usage: "the app's Bot User OAuth Token (xoxb-…); turns Slack on",
 			set: func(c *Config, v string) error { c.SlackBotToken = v; return nil }, get: func(c *Config) string { return redact(c.SlackBotToken) }},
-		{Env: "PREPBOT_SLACK_APP_TOKEN", Flag: "slack-app-token", Default: "", Usage: "Socket Mode: an app-level token (xapp-…) with connections:write",
+		{Env: "PREPBOT_SLACK_APP_TOKEN", Flag: "slack-app-token", arg: "TOKEN", Default: "", Usage: "Socket Mode: an app-level token (xapp-…) with connections:write",
 			set: func(c *Config, v string) error { c.SlackAppToken = v; return nil }, get: func(c *Config) string { return redact(c.SlackAppToken) }},
-		{Env: "PREPBOT_SLACK_SIGNING_SECRET", Flag: "slack-signing-secret", Default: "", Usage: "HTTP mode: the app's signing secret, to verify Slack's requests",
+		{Env: "PREPBOT_SLACK_SIGNING_SECRET", Flag: "slack-signing-secret", arg: "SECRET", Default: "", Usage: "HTTP mode: the app's signing secret, to verify Slack's requests",
 			set: func(c *Config, v string) error { c.SlackSigningSecret = v; return nil }, get: func(c *Config) string { return redact(c.SlackSigningSecret) }},
-		{Env: "PREPBOT_SLACK_LISTEN", Flag: "slack-listen", Default: "(Socket Mode)", Usage: "HTTP mode: address serving /slack/events, /slack/interactive and /slack/commands",
+		{Env: "PREPBOT_SLACK_LISTEN", Flag: "slack-listen", arg: "ADDR", Default: "(Socket Mode)", Usage: "HTTP mode: address serving /slack/events, /slack/interactive and /slack/commands",
 			set: func(c *Config, v string) error { c.SlackListen = v; return nil }, get: func(c *Config) string { return c.SlackListen }},
-		{Env: "PREPBOT_SLACK_API", Flag: "slack-api", Default: "https://slack.com/api/", Usage: "Slack Web API base URL (tests, Enterprise proxies)",
+		{Env: "PREPBOT_SLACK_API", Flag: "slack-api", arg: "URL", Default: "https://slack.com/api/", Usage: "Slack Web API base URL (tests, Enterprise proxies)",
 			set: func(c *Config, v string) error { c.SlackAPI = v; return nil }, get: func(c *Config) string { return c.SlackAPI }},
-		{Env: "PREPBOT_SLACK_COMMAND", Flag: "slack-command", Default: "/prep", Usage: "the slash command the app defines",
+		{Env: "PREPBOT_SLACK_COMMAND", Flag: "slack-command", arg: "COMMAND", Default: "/prep", Usage: "the slash command the app defines",
 			set: func(c *Config, v string) error { c.SlackCommand = v; return nil }, get: func(c *Config) string { return c.SlackCommand }},
-		{Env: "PREPBOT_SLACK_ALLOWED_USERS", Flag: "slack-allowed-users", Default: "(everyone)", Usage: "comma-separated Slack member ids (U…) allowed to use the bot",
+		{Env: "PREPBOT_SLACK_ALLOWED_USERS", Flag: "slack-allowed-users", arg: "LIST", Default: "(everyone)", Usage: "comma-separated Slack member ids (U…) allowed to use the bot",
 			set: func(c *Config, v string) error { c.SlackAllowedUsers = splitList(v); return nil }, get: func(c *Config) string { return strings.Join(c.SlackAllowedUsers, ",") }},
-		{Env: "PREPBOT_SLACK_TEAM", Flag: "slack-team", Default: "(any)", Usage: "only this workspace id (T…) may use the bot",
+		{Env: "PREPBOT_SLACK_TEAM", Flag: "slack-team", arg: "ID", Default: "(any)", Usage: "only this workspace id (T…) may use the bot",
 			set: func(c *Config, v string) error { c.SlackTeam = v; return nil }, get: func(c *Config) string { return c.SlackTeam }},
 	}
 }
@@ -177,41 +181,73 @@ func defaultDB(getenv func(string) string) string {
 	return filepath.Join(base, "prepbot", "prepbot.db")
 }
 
-// Load builds the configuration from getenv and args (the flags after the
-// subcommand). The returned FlagSet's remaining arguments are the
-// positional ones. Errors name the variable or flag at fault.
-func Load(name string, args []string, getenv func(string) string, stderr io.Writer) (Config, *flag.FlagSet, error) {
+// Settings names every setting by its variable, in Vars' order: for a
+// subcommand that takes them all as flags.
+func Settings() []string {
+	var envs []string
+	for _, v := range Vars() {
+		envs = append(envs, v.Env)
+	}
+	return envs
+}
+
+// Load builds the configuration from getenv and args, the arguments after
+// the subcommand, parsed by fs. fs holds the subcommand's own flags; Load
+// adds a flag for each setting in settings (by variable): the settings
+// the subcommand uses, so that its flags, and its help, are its own. The
+// file and the environment may still set any setting, and Validate checks
+// them all. fs's remaining arguments are the positional ones.
+//
+// -h or --help returns flag.ErrHelp, for the caller to print the
+// subcommand's help (PrintFlags lists the flags). Errors name the
+// variable or flag at fault.
+func Load(fs *flag.FlagSet, args []string, getenv func(string) string, settings []string) (Config, error) {
 	c := Defaults(getenv)
 	vars := Vars()
 
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	flagValues := map[string]*string{}
+	// Parse reports its errors as Load's; the caller prints help.
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	take := map[string]bool{}
+	for _, env := range settings {
+		take[env] = true
+	}
+	flagValues := map[string]*settingValue{}
 	for _, v := range vars {
-		flagValues[v.Flag] = fs.String(v.Flag, "", v.Usage+" (env "+v.Env+")")
+		if take[v.Env] {
+			flagValues[v.Flag] = &settingValue{v: v}
+			fs.Var(flagValues[v.Flag], v.Flag, v.Usage)
+		}
 	}
 	if err := fs.Parse(args); err != nil {
-		return Config{}, nil, err
+		if errors.Is(err, flag.ErrHelp) {
+			return Config{}, err
+		}
+		return Config{}, fmt.Errorf("config: %w (%s -h lists the flags)", err, fs.Name())
 	}
 	setFlags := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { setFlags[f.Name] = true })
+	fs.Visit(func(f *flag.Flag) {
+		if _, ok := f.Value.(*settingValue); ok {
+			setFlags[f.Name] = true
+		}
+	})
 	c.setBy = map[string]string{}
 
 	// The file's path may come from the environment or a flag; its values
 	// sit below both.
 	file := getenv("PREPBOT_CONFIG")
 	if setFlags["config"] {
-		file = *flagValues["config"]
+		file = flagValues["config"].val
 	}
 	if file != "" {
 		values, err := readFile(file)
 		if err != nil {
-			return Config{}, nil, err
+			return Config{}, err
 		}
 		for _, v := range vars {
 			if val, ok := values[v.Env]; ok {
 				if err := v.set(&c, val); err != nil {
-					return Config{}, nil, fmt.Errorf("config: %s in %s: %w", v.Env, file, err)
+					return Config{}, fmt.Errorf("config: %s in %s: %w", v.Env, file, err)
 				}
 				c.setBy[v.Env] = v.Env + " in " + file
 			}
@@ -221,15 +257,15 @@ func Load(name string, args []string, getenv func(string) string, stderr io.Writ
 	for _, v := range vars {
 		if val := getenv(v.Env); val != "" {
 			if err := v.set(&c, val); err != nil {
-				return Config{}, nil, fmt.Errorf("config: %s=%q: %w", v.Env, val, err)
+				return Config{}, fmt.Errorf("config: %s=%q: %w", v.Env, val, err)
 			}
 			c.setBy[v.Env] = v.Env
 		}
 	}
 	for _, v := range vars {
 		if setFlags[v.Flag] {
-			if err := v.set(&c, *flagValues[v.Flag]); err != nil {
-				return Config{}, nil, fmt.Errorf("config: --%s=%q: %w", v.Flag, *flagValues[v.Flag], err)
+			if err := v.set(&c, flagValues[v.Flag].val); err != nil {
+				return Config{}, fmt.Errorf("config: --%s=%q: %w", v.Flag, flagValues[v.Flag].val, err)
 			}
 			c.setBy[v.Env] = "--" + v.Flag
 		}
@@ -241,9 +277,70 @@ func Load(name string, args []string, getenv func(string) string, stderr io.Writ
 		c.BackupDir = filepath.Join(filepath.Dir(c.DB), "backups")
 	}
 	if err := c.Validate(); err != nil {
-		return Config{}, nil, err
+		return Config{}, err
 	}
-	return c, fs, nil
+	return c, nil
+}
+
+// settingValue is a setting's flag. The value is applied after the file
+// and the environment, which it overrides, so Set only keeps it.
+type settingValue struct {
+	v   Var
+	val string
+}
+
+func (s *settingValue) String() string { return s.val }
+
+func (s *settingValue) Set(v string) error { s.val = v; return nil }
+
+// PrintFlags lists fs's flags for a subcommand's help: its own flags
+// first, then the settings Load added, in the README's order, each with its
+// variable and its default.
+func PrintFlags(w io.Writer, fs *flag.FlagSet) {
+	var own []*flag.Flag
+	settings := map[string]*flag.Flag{}
+	fs.VisitAll(func(f *flag.Flag) {
+		if _, ok := f.Value.(*settingValue); ok {
+			settings[f.Name] = f
+		} else {
+			own = append(own, f)
+		}
+	})
+	for _, f := range own {
+		arg, usage := flag.UnquoteUsage(f)
+		if b, ok := f.Value.(interface{ IsBoolFlag() bool }); ok && b.IsBoolFlag() {
+			arg = ""
+		}
+		def := ""
+		if f.DefValue != "" && f.DefValue != "false" {
+			def = "(default " + f.DefValue + ")"
+		}
+		printFlag(w, f.Name, arg, usage, def)
+	}
+	for _, v := range Vars() {
+		if _, ok := settings[v.Flag]; !ok {
+			continue
+		}
+		note := "(" + v.Env
+		if def := v.Default; def != "" {
+			if strings.HasPrefix(def, "(") && strings.HasSuffix(def, ")") {
+				def = def[1 : len(def)-1] // a description, not a value
+			}
+			note += "; default " + def
+		}
+		printFlag(w, v.Flag, v.arg, v.Usage, note+")")
+	}
+}
+
+func printFlag(w io.Writer, name, arg, usage, note string) {
+	line := "  --" + name
+	if arg != "" {
+		line += " " + arg
+	}
+	fmt.Fprintf(w, "%s\n        %s\n", line, usage)
+	if note != "" {
+		fmt.Fprintf(w, "        %s\n", note)
+	}
 }
 
 // readFile reads PREPBOT_NAME=value lines; blank lines and # comments are
@@ -312,6 +409,13 @@ func (c Config) Validate() error {
 	if c.BackupKeep < 1 || c.BackupKeep > 365 {
 		bad("PREPBOT_BACKUP_KEEP", "must be between 1 and 365, got %d", c.BackupKeep)
 	}
+	// The nightly backup runs hours after the start: a path it could
+	// never write to is better found now.
+	if c.BackupDir != "off" {
+		if st, err := os.Stat(c.BackupDir); err == nil && !st.IsDir() {
+			bad("PREPBOT_BACKUP_DIR", "must be a directory (created if missing) or off, but %s is a file", c.BackupDir)
+		}
+	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
 	default:
@@ -330,8 +434,19 @@ func (c Config) Validate() error {
 	if u, err := url.Parse(c.TelegramAPI); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		bad("PREPBOT_TELEGRAM_API", "must be an http(s) URL such as https://api.telegram.org, got %q", c.TelegramAPI)
 	}
-	if c.TelegramToken != "" && !strings.Contains(c.TelegramToken, ":") {
-		bad("PREPBOT_TELEGRAM_TOKEN", "does not look like a BotFather token (123456:ABC...)")
+	// The rules below are at least as strict as the adapters' own checks
+	// of their options (a test in cmd/prepbot holds them to it), so that a
+	// value the platform would refuse stops prepbot here, naming the
+	// setting, before the database is opened or a platform called. Values
+	// are checked whether or not their platform is on: a bad one is found
+	// when it is written, not when the platform is turned on later.
+	if c.HTTPAddr != "off" && c.HTTPAddr != "" {
+		if why := addrProblem(c.HTTPAddr); why != "" {
+			bad("PREPBOT_HTTP_ADDR", "must be host:port or :port, e.g. 127.0.0.1:9464, or off; %s, got %q", why, c.HTTPAddr)
+		}
+	}
+	if c.TelegramToken != "" && !telegramTokenRE.MatchString(c.TelegramToken) {
+		bad("PREPBOT_TELEGRAM_TOKEN", "does not look like a BotFather token: digits, a colon, then letters, digits, _ or - (123456:ABC-DEF...)")
 	}
 	if c.TelegramWebhookURL != "" {
 		if u, err := url.Parse(c.TelegramWebhookURL); err != nil || u.Scheme != "https" || u.Host == "" {
@@ -341,13 +456,21 @@ func (c Config) Validate() error {
 			bad("PREPBOT_TELEGRAM_WEBHOOK_LISTEN", "must be an address such as :8443 when PREPBOT_TELEGRAM_WEBHOOK_URL is set")
 		}
 	}
+	if c.TelegramWebhookListen != "" {
+		if why := addrProblem(c.TelegramWebhookListen); why != "" {
+			bad("PREPBOT_TELEGRAM_WEBHOOK_LISTEN", "must be host:port or :port, e.g. :8443 or 127.0.0.1:8443; %s, got %q", why, c.TelegramWebhookListen)
+		}
+	}
+	// Telegram's rule for secret_token; the value is a secret, so it is
+	// not repeated.
+	if c.TelegramWebhookSecret != "" && !webhookSecretRE.MatchString(c.TelegramWebhookSecret) {
+		bad("PREPBOT_TELEGRAM_WEBHOOK_SECRET", "must be 1-256 characters, each A-Z, a-z, 0-9, _ or - (no spaces); or leave it unset for a random one per start")
+	}
 	for _, u := range c.AllowedUsers {
-		if strings.HasPrefix(u, "@") {
+		if id, err := strconv.ParseInt(u, 10, 64); (err == nil && id > 0) || telegramUsernameRE.MatchString(u) {
 			continue
 		}
-		if _, err := strconv.ParseInt(u, 10, 64); err != nil {
-			bad("PREPBOT_ALLOWED_USERS", "entries must be numeric Telegram user ids or @usernames, got %q", u)
-		}
+		bad("PREPBOT_ALLOWED_USERS", "entries must be numeric Telegram user ids (such as 123456789) or @usernames (@ then 1-32 letters, digits or _), separated by commas, got %q", u)
 	}
 	if c.SlackBotToken != "" {
 		if !strings.HasPrefix(c.SlackBotToken, "xoxb-") {
@@ -356,16 +479,67 @@ func (c Config) Validate() error {
 		switch {
 		case c.SlackListen == "" && !strings.HasPrefix(c.SlackAppToken, "xapp-"):
 			bad("PREPBOT_SLACK_APP_TOKEN", "must be an app-level token starting xapp- for Socket Mode (or set PREPBOT_SLACK_LISTEN for HTTP mode)")
-		case c.SlackListen != "" && c.SlackSigningSecret == "":
+		case c.SlackListen != "" && strings.TrimSpace(c.SlackSigningSecret) == "":
 			bad("PREPBOT_SLACK_SIGNING_SECRET", "is required in HTTP mode (PREPBOT_SLACK_LISTEN is set)")
 		}
-		if c.SlackAPI != "" {
-			if u, err := url.Parse(c.SlackAPI); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-				bad("PREPBOT_SLACK_API", "must be an http(s) URL such as https://slack.com/api/, got %q", c.SlackAPI)
-			}
+	}
+	if c.SlackAPI != "" {
+		if u, err := url.Parse(c.SlackAPI); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			bad("PREPBOT_SLACK_API", "must be an http(s) URL such as https://slack.com/api/, got %q", c.SlackAPI)
 		}
 	}
+	if c.SlackListen != "" {
+		if why := addrProblem(c.SlackListen); why != "" {
+			bad("PREPBOT_SLACK_LISTEN", "must be host:port or :port, e.g. :3000 (unset: Socket Mode); %s, got %q", why, c.SlackListen)
+		}
+	}
+	if !slackCommandRE.MatchString(c.SlackCommand) {
+		bad("PREPBOT_SLACK_COMMAND", "must be the app's slash command: / then 1-31 lower-case letters, digits, _ or -, such as /prep, got %q", c.SlackCommand)
+	}
+	for _, u := range c.SlackAllowedUsers {
+		if !slackUserRE.MatchString(u) {
+			bad("PREPBOT_SLACK_ALLOWED_USERS", "entries must be Slack member ids (U or W, then capital letters and digits, such as U012AB3CD; a profile's ⋮ → Copy member ID), separated by commas, got %q", u)
+		}
+	}
+	if c.SlackTeam != "" && !slackTeamRE.MatchString(c.SlackTeam) {
+		bad("PREPBOT_SLACK_TEAM", "must be a workspace id: T (or E) then capital letters and digits, such as T012AB3CD, got %q", c.SlackTeam)
+	}
 	return errors.Join(errs...)
+}
+
+// The platforms' rules for the values above: the same as internal/telegram's
+// and internal/slack's for their options.
+var (
+	telegramTokenRE    = regexp.MustCompile(`^[0-9]+:[A-Za-z0-9_-]+$`)
+	telegramUsernameRE = regexp.MustCompile(`^@[A-Za-z0-9_]{1,32}$`)
+	webhookSecretRE    = regexp.MustCompile(`^[A-Za-z0-9_-]{1,256}$`)
+	slackCommandRE     = regexp.MustCompile(`^/[a-z0-9_-]{1,31}$`)
+	slackUserRE        = regexp.MustCompile(`^[UW][A-Z0-9]{1,20}$`)
+	slackTeamRE        = regexp.MustCompile(`^[TE][A-Z0-9]{1,20}$`)
+	hostnameRE         = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$`)
+)
+
+// addrProblem says what keeps addr from being an address net.Listen can
+// serve on, "" when nothing does. Whether the port is free, or a host name
+// resolves, is known only when listening.
+func addrProblem(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "the port is missing or the address is malformed"
+	}
+	if _, err := strconv.ParseUint(port, 10, 16); err != nil {
+		return "the port must be a number from 0 to 65535"
+	}
+	if host == "" {
+		return ""
+	}
+	if _, err := netip.ParseAddr(host); err == nil {
+		return ""
+	}
+	if !hostnameRE.MatchString(host) {
+		return "the host must be an IP address or a host name"
+	}
+	return ""
 }
 
 // SetBy names what set the setting whose variable is env, as the user

@@ -57,6 +57,7 @@ type Bot struct {
 	refused map[int64]time.Time // strangers, when last refused
 	names   map[int64]string    // users' first names, for the toast on someone else's buttons
 	edited  map[[2]int64]bool   // chat and message ids of edits answered
+	noted   map[int64]bool      // users whose id was logged (an open bot)
 	// lanes keep one user's updates in order while different users' are
 	// handled at once: an update takes the lane of its sender (striped,
 	// so memory stays bounded however many users write).
@@ -83,12 +84,13 @@ func New(ctx context.Context, opts Options, coach Coach) (*Bot, error) {
 		refused: make(map[int64]time.Time),
 		names:   make(map[int64]string),
 		edited:  make(map[[2]int64]bool),
+		noted:   make(map[int64]bool),
 	}
 	b.out = newOutbox(opts, b.log)
 	b.out.exec = b.execute
 	b.out.onBlocked = b.notifyBlocked
 	if b.allow.open() {
-		b.log.Warn("telegram: PREPBOT_ALLOWED_USERS is empty: anyone who finds the bot can use it")
+		b.log.Warn("telegram: PREPBOT_ALLOWED_USERS is empty: anyone who finds the bot can use it; each user's id is logged at their first message")
 	}
 	if opts.GlobalRate > DefaultGlobalRate {
 		b.log.Warn("telegram: global rate is above Telegram's limit of 30 messages per second; expect 429s",

@@ -1320,3 +1320,48 @@ func TestEditedMessageAnsweredOnce(t *testing.T) {
 		t.Errorf("the coach saw %d events, want 1: edits are not read", n)
 	}
 }
+
+// TestOpenBotLogsEachUsersIDOnce: without an allow-list, the first message
+// of each user since the start logs their id and username, so that the
+// operator can find the id to allow; later messages do not, and no
+// message text is ever logged. With an allow-list nothing is logged for
+// allowed users (a stranger's refusal names their id).
+func TestOpenBotLogsEachUsersIDOnce(t *testing.T) {
+	const logged = "first message from a user since start"
+	srv := telegramtest.NewServer(t)
+	srv.SetUser(tgbotapi.User{ID: 42, FirstName: "Ada", UserName: "ada"})
+	srv.SetUser(tgbotapi.User{ID: 43, FirstName: "Bo"})
+	h := start(t, srv, newCoach(nil), newMemStore(), nil)
+	srv.SendText(42, "my secret answer")
+	srv.SendText(42, "again")
+	srv.PressButton(42, 1, "show")
+	srv.SendText(43, "hello")
+	srv.WaitForConfirmed()
+	if err := h.stop(); err != nil {
+		t.Fatal(err)
+	}
+	logs := h.logs.String()
+	if n := strings.Count(logs, logged); n != 2 {
+		t.Errorf("logged %d times, want once per user (2):\n%s", n, logs)
+	}
+	for _, want := range []string{"user=42 username=@ada", `user=43 username=""`} {
+		if !strings.Contains(logs, want) {
+			t.Errorf("the log lacks %q:\n%s", want, logs)
+		}
+	}
+	if strings.Contains(logs, "secret answer") {
+		t.Errorf("a message's text was logged:\n%s", logs)
+	}
+
+	srv = telegramtest.NewServer(t)
+	h = start(t, srv, newCoach(nil), newMemStore(), func(o *telegram.Options) { o.Allowed = []string{"42"} })
+	srv.SendText(42, "hi")
+	srv.WaitForMessages(42, 1)
+	srv.WaitForConfirmed()
+	if err := h.stop(); err != nil {
+		t.Fatal(err)
+	}
+	if h.logs.Contains(logged) {
+		t.Errorf("an allowed user's id was logged:\n%s", h.logs)
+	}
+}

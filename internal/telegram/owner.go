@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 )
 
 // In a group, several people study side by side, and each one's cards carry
@@ -97,4 +99,34 @@ func (b *Bot) nameOf(id int64) string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.names[id]
+}
+
+// maxNoted bounds the users remembered as logged by noteUser; past it the
+// memory starts again, and a user may be logged once more.
+const maxNoted = 4096
+
+// noteUser logs, once per user while the bot runs, the id (and username)
+// of a user of an open bot: an operator who wants an allow-list reads the
+// id there, having written to the bot once. Never the text: that is the
+// user's. With an allow-list there is nothing to find out (strangers'
+// refusals are logged with their ids).
+func (b *Bot) noteUser(u *tgbotapi.User) {
+	if !b.allow.open() {
+		return
+	}
+	b.mu.Lock()
+	if b.noted[u.ID] {
+		b.mu.Unlock()
+		return
+	}
+	if len(b.noted) >= maxNoted {
+		clear(b.noted)
+	}
+	b.noted[u.ID] = true
+	b.mu.Unlock()
+	username := ""
+	if u.UserName != "" {
+		username = "@" + u.UserName
+	}
+	b.log.Info("telegram: first message from a user since start; PREPBOT_ALLOWED_USERS takes this id", "user", u.ID, "username", username)
 }

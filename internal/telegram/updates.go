@@ -409,6 +409,7 @@ func (b *Bot) onMessage(ctx context.Context, delivery string, m *tgbotapi.Messag
 		b.refuse(ctx, t, from.ID)
 		return
 	}
+	b.noteUser(from)
 	if m.Text == "" {
 		if hasContent(m) {
 			b.say(ctx, t, textOnlyText)
@@ -624,6 +625,7 @@ func (b *Bot) onCallback(ctx context.Context, delivery string, q *tgbotapi.Callb
 		return
 	}
 	b.rememberName(q.From.ID, q.From.FirstName)
+	b.noteUser(q.From)
 	if !validButtonData(q.Data) {
 		b.answer(ctx, q.ID, textStale)
 		return
