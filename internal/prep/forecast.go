@@ -43,15 +43,16 @@ type Readiness struct {
 	// predicted recall, lowest first, ties broken by name. Topics with no
 	// studied card are not ranked: their recall is unknown, not low.
 	Weakest []TopicRecall
-	// ReviewsPerDay is the smallest number of reviews a day, from today until
-	// the interview, that brings the simulated recall to Target (see
-	// SimulateRecall). When even reviewing every studied card every day does
-	// not, it is Studied and Reachable is false.
-	ReviewsPerDay int
-	// Reachable reports that ReviewsPerDay reaches Target in the simulation.
+	// ReviewsPerDay is how many reviews a day, on average and rounded up,
+	// the plan has until the interview: the reviews prepbot schedules (see
+	// PlanRecall); BusiestDay is the most on one day. Zero, like
+	// PlannedRecall's NaN, when Forecast was asked for no target.
+	ReviewsPerDay, BusiestDay int
+	// Reachable reports that the plan reaches Target.
 	Reachable bool
-	// PlannedRecall is the simulated recall at the interview when the user
-	// does ReviewsPerDay reviews a day; NaN when nothing has been studied.
+	// PlannedRecall is the predicted recall at the interview if the user
+	// does the reviews as they come due (PlanRecall); NaN when nothing has
+	// been studied.
 	PlannedRecall float64
 	// Days is the number of review days the simulation had: local days from
 	// today whose review time (the current local time of day) comes before
@@ -67,8 +68,9 @@ type TopicRecall struct {
 	Recall  float64 // mean predicted recall of the studied ones; NaN when none
 }
 
-// Forecast predicts recall at the interview and the review pace needed to
-// reach target (a probability such as 0.9).
+// Forecast predicts recall at the interview as things stand, and with the
+// reviews prepbot schedules until then (PlanRecall), against target (a
+// probability such as 0.95); a target of 0 skips the plan.
 //
 // The predicted recall of a card is FSRS's retrievability at the interview
 // instant, from the library's forgetting curve with the elapsed time in
@@ -118,50 +120,90 @@ func Forecast(in StatsInput, interview time.Time, target float64) Readiness {
 	}
 	rd.Recall = total / float64(len(studied))
 
-	// Binary search for the smallest pace whose simulated recall reaches the
-	// target. Recall grows with the pace: a Good review never lowers a
-	// card's stability and restarts its forgetting curve later, so more
-	// reviews a day never leave a card with less to recall.
-	simulated := func(perDay int) float64 { return simulate(sched, studied, days, interview, perDay) }
-	if rd.Recall >= target {
-		rd.Reachable, rd.PlannedRecall = true, rd.Recall
-		return rd
+	if target <= 0 {
+		return rd // the recall alone (the daily push): no plan
 	}
-	hi := len(studied)
-	rd.ReviewsPerDay, rd.PlannedRecall = hi, simulated(hi)
-	if rd.PlannedRecall < target {
-		return rd
-	}
-	rd.Reachable = true
-	lo := 0 // simulated(lo) < target ≤ simulated(hi)
-	for hi-lo > 1 {
-		mid := lo + (hi-lo)/2
-		if r := simulated(mid); r >= target {
-			hi, rd.ReviewsPerDay, rd.PlannedRecall = mid, mid, r
-		} else {
-			lo = mid
-		}
-	}
+	p := plan(sched, studied, days, interview, in.Retention, in.ReviewLimit)
+	rd.PlannedRecall, rd.ReviewsPerDay, rd.BusiestDay = p.recall, p.perDay, p.busiest
+	rd.Reachable = p.recall >= target
 	return rd
 }
 
-// SimulateRecall predicts the mean recall of the studied cards at the
-// interview if the user does perDay reviews a day until then.
+// PlanRecall predicts the mean recall of the studied cards at the interview
+// if the user does the reviews prepbot schedules until then, and says how
+// many that is: on average a day (rounded up) and on the busiest day.
 //
-// The simulation runs one review session a day at the current local time of
-// day, today first, on every day whose session comes before the interview
-// (the last MaxSimulatedDays of them). Each session reviews the perDay
-// studied cards with the lowest predicted recall at the interview (ties by
-// ID), each rated Good and rescheduled with FSRS at the session's time, with
-// the user's retention. New cards are left out, as in Readiness.Recall:
-// learning them comes on top of this pace. NaN when nothing has been
-// studied.
-func SimulateRecall(in StatsInput, interview time.Time, perDay int) float64 {
+// The plan runs one review session a day at the current local time of day,
+// today first, on every day whose session comes before the interview (the
+// last MaxSimulatedDays of them). Each session reviews the studied cards
+// due by then, as the queue serves them (by due time; in the last week the
+// weakest on the day first), at most ReviewLimit of them (0: no limit),
+// each rated Good and rescheduled with FSRS at the session's time and the
+// user's retention, then aimed at the interview as interview-date mode
+// does (rule 1). New cards are left out, as in Readiness.Recall: learning
+// them comes on top. NaN recall when nothing has been studied.
+func PlanRecall(in StatsInput, interview time.Time) (recall float64, perDay, busiest int) {
 	studied, _ := studiedItems(in, indexItems(in.Library))
 	if len(studied) == 0 {
-		return math.NaN()
+		return math.NaN(), 0, 0
 	}
-	return simulate(simScheduler(in.Retention), studied, reviewInstants(in.Now, interview, in.Location), interview, perDay)
+	p := plan(simScheduler(in.Retention), studied, reviewInstants(in.Now, interview, in.Location), interview, in.Retention, in.ReviewLimit)
+	return p.recall, p.perDay, p.busiest
+}
+
+// planned is the outcome of plan.
+type planned struct {
+	recall          float64
+	perDay, busiest int
+}
+
+// plan runs the review sessions of PlanRecall on a copy of the studied
+// cards.
+func plan(sched *fsrs.FSRS, studied []studyItem, sessions []time.Time, interview time.Time, retention float64, limit int) planned {
+	cards := make([]fsrs.Card, len(studied))
+	for i, it := range studied {
+		cards[i] = it.card
+	}
+	total, busiest := 0, 0
+	var due []int
+	recall := make([]float64, len(cards))
+	for _, at := range sessions {
+		due = due[:0]
+		for i, c := range cards {
+			if !c.Due.After(at) {
+				due = append(due, i)
+				recall[i] = recallAt(sched, c, interview)
+			}
+		}
+		// studied is sorted by ID, so stable sorts break ties by ID.
+		if interview.Sub(at) <= weakestFirstDays {
+			sort.SliceStable(due, func(a, b int) bool { return recall[due[a]] < recall[due[b]] })
+		} else {
+			sort.SliceStable(due, func(a, b int) bool { return cards[due[a]].Due.Before(cards[due[b]].Due) })
+		}
+		if limit > 0 && len(due) > limit {
+			due = due[:limit]
+		}
+		for _, i := range due {
+			t := reviewTime(at, cards[i])
+			info, err := sched.Next(cards[i], t, Good)
+			if err != nil {
+				continue // a state FSRS rejects keeps its prediction
+			}
+			cards[i] = aimAt(info.Card, t, interview, retention)
+		}
+		total += len(due)
+		busiest = max(busiest, len(due))
+	}
+	sum := 0.0
+	for _, c := range cards {
+		sum += recallAt(sched, c, interview)
+	}
+	p := planned{recall: sum / float64(len(cards)), busiest: busiest}
+	if len(sessions) > 0 {
+		p.perDay = (total + len(sessions) - 1) / len(sessions)
+	}
+	return p
 }
 
 // simScheduler is the engine's scheduler without interval fuzz: fuzz moves
@@ -253,37 +295,3 @@ func reviewInstants(now, interview time.Time, loc *time.Location) []time.Time {
 	return out
 }
 
-// simulate runs the review sessions on a copy of the studied cards and
-// returns their mean predicted recall at the interview.
-func simulate(sched *fsrs.FSRS, studied []studyItem, sessions []time.Time, interview time.Time, perDay int) float64 {
-	cards := make([]fsrs.Card, len(studied))
-	for i, it := range studied {
-		cards[i] = it.card
-	}
-	perDay = min(max(perDay, 0), len(cards))
-	order := make([]int, len(cards))
-	recall := make([]float64, len(cards))
-	for _, at := range sessions {
-		if perDay == 0 {
-			break
-		}
-		for i, c := range cards {
-			order[i] = i
-			recall[i] = recallAt(sched, c, interview)
-		}
-		// studied is sorted by ID, so a stable sort breaks ties by ID.
-		sort.SliceStable(order, func(a, b int) bool { return recall[order[a]] < recall[order[b]] })
-		for _, i := range order[:perDay] {
-			info, err := sched.Next(cards[i], reviewTime(at, cards[i]), Good)
-			if err != nil {
-				continue // a state FSRS rejects keeps its prediction
-			}
-			cards[i] = info.Card
-		}
-	}
-	total := 0.0
-	for _, c := range cards {
-		total += recallAt(sched, c, interview)
-	}
-	return total / float64(len(cards))
-}

@@ -73,6 +73,12 @@ func (c *conv) forInterview(card fsrs.Card, at time.Time) fsrs.Card {
 	if !ok {
 		return card
 	}
+	return aimAt(card, at, interview, c.u.Settings.Retention)
+}
+
+// aimAt is rule 1 for a card scheduled at `at` with an interview ahead: the
+// engine's and the readiness plan's.
+func aimAt(card fsrs.Card, at, interview time.Time, retention float64) fsrs.Card {
 	target := dayStart(interview.AddDate(0, 0, -1), interview.Location())
 	// From the start of the day before on, not only after the interview:
 	// Good due on the interview's morning and Easy due after it, moved,
@@ -83,8 +89,8 @@ func (c *conv) forInterview(card fsrs.Card, at time.Time) fsrs.Card {
 	if target.Sub(at) < minMoveLeadTime {
 		return card
 	}
-	sched := newScheduler(c.u.Settings.Retention)
-	if predictedRecall(sched, card, interview) >= InterviewTarget(c.u.Settings.Retention) {
+	sched := newScheduler(retention)
+	if predictedRecall(sched, card, interview) >= InterviewTarget(retention) {
 		return card
 	}
 	card.Due = target

@@ -13,9 +13,9 @@ func TestReadinessPaceIsCountedInWords(t *testing.T) {
 		perDay int
 		want   string
 	}{
-		{1, "To reach 90%: about 1 review a day until the interview."},
-		{2, "To reach 90%: about 2 reviews a day until the interview."},
-		{12, "To reach 90%: about 12 reviews a day until the interview."},
+		{1, "The reviews I schedule until then (about 1 review a day) bring it to 90%"},
+		{2, "The reviews I schedule until then (about 2 reviews a day) bring it to 90%"},
+		{12, "The reviews I schedule until then (about 12 reviews a day) bring it to 90%"},
 	}
 	for _, tt := range tests {
 		rd := Readiness{Target: 0.9, Studied: 3, Recall: 0.5, ReviewsPerDay: tt.perDay, Reachable: true, PlannedRecall: 0.9}

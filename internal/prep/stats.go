@@ -41,6 +41,9 @@ type StatsInput struct {
 	// ID is not in it (cards removed from the decks) are left out of every
 	// figure about cards; their reviews still count in the review history.
 	Library *Library
+	// ReviewLimit is the user's daily review limit, which the readiness
+	// plan keeps; 0 means none.
+	ReviewLimit int
 	// States are the user's card states, including exercises'.
 	States []CardState
 	// Reviews is the user's whole review log, oldest first.

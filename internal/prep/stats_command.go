@@ -18,7 +18,7 @@ type Charts interface {
 
 // statsInput gathers what the statistics need from the store.
 func (c *conv) statsInput() (StatsInput, error) {
-	in := StatsInput{Now: c.now, Location: c.loc(), Retention: c.u.Settings.Retention, Library: c.e.taught}
+	in := StatsInput{Now: c.now, Location: c.loc(), Retention: c.u.Settings.Retention, ReviewLimit: c.u.Settings.ReviewsPerDay, Library: c.e.taught}
 	for st, err := range c.tx.CardStates(c.u.Key) {
 		if err != nil {
 			return StatsInput{}, err
@@ -135,13 +135,17 @@ func readinessText(rd Readiness, countdown string) RichText {
 		}
 		text = text.Plain("Weakest: " + strings.Join(w, ", ") + ".\n")
 	}
+	load := fmt.Sprintf("about %d %s a day", rd.ReviewsPerDay, plural(rd.ReviewsPerDay, "review", "reviews"))
+	if rd.BusiestDay > rd.ReviewsPerDay {
+		load += fmt.Sprintf(", %d on the busiest", rd.BusiestDay)
+	}
 	switch {
 	case rd.Recall >= rd.Target:
 		text = text.Plain(fmt.Sprintf("On track for your %s target: keep doing the daily quiz.", pct(rd.Target)))
 	case rd.Reachable:
-		text = text.Plain(fmt.Sprintf("To reach %s: about %d %s a day until the interview.", pct(rd.Target), rd.ReviewsPerDay, plural(rd.ReviewsPerDay, "review", "reviews")))
+		text = text.Plain(fmt.Sprintf("The reviews I schedule until then (%s) bring it to %s, past your %s target: keep up with /ask as they come due.", load, pct(rd.PlannedRecall), pct(rd.Target)))
 	default:
-		text = text.Plain(fmt.Sprintf("%s is out of reach in the time left even reviewing everything daily (best: %s); focus on the weakest topics.", pct(rd.Target), pct(rd.PlannedRecall)))
+		text = text.Plain(fmt.Sprintf("The reviews I schedule until then (%s) bring it to %s, short of your %s target: a higher desired retention (/settings retention 0.95) brings reviews sooner and more often; the weakest topics need them most.", load, pct(rd.PlannedRecall), pct(rd.Target)))
 	}
 	return text
 }
