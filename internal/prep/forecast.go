@@ -294,4 +294,3 @@ func reviewInstants(now, interview time.Time, loc *time.Location) []time.Time {
 	}
 	return out
 }
-
