@@ -762,7 +762,11 @@ func (c *conv) interview(args string) error {
 			past++
 		}
 	}
-	text := RichText{}.Bold("🗓 Interview set: " + at.Format("Mon 2 Jan 2006, 15:04") + " " + zone).Plain(" · " + c.countdown() + ".").
+	text := RichText{}.Bold("🗓 Interview set: " + at.Format("Mon 2 Jan 2006, 15:04") + " " + zone)
+	if _, ok := repeatedClock(at); ok {
+		text = text.Plain(fmt.Sprintf(" (%s comes twice that night, as the clocks go back: this is the first, %s)", at.Format("15:04"), at.Format("MST")))
+	}
+	text = text.Plain(" · " + c.countdown() + ".").
 		Plain(fmt.Sprintf("\nI'll remind you of %d checklist %s at %d %s, each at its moment.", future, plural(future, "item", "items"), len(slots), plural(len(slots), "moment", "moments")))
 	if next := c.nextReminder(); !next.IsZero() {
 		text = text.Plain(" The first comes " + c.when(next) + ".")
@@ -851,7 +855,24 @@ func ParseInterview(fields []string, defaultZone string) (time.Time, string, err
 		return time.Time{}, "", fmt.Errorf("%s %s does not exist in %s: the clocks go forward that night. Give the time as the clocks will show it, e.g. %s.",
 			fields[0], fields[1], zone, at.Format("15:04"))
 	}
+	if other, ok := repeatedClock(at); ok && other.Before(at) {
+		// A time the clocks show twice (they go back that night): the
+		// first, so that the choice does not rest on time.Date's.
+		at = other
+	}
 	return at, zone, nil
+}
+
+// repeatedClock reports whether the wall-clock time of t comes twice in its
+// zone that day (the hour the clocks go back), and the other instant.
+func repeatedClock(t time.Time) (time.Time, bool) {
+	for _, d := range []time.Duration{-time.Hour, time.Hour} {
+		o := t.Add(d)
+		if o.Format("2006-01-02 15:04") == t.Format("2006-01-02 15:04") {
+			return o, true
+		}
+	}
+	return time.Time{}, false
 }
 
 // skippedNote says how many of the items counted as handled were skipped

@@ -497,6 +497,13 @@ func TestInterviewCommandEdges(t *testing.T) {
 	if r := h.text("/interview"); contains(r, prep.Send, "2027") {
 		t.Errorf("the refused time was set:\n%s", dump(r))
 	}
+	// A time the clocks show twice is the first, and the reply says so.
+	if r := h.text("/interview 2027-10-31 02:30 Europe/Berlin"); !contains(r, prep.Send, "02:30 comes twice that night, as the clocks go back: this is the first, CEST") {
+		t.Errorf("a time shown twice:\n%s", dump(r))
+	}
+	if u := h.storedUser(); !u.Interview.Equal(time.Date(2027, 10, 31, 0, 30, 0, 0, time.UTC)) {
+		t.Errorf("stored %v, want the first 02:30 (00:30 UTC)", u.Interview)
+	}
 	if r := h.text("/interview 2028-02-10 14:00 UTC"); !contains(r, prep.Send, "The first comes on Mon 7 Feb 2028") {
 		t.Errorf("a far reminder without its year:\n%s", dump(r))
 	}
