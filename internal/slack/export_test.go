@@ -10,3 +10,6 @@ func DecodeInteraction(payload []byte) (user, channel, ts, value string, ok bool
 
 // FromMrkdwn exposes the unescaping of what users type.
 var FromMrkdwn = fromMrkdwn
+
+// QueueKey exposes the queue a message to channel (for userID) goes to.
+func QueueKey(channel, userID string) string { return target{channel: channel, userID: userID}.key() }

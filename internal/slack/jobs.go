@@ -27,10 +27,13 @@ type target struct {
 // key is the outgoing queue of the target: its channel, or the user's DM
 // until its channel is known.
 func (t target) key() string {
-	if t.channel != "" {
-		return t.channel
+	// A user's DM is one queue whether its channel is known yet or not (a
+	// reminder sent after a restart, before any event named the channel,
+	// and the reply to the user's next message must keep their order).
+	if t.userID != "" && (t.channel == "" || strings.HasPrefix(t.channel, "D")) {
+		return "dm:" + t.userID
 	}
-	return "dm:" + t.userID
+	return t.channel
 }
 
 // photoName is the file name of uploaded charts.

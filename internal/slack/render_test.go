@@ -295,3 +295,16 @@ func TestManyRowsShareActionBlocks(t *testing.T) {
 		t.Errorf("buttons = %v, want %v", got, want)
 	}
 }
+
+// TestOneQueuePerDM: a user's DM is one queue (one order, one rate
+// limit) whether the message knows its channel or not yet; it was two,
+// "dm:U1" for scheduled sends before the channel was known and "D1" for
+// replies, so a reminder and a reply could pass each other.
+func TestOneQueuePerDM(t *testing.T) {
+	if a, b := slack.QueueKey("", "U1"), slack.QueueKey("D1", "U1"); a != b {
+		t.Errorf("the DM of U1 has two queues: %q and %q", a, b)
+	}
+	if a, b := slack.QueueKey("C1", "U1"), slack.QueueKey("", "U1"); a == b {
+		t.Errorf("a channel shares the DM's queue: %q", a)
+	}
+}
