@@ -99,19 +99,34 @@ func aimAt(card fsrs.Card, at, interview time.Time, retention float64) fsrs.Card
 }
 
 // aimAtInterview applies rule 1 to the reviews already scheduled when the
-// interview date is set or moved: without it, a card studied before would
-// keep a review after the interview, which the forecast counts on and the
-// queue never offers. A due moved to a day that has begun is due now.
-func (c *conv) aimAtInterview() error {
+// interview date is set, moved or cleared: without it, a card studied
+// before would keep a review after the interview, which the forecast
+// counts on and the queue never offers. A due moved to a day that has
+// begun is due now. previous is the interview before the change (zero for
+// none): reviews rule 1 had moved to the start of its day before go back
+// to FSRS's own interval first (without fuzz), so that a date moved later
+// or cleared does not leave them early.
+func (c *conv) aimAtInterview(previous time.Time) error {
+	var oldTarget time.Time
+	if !previous.IsZero() {
+		oldTarget = dayStart(previous.AddDate(0, 0, -1), previous.Location())
+	}
 	var moved []CardState
 	for st, err := range c.tx.CardStates(c.u.Key) {
 		if err != nil {
 			return err
 		}
-		if st.Suspended || st.FSRS.State != fsrs.Review || st.FSRS.LastReview.IsZero() {
+		if st.FSRS.State != fsrs.Review || st.FSRS.LastReview.IsZero() {
 			continue
 		}
-		if card := c.forInterview(st.FSRS, st.FSRS.LastReview); !card.Due.Equal(st.FSRS.Due) {
+		card := st.FSRS
+		if !oldTarget.IsZero() && card.Due.Equal(oldTarget) {
+			card = plainDue(card, c.u.Settings.Retention)
+		}
+		if !st.Suspended {
+			card = c.forInterview(card, card.LastReview)
+		}
+		if !card.Due.Equal(st.FSRS.Due) {
 			st.FSRS = card
 			moved = append(moved, st)
 		}
@@ -124,6 +139,27 @@ func (c *conv) aimAtInterview() error {
 		}
 	}
 	return nil
+}
+
+// plainDue gives a review card back the due FSRS schedules for its
+// stability at the desired retention: the last review plus the interval at
+// which the forgetting curve falls to the retention, in whole days (at
+// least one, at most the library's maximum), without fuzz.
+func plainDue(card fsrs.Card, retention float64) fsrs.Card {
+	sched := newScheduler(retention)
+	lo, hi := 0.0, sched.MaximumInterval
+	for range 60 {
+		mid := (lo + hi) / 2
+		if sched.ForgettingCurve(mid, card.Stability) > retention {
+			lo = mid
+		} else {
+			hi = mid
+		}
+	}
+	days := math.Min(math.Max(math.Round(hi), 1), sched.MaximumInterval)
+	card.ScheduledDays = uint64(days)
+	card.Due = card.LastReview.Add(time.Duration(days * 24 * float64(time.Hour)))
+	return card
 }
 
 // newLimit applies rule 2 to the daily new-card limit. It is one limit for

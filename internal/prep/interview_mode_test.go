@@ -240,6 +240,16 @@ func TestSettingTheDateAimsReviewsAlreadyScheduled(t *testing.T) {
 	if st, _ := h.cardState("sql2"); !st.FSRS.Due.Equal(now.AddDate(0, 2, 0)) {
 		t.Fatalf("a card strong on the day was moved: due %v", st.FSRS.Due)
 	}
+	// Moved a month later, or cleared, the review goes back to FSRS's own
+	// interval (stability 20 at 0.9: 20 days after the last review); it
+	// used to stay at the old eve.
+	fsrsDue := now.AddDate(0, 0, 15)
+	for _, cmd := range []string{"/interview 2026-12-26 14:00 UTC", "/interview clear"} {
+		h.text(cmd)
+		if st, _ := h.cardState("sql1"); st.FSRS.Due.Sub(fsrsDue).Abs() > 24*time.Hour {
+			t.Errorf("after %s: due %v, want FSRS's own, about %v", cmd, st.FSRS.Due, fsrsDue)
+		}
+	}
 }
 
 // TestInterviewCapKeepsTheRatingsInOrder: Good due on the interview's

@@ -704,7 +704,11 @@ func (c *conv) interview(args string) error {
 			// push.
 			c.u.Settings.TimeZone = c.u.InterviewZone
 		}
+		previous := c.interviewAt()
 		c.u.Interview, c.u.InterviewZone, c.u.RemindedThrough = time.Time{}, "", time.Time{}
+		if err := c.aimAtInterview(previous); err != nil {
+			return err
+		}
 		// Nothing brings snoozed items back without an interview: they
 		// must not say they are coming back, nor come back if a date is
 		// set again.
@@ -735,8 +739,9 @@ func (c *conv) interview(args string) error {
 		c.send(text, []Button{{Label: "Checklists", Data: "/checklist"}, {Label: "Study now", Data: "/ask"}})
 		return nil
 	}
+	previous := c.interviewAt()
 	c.u.Interview, c.u.InterviewZone = at.UTC(), zone
-	if err := c.aimAtInterview(); err != nil {
+	if err := c.aimAtInterview(previous); err != nil {
 		return err
 	}
 	// Reminders are scheduled from now on: slots already past are not sent
