@@ -50,6 +50,10 @@ type Readiness struct {
 	ReviewsPerDay, BusiestDay int
 	// Reachable reports that the plan reaches Target.
 	Reachable bool
+	// LimitNeeded, when the plan falls short only because of the daily
+	// review limit (StatsInput.ReviewLimit), is the limit that would let
+	// it reach Target: its busiest day without a limit. Zero otherwise.
+	LimitNeeded int
 	// PlannedRecall is the predicted recall at the interview if the user
 	// does the reviews as they come due (PlanRecall); NaN when nothing has
 	// been studied.
@@ -126,6 +130,13 @@ func Forecast(in StatsInput, interview time.Time, target float64) Readiness {
 	p := plan(sched, studied, days, interview, in.Retention, in.ReviewLimit)
 	rd.PlannedRecall, rd.ReviewsPerDay, rd.BusiestDay = p.recall, p.perDay, p.busiest
 	rd.Reachable = p.recall >= target
+	if !rd.Reachable && in.ReviewLimit > 0 && p.limited {
+		// Would the plan reach the target without the limit? Then the
+		// limit is what to change, and by how much.
+		if free := plan(sched, studied, days, interview, in.Retention, 0); free.recall >= target {
+			rd.LimitNeeded = free.busiest
+		}
+	}
 	return rd
 }
 
@@ -155,6 +166,7 @@ func PlanRecall(in StatsInput, interview time.Time) (recall float64, perDay, bus
 type planned struct {
 	recall          float64
 	perDay, busiest int
+	limited         bool // some session had more due than the limit allowed
 }
 
 // plan runs the review sessions of PlanRecall on a copy of the studied
@@ -164,13 +176,20 @@ func plan(sched *fsrs.FSRS, studied []studyItem, sessions []time.Time, interview
 	for i, it := range studied {
 		cards[i] = it.card
 	}
-	total, busiest := 0, 0
+	total, busiest, limited := 0, 0, false
 	var due []int
 	recall := make([]float64, len(cards))
-	for _, at := range sessions {
+	for k, at := range sessions {
+		// The last session takes what falls due before the interview too
+		// (a learning step due in minutes), each at its due time: the
+		// user studies once more before it.
+		horizon := at
+		if k == len(sessions)-1 {
+			horizon = interview.Add(-minMoveLeadTime)
+		}
 		due = due[:0]
 		for i, c := range cards {
-			if !c.Due.After(at) {
+			if !c.Due.After(horizon) {
 				due = append(due, i)
 				recall[i] = recallAt(sched, c, interview)
 			}
@@ -182,10 +201,13 @@ func plan(sched *fsrs.FSRS, studied []studyItem, sessions []time.Time, interview
 			sort.SliceStable(due, func(a, b int) bool { return cards[due[a]].Due.Before(cards[due[b]].Due) })
 		}
 		if limit > 0 && len(due) > limit {
-			due = due[:limit]
+			due, limited = due[:limit], true
 		}
 		for _, i := range due {
 			t := reviewTime(at, cards[i])
+			if cards[i].Due.After(t) {
+				t = cards[i].Due // a card due later in the last session
+			}
 			info, err := sched.Next(cards[i], t, Good)
 			if err != nil {
 				continue // a state FSRS rejects keeps its prediction
@@ -199,7 +221,7 @@ func plan(sched *fsrs.FSRS, studied []studyItem, sessions []time.Time, interview
 	for _, c := range cards {
 		sum += recallAt(sched, c, interview)
 	}
-	p := planned{recall: sum / float64(len(cards)), busiest: busiest}
+	p := planned{recall: sum / float64(len(cards)), busiest: busiest, limited: limited}
 	if len(sessions) > 0 {
 		p.perDay = (total + len(sessions) - 1) / len(sessions)
 	}

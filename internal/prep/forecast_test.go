@@ -246,3 +246,30 @@ func TestSuspendedCardsAreLeftOutOfTheForecast(t *testing.T) {
 		}
 	}
 }
+
+// TestPlanNamesTheLimitAndTakesTheLastHours: short of the target only
+// because of the review limit, the forecast says which limit would do, and
+// that limit does; and with the interview within a day, the plan still
+// takes the cards that fall due before it (a learning step due in
+// minutes), where it used to take only those due at this very moment.
+func TestPlanNamesTheLimitAndTakesTheLastHours(t *testing.T) {
+	in, interview := varietyInput(t)
+	in.ReviewLimit = 1
+	rd := prep.Forecast(in, interview, 0.95)
+	if rd.Reachable || rd.LimitNeeded <= 1 {
+		t.Fatalf("with a limit of 1: reachable %v, limit needed %d", rd.Reachable, rd.LimitNeeded)
+	}
+	in.ReviewLimit = rd.LimitNeeded
+	if again := prep.Forecast(in, interview, 0.95); !again.Reachable || again.LimitNeeded != 0 {
+		t.Errorf("with the limit it named (%d): %+v", rd.LimitNeeded, again)
+	}
+
+	now := time.Date(2026, 11, 29, 14, 11, 0, 0, time.UTC)
+	step := prep.CardState{CardID: "a", FSRS: fsrs.Card{State: fsrs.Learning, Stability: 2, Difficulty: 5, Reps: 1, RemainingSteps: 1,
+		LastReview: now.Add(-4 * time.Minute), Due: now.Add(6 * time.Minute)}}
+	soon := prep.StatsInput{Now: now, Location: time.UTC, Retention: 0.9, Library: forecastLibrary(t, forecastCard("a", "T")), States: []prep.CardState{step}}
+	r := prep.Forecast(soon, now.Add(24*time.Hour-11*time.Minute), 0.95)
+	if r.BusiestDay != 1 || r.PlannedRecall <= r.Recall {
+		t.Errorf("interview tomorrow, a step due in 6 minutes: %+v", r)
+	}
+}

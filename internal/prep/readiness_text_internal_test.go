@@ -18,7 +18,7 @@ func TestReadinessPaceIsCountedInWords(t *testing.T) {
 		{12, "The reviews I schedule until then (about 12 reviews a day) bring it to 90%"},
 	}
 	for _, tt := range tests {
-		rd := Readiness{Target: 0.9, Studied: 3, Recall: 0.5, ReviewsPerDay: tt.perDay, Reachable: true, PlannedRecall: 0.9}
+		rd := Readiness{Target: 0.9, Studied: 3, Recall: 0.5, ReviewsPerDay: tt.perDay, BusiestDay: tt.perDay, Reachable: true, PlannedRecall: 0.9}
 		if got := readinessText(rd, "").String(); !strings.Contains(got, tt.want) {
 			t.Errorf("%d a day:\n%s\nwant a line %q", tt.perDay, got, tt.want)
 		}
@@ -39,6 +39,31 @@ func TestReadinessCountsCardsInWords(t *testing.T) {
 	}
 	for _, tt := range tests {
 		if got := readinessText(tt.rd, "").String(); !strings.Contains(got, tt.want) {
+			t.Errorf("%+v:\n%s\nwant %q", tt.rd, got, tt.want)
+		}
+	}
+}
+
+// TestReadinessAdviceNamesWhatToChange: short of the target because of the
+// review limit, the advice names the limit that would do (it used to
+// suggest "/settings retention 0.95" whatever the cause, even to a user at
+// 0.97); short with no reviews left to plan, it says so; one short of
+// certain never reads "100%".
+func TestReadinessAdviceNamesWhatToChange(t *testing.T) {
+	tests := []struct {
+		rd   Readiness
+		want string
+	}{
+		{Readiness{Target: 0.95, Studied: 40, Recall: 0.8, ReviewsPerDay: 1, BusiestDay: 1, PlannedRecall: 0.89, LimitNeeded: 12},
+			"short of your 95% target because of your daily review limit: /settings reviews 12 lets them all in."},
+		{Readiness{Target: 0.95, Studied: 3, Recall: 0.8, PlannedRecall: 0.8},
+			"No reviews fall due before it: your 95% target is out of reach in the time left"},
+		{Readiness{Target: 0.95, Studied: 3, Recall: 0.8, ReviewsPerDay: 2, BusiestDay: 3, PlannedRecall: 0.996, Reachable: true},
+			"(about 2 reviews a day, 3 on the busiest) bring it to 99%, past your 95% target"},
+	}
+	for _, tt := range tests {
+		got := readinessText(tt.rd, "").String()
+		if !strings.Contains(got, tt.want) || strings.Contains(got, "retention") {
 			t.Errorf("%+v:\n%s\nwant %q", tt.rd, got, tt.want)
 		}
 	}

@@ -48,7 +48,14 @@ func (c *conv) stats() error {
 	return nil
 }
 
-func pct(v float64) string { return fmt.Sprintf("%.0f%%", 100*v) }
+// pct renders a probability as a whole percentage; one short of certain
+// never reads "100%".
+func pct(v float64) string {
+	if v < 1 && v >= 0.995 {
+		return "99%"
+	}
+	return fmt.Sprintf("%.0f%%", 100*v)
+}
 
 func (e *Engine) statsReplies(in StatsInput, interview time.Time, countdown string) []Reply {
 	st := ComputeStats(in)
@@ -135,17 +142,25 @@ func readinessText(rd Readiness, countdown string) RichText {
 		}
 		text = text.Plain("Weakest: " + strings.Join(w, ", ") + ".\n")
 	}
-	load := fmt.Sprintf("about %d %s a day", rd.ReviewsPerDay, plural(rd.ReviewsPerDay, "review", "reviews"))
-	if rd.BusiestDay > rd.ReviewsPerDay {
-		load += fmt.Sprintf(", %d on the busiest", rd.BusiestDay)
+	plan := "No reviews fall due before it"
+	if rd.BusiestDay > 0 {
+		load := fmt.Sprintf("about %d %s a day", max(rd.ReviewsPerDay, 1), plural(max(rd.ReviewsPerDay, 1), "review", "reviews"))
+		if rd.BusiestDay > rd.ReviewsPerDay {
+			load += fmt.Sprintf(", %d on the busiest", rd.BusiestDay)
+		}
+		plan = "The reviews I schedule until then (" + load + ") bring it to " + pct(rd.PlannedRecall)
 	}
 	switch {
 	case rd.Recall >= rd.Target:
-		text = text.Plain(fmt.Sprintf("On track for your %s target: keep doing the daily quiz.", pct(rd.Target)))
+		text = text.Plain(fmt.Sprintf("On track for your %s target: keep up with your reviews.", pct(rd.Target)))
 	case rd.Reachable:
-		text = text.Plain(fmt.Sprintf("The reviews I schedule until then (%s) bring it to %s, past your %s target: keep up with /ask as they come due.", load, pct(rd.PlannedRecall), pct(rd.Target)))
+		text = text.Plain(fmt.Sprintf("%s, past your %s target: keep up with /ask as they come due.", plan, pct(rd.Target)))
+	case rd.LimitNeeded > 0:
+		text = text.Plain(fmt.Sprintf("%s, short of your %s target because of your daily review limit: /settings reviews %d lets them all in.", plan, pct(rd.Target), rd.LimitNeeded))
+	case rd.BusiestDay == 0:
+		text = text.Plain(fmt.Sprintf("%s: your %s target is out of reach in the time left; the weakest topics are where a review helps most.", plan, pct(rd.Target)))
 	default:
-		text = text.Plain(fmt.Sprintf("The reviews I schedule until then (%s) bring it to %s, short of your %s target: a higher desired retention (/settings retention 0.95) brings reviews sooner and more often; the weakest topics need them most.", load, pct(rd.PlannedRecall), pct(rd.Target)))
+		text = text.Plain(fmt.Sprintf("%s, short of your %s target in the time left; the weakest topics are where a review helps most.", plan, pct(rd.Target)))
 	}
 	return text
 }
