@@ -33,6 +33,9 @@ type Readiness struct {
 	// knows nothing of them, so they are reported apart rather than counted
 	// as forgotten (0) or known (1).
 	Unknown int
+	// Suspended counts the studied cards set aside, which the predictions
+	// leave out (they are not asked).
+	Suspended int
 	// Recall is the mean predicted recall of the studied cards at the
 	// interview instant if the user stopped reviewing now; NaN when nothing
 	// has been studied.
@@ -85,9 +88,9 @@ type TopicRecall struct {
 func Forecast(in StatsInput, interview time.Time, target float64) Readiness {
 	sched := simScheduler(in.Retention)
 	items := indexItems(in.Library)
-	studied, unknown := studiedItems(in, items)
+	studied, unknown, suspended := studiedItems(in, items)
 
-	rd := Readiness{Interview: interview, Target: target, Studied: len(studied), Recall: math.NaN(), PlannedRecall: math.NaN()}
+	rd := Readiness{Interview: interview, Target: target, Studied: len(studied), Suspended: suspended, Recall: math.NaN(), PlannedRecall: math.NaN()}
 	sums := make([]float64, len(items.topics))
 	rd.Topics = make([]TopicRecall, len(items.topics))
 	for i, t := range items.topics {
@@ -154,7 +157,7 @@ func Forecast(in StatsInput, interview time.Time, target float64) Readiness {
 // does (rule 1). New cards are left out, as in Readiness.Recall: learning
 // them comes on top. NaN recall when nothing has been studied.
 func PlanRecall(in StatsInput, interview time.Time) (recall float64, perDay, busiest int) {
-	studied, _ := studiedItems(in, indexItems(in.Library))
+	studied, _, _ := studiedItems(in, indexItems(in.Library))
 	if len(studied) == 0 {
 		return math.NaN(), 0, 0
 	}
@@ -247,8 +250,7 @@ type studyItem struct {
 // memory state, ordered by ID, and counts the others by topic. A state FSRS
 // would reject (no last review, a stability or difficulty out of range)
 // leaves its card unknown, like a new one.
-func studiedItems(in StatsInput, items libraryItems) ([]studyItem, map[string]int) {
-	var studied []studyItem
+func studiedItems(in StatsInput, items libraryItems) (studied []studyItem, unknown map[string]int, suspended int) {
 	known := make(map[string]bool, len(in.States))
 	for _, s := range in.States {
 		topic, ok := items.topicOf[s.CardID]
@@ -257,18 +259,19 @@ func studiedItems(in StatsInput, items libraryItems) ([]studyItem, map[string]in
 		}
 		known[s.CardID] = true
 		if s.Suspended {
+			suspended++
 			continue // set aside: not asked, so not part of the day's recall
 		}
 		studied = append(studied, studyItem{id: s.CardID, topic: topic, card: s.FSRS})
 	}
 	sort.Slice(studied, func(i, j int) bool { return studied[i].id < studied[j].id })
-	unknown := make(map[string]int)
+	unknown = make(map[string]int)
 	for id, topic := range items.topicOf {
 		if !known[id] {
 			unknown[topic]++
 		}
 	}
-	return studied, unknown
+	return studied, unknown, suspended
 }
 
 func predictable(c fsrs.Card) bool {

@@ -121,6 +121,10 @@ type StateCounts struct {
 	Learning int // in the Learning or Relearning steps
 	Review   int // graduated to the Review state, mastered ones included
 	Mastered int // of Review, those with stability ≥ MasteredStability
+	// Suspended counts the cards set aside, whatever their state; they are
+	// in the counts above too, but never due (as /due and the queue have
+	// it).
+	Suspended int
 }
 
 // TopicProgress is the progress of one topic.
@@ -232,6 +236,10 @@ func ComputeStats(in StatsInput) Stats {
 				st.Cards.Mastered++
 				tp.Mastered++
 			}
+		}
+		if s.Suspended {
+			st.Cards.Suspended++
+			continue // not asked, so never due
 		}
 		if !s.FSRS.Due.After(in.Now) {
 			tp.Due++

@@ -66,7 +66,11 @@ func (e *Engine) statsReplies(in StatsInput, interview time.Time, countdown stri
 	}
 	text = text.Plain(fmt.Sprintf("Reviews: %d today, %d this week · streak %s\n", st.ReviewsToday, st.ReviewsWeek, streak))
 	text = text.Plain(fmt.Sprintf("True retention: 7 days %s · 30 days %s · target %s\n", st.Retention7, st.Retention30, pct(st.DesiredRetention)))
-	text = text.Plain(fmt.Sprintf("Cards: %d new · %d learning · %d review (%d mastered)\n", st.Cards.New, st.Cards.Learning, st.Cards.Review, st.Cards.Mastered))
+	cards := fmt.Sprintf("Cards: %d new · %d learning · %d review (%d mastered)", st.Cards.New, st.Cards.Learning, st.Cards.Review, st.Cards.Mastered)
+	if st.Cards.Suspended > 0 {
+		cards += fmt.Sprintf(" · %d suspended", st.Cards.Suspended)
+	}
+	text = text.Plain(cards + "\n")
 	if st.SQLPassRate.N > 0 {
 		text = text.Plain(fmt.Sprintf("SQL exercises solved with no wrong answer: %s\n", st.SQLPassRate))
 	}
@@ -126,6 +130,9 @@ func readinessText(rd Readiness, countdown string) RichText {
 	text := RichText{}.Bold("\n🎯 Interview readiness").Plain("\n")
 	if countdown != "" {
 		text = text.Italic(countdown).Plain("\n")
+	}
+	if rd.Studied == 0 && rd.Suspended > 0 {
+		return text.Plain(fmt.Sprintf("All %d %s you have studied %s suspended, so none is counted: /suspended lets them back in.", rd.Suspended, plural(rd.Suspended, "card", "cards"), plural(rd.Suspended, "is", "are")))
 	}
 	if rd.Studied == 0 || math.IsNaN(rd.Recall) {
 		return text.Plain(fmt.Sprintf("Nothing studied yet (%d %s not started): start with /ask.", rd.Unknown, plural(rd.Unknown, "card", "cards")))

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	fsrs "github.com/open-spaced-repetition/go-fsrs/v4"
+
 	"github.com/prepbot/prepbot/internal/chart"
 	"github.com/prepbot/prepbot/internal/prep"
 )
@@ -121,5 +123,27 @@ func TestStopWithNothingRated(t *testing.T) {
 	h.text("/ask")
 	if r := h.text("/stop"); !contains(r, prep.Send, "Session ended with nothing rated.") || contains(r, prep.Send, "0 reviewed") {
 		t.Errorf("/stop:\n%s", dump(r))
+	}
+}
+
+// TestSuspendedCardsInStats: suspended cards are counted apart and never
+// due in /stats, as /due has them (they were in "Due this week" and each
+// topic's due); with every studied card suspended, the readiness says so
+// instead of "Nothing studied yet".
+func TestSuspendedCardsInStats(t *testing.T) {
+	h := newHarness(t, prep.NewUserKey(prep.Terminal, "ada"))
+	now := h.clock.Now()
+	putReviewCard(t, h, "sql1", fsrs.Card{Due: now.Add(-time.Hour), Stability: 3, Difficulty: 5, State: fsrs.Review, Reps: 3,
+		LastReview: now.AddDate(0, 0, -3), ScheduledDays: 3})
+	h.text("/suspend sql1")
+	h.text("/interview 2026-11-10 14:00 UTC")
+	r := h.text("/stats")
+	for _, want := range []string{"· 1 suspended", "• SQL: 1/2 seen, 0 mastered, 0 due", "All 1 card you have studied is suspended"} {
+		if !contains(r, prep.Send, want) {
+			t.Errorf("/stats lacks %q:\n%s", want, dump(r))
+		}
+	}
+	if contains(r, prep.Send, "Nothing studied yet") {
+		t.Errorf("/stats says nothing was studied:\n%s", dump(r))
 	}
 }
