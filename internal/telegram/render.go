@@ -41,8 +41,42 @@ func RenderHTML(t prep.RichText) string {
 func SplitHTML(t prep.RichText, limit int) []string {
 	spans := normalize(t)
 	full, bounds := flatten(spans)
+	return renderPieces(spans, bounds, full, cuts(spans, bounds, full, limit))
+}
+
+// maxClosingLen bounds the closing line splitWithButtons sets apart: a
+// prompt, not a paragraph of content.
+const maxClosingLen = 200
+
+// splitWithButtons is SplitHTML for a reply with buttons, which go under
+// its last part. When the reply needs several parts and ends with a short
+// closing line after a blank line (the prompt the buttons answer: "How
+// well did you recall it?"), that line is the last part by itself. A press
+// edits only the message its button is under (a rating turns it into the
+// card's one-line summary), and so takes with it only the prompt, not the
+// end of the answer; the earlier parts stay as the answer the user read.
+func splitWithButtons(t prep.RichText, limit int) []string {
+	spans := normalize(t)
+	full, bounds := flatten(spans)
+	body := strings.TrimRightFunc(full, isSpace)
+	i := strings.LastIndex(body, "\n\n")
+	if textLen(full) <= limit || i < 0 {
+		return SplitHTML(t, limit)
+	}
+	head := strings.TrimRightFunc(body[:i], isSpace)
+	closing := span{len(full) - len(strings.TrimLeftFunc(full[i:], isSpace)), len(body)}
+	if head == "" || strings.Contains(body[closing.start:], "\n") || textLen(body[closing.start:]) > maxClosingLen {
+		return SplitHTML(t, limit)
+	}
+	pieces := append(cuts(spans, bounds, head, limit), closing)
+	return renderPieces(spans, bounds, full, pieces)
+}
+
+// renderPieces renders the pieces of the visible text that hold more than
+// white space.
+func renderPieces(spans []prep.Span, bounds []int, full string, pieces []span) []string {
 	var out []string
-	for _, c := range cuts(spans, bounds, full, limit) {
+	for _, c := range pieces {
 		if strings.TrimSpace(full[c.start:c.end]) == "" {
 			continue
 		}

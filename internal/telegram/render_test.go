@@ -254,22 +254,26 @@ func FuzzRender(f *testing.F) {
 		if err != nil {
 			t.Fatalf("RenderHTML: %v", err)
 		}
-		var joined strings.Builder
-		for i, p := range telegram.SplitHTML(rt, lim) {
-			v, err := checkHTML(p)
-			if err != nil {
-				t.Fatalf("part %d: %v", i, err)
+		for name, split := range map[string]func(prep.RichText, int) []string{
+			"SplitHTML": telegram.SplitHTML, "SplitWithButtons": telegram.SplitWithButtons,
+		} {
+			var joined strings.Builder
+			for i, p := range split(rt, lim) {
+				v, err := checkHTML(p)
+				if err != nil {
+					t.Fatalf("%s: part %d: %v", name, i, err)
+				}
+				if n := telegramtest.TextLen(v); n > lim {
+					t.Fatalf("%s: part %d: %d characters over the limit %d", name, i, n, lim)
+				}
+				if strings.TrimSpace(v) == "" {
+					t.Fatalf("%s: part %d is blank", name, i)
+				}
+				joined.WriteString(v)
 			}
-			if n := telegramtest.TextLen(v); n > lim {
-				t.Fatalf("part %d: %d characters over the limit %d", i, n, lim)
+			if got, want := noSpace(joined.String()), noSpace(full); got != want {
+				t.Fatalf("%s lost or changed text:\n got %q\nwant %q", name, got, want)
 			}
-			if strings.TrimSpace(v) == "" {
-				t.Fatalf("part %d is blank", i)
-			}
-			joined.WriteString(v)
-		}
-		if got, want := noSpace(joined.String()), noSpace(full); got != want {
-			t.Fatalf("split lost or changed text:\n got %q\nwant %q", got, want)
 		}
 
 		kb, dropped := telegram.InlineKeyboard(buttons, 0)
