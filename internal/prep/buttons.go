@@ -11,12 +11,15 @@ import (
 //
 //	a<tok>        show the answer of presentation tok
 //	r<tok>.<1-4>  rate presentation tok
-//	z:<zone>      choose a time zone (onboarding)
+//	z:<zone>      choose a time zone (onboarding, /settings timezone)
 //	p:<HH:MM|off> choose the daily push time (onboarding)
 //	c<act>:<ctx>:<item>  a checklist item button (timeline.go)
 //	h<tok>        the next hint of exercise presentation tok
 //	s<tok>        show the solution of exercise presentation tok (give up)
 //	/<command>    run a command, as if typed
+//
+// z: and p: carry no token: they answer a question (User.Awaiting), and
+// are acted on only while it is open or the onboarding unfinished.
 const (
 	actReveal  = 'a'
 	actRate    = 'r'

@@ -210,6 +210,34 @@ func (c *conv) askZone() {
 	c.send(text.Plain("\nTap one, or type its name, e.g. Europe/Paris."), rows...)
 }
 
+// asking reports whether the buttons answering question (awaitZone,
+// awaitPush) still may: while the question is open, or while the onboarding
+// that asks it is not finished (a command typed in between closes the
+// question but leaves the set-up to be done). The buttons carry no token,
+// so without this an old "No daily quiz" from a /start months ago would
+// still turn the quiz off, unseen.
+func (c *conv) asking(question string) bool {
+	return c.u.Awaiting == question || !c.u.Onboarded
+}
+
+// pressZone handles a time-zone button (z:<zone>).
+func (c *conv) pressZone(zone string) error {
+	if !c.asking(awaitZone) {
+		c.notice("That choice was already made; change it with /settings timezone, e.g. /settings timezone Europe/Berlin.")
+		return nil
+	}
+	return c.chooseZone(zone)
+}
+
+// pressPush handles a daily-quiz time button (p:<HH:MM|off>).
+func (c *conv) pressPush(value string) error {
+	if !c.asking(awaitPush) {
+		c.notice("That choice was already made; change it with /settings push, e.g. /settings push 08:00, or off.")
+		return nil
+	}
+	return c.choosePush(value)
+}
+
 func (c *conv) chooseZone(name string) error {
 	zone, err := ParseZone(name)
 	if err != nil {

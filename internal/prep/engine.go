@@ -329,9 +329,9 @@ func (c *conv) press(data string) error {
 	case actSolve:
 		return c.solution(a.token)
 	case actZone:
-		return c.chooseZone(a.arg)
+		return c.pressZone(a.arg)
 	case actPush:
-		return c.choosePush(a.arg)
+		return c.pressPush(a.arg)
 	case actItem:
 		return c.pressItem(data)
 	case actCommand:

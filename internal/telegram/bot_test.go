@@ -1365,3 +1365,42 @@ func TestOpenBotLogsEachUsersIDOnce(t *testing.T) {
 		t.Errorf("an allowed user's id was logged:\n%s", h.logs)
 	}
 }
+
+// A rating edits the message its button is under into the card's one-line
+// summary. When the revealed card needed several messages, the one under
+// the buttons holds only the closing prompt, so the rating takes none of
+// the answer with it: the user's own answer used to vanish with the last
+// part, leaving half the card above the summary.
+func TestRatingASplitCardKeepsTheAnswer(t *testing.T) {
+	code := strings.Repeat("SELECT a FROM t ", 200)
+	card := revealed(3000, prep.Span{Style: prep.CodeBlock, Text: code})
+	coach := newCoach(func(ev prep.Event) []prep.Reply {
+		if ev.Button == "" {
+			return []prep.Reply{{Kind: prep.Send, Text: card, Buttons: [][]prep.Button{{{Label: "Good", Data: "r1.3"}}}}}
+		}
+		return []prep.Reply{{Kind: prep.Edit, Text: prep.RichText{}.Italic("SQL · ").Plain("What does GROUP BY do?\n").Bold("Good · next in 3d")}}
+	})
+	srv := telegramtest.NewServer(t)
+	start(t, srv, coach, newMemStore(), nil)
+	srv.SendText(42, "/ask")
+	srv.WaitFor("the buttons under the last part", func() bool {
+		msgs := srv.Chat(42)
+		return len(msgs) > 1 && len(msgs[len(msgs)-1].Buttons) > 0
+	})
+	msgs := srv.Chat(42)
+	last := msgs[len(msgs)-1]
+	if got := strings.TrimSpace(last.Plain()); got != "How well did you recall it?" {
+		t.Errorf("the part under the buttons holds %q, want only the prompt", got[max(0, len(got)-60):])
+	}
+	srv.WaitForCallbackAnswer(srv.PressButton(42, last.ID, "r1.3"))
+	srv.WaitFor("the rating's edit", func() bool { return srv.Chat(42)[len(msgs)-1].Edits == 1 })
+	var joined strings.Builder
+	for _, m := range srv.Chat(42) {
+		joined.WriteString(m.Plain() + "\n")
+	}
+	for _, want := range []string{"❓ What does GROUP BY do?", "✍️ Your answer:", strings.TrimSpace(code), "Good · next in 3d"} {
+		if !strings.Contains(joined.String(), want) {
+			t.Errorf("after the rating the chat lacks %.40q", want)
+		}
+	}
+}

@@ -2,6 +2,7 @@ package telegram
 
 import (
 	"net/url"
+	"sort"
 	"strings"
 	"unicode/utf8"
 
@@ -31,14 +32,51 @@ func RenderHTML(t prep.RichText) string {
 
 // SplitHTML renders rich text as one or more messages of at most limit
 // characters of visible text each, cutting at line ends where it can, else
-// at spaces, else anywhere between characters. Each part is well-formed on
-// its own: a span cut in two is closed and reopened. Parts that would hold
-// only white space are left out.
+// at spaces, else anywhere between characters. A part does not end with a
+// label (bold text ending in ':') or a bold heading line when something
+// comes before it to end the part with: the label opens the next part,
+// beside what it introduces. Each part is well-formed on its own: a span
+// cut in two is closed and reopened. Parts that would hold only white space
+// are left out.
 func SplitHTML(t prep.RichText, limit int) []string {
 	spans := normalize(t)
 	full, bounds := flatten(spans)
+	return renderPieces(spans, bounds, full, cuts(spans, bounds, full, limit))
+}
+
+// maxClosingLen bounds the closing line splitWithButtons sets apart: a
+// prompt, not a paragraph of content.
+const maxClosingLen = 200
+
+// splitWithButtons is SplitHTML for a reply with buttons, which go under
+// its last part. When the reply needs several parts and ends with a short
+// closing line after a blank line (the prompt the buttons answer: "How
+// well did you recall it?"), that line is the last part by itself. A press
+// edits only the message its button is under (a rating turns it into the
+// card's one-line summary), and so takes with it only the prompt, not the
+// end of the answer; the earlier parts stay as the answer the user read.
+func splitWithButtons(t prep.RichText, limit int) []string {
+	spans := normalize(t)
+	full, bounds := flatten(spans)
+	body := strings.TrimRightFunc(full, isSpace)
+	i := strings.LastIndex(body, "\n\n")
+	if textLen(full) <= limit || i < 0 {
+		return SplitHTML(t, limit)
+	}
+	head := strings.TrimRightFunc(body[:i], isSpace)
+	closing := span{len(full) - len(strings.TrimLeftFunc(full[i:], isSpace)), len(body)}
+	if head == "" || strings.Contains(body[closing.start:], "\n") || textLen(body[closing.start:]) > maxClosingLen {
+		return SplitHTML(t, limit)
+	}
+	pieces := append(cuts(spans, bounds, head, limit), closing)
+	return renderPieces(spans, bounds, full, pieces)
+}
+
+// renderPieces renders the pieces of the visible text that hold more than
+// white space.
+func renderPieces(spans []prep.Span, bounds []int, full string, pieces []span) []string {
 	var out []string
-	for _, c := range cuts(full, limit) {
+	for _, c := range pieces {
 		if strings.TrimSpace(full[c.start:c.end]) == "" {
 			continue
 		}
@@ -235,17 +273,74 @@ func slice(spans []prep.Span, bounds []int, start, end int) []prep.Span {
 
 type span struct{ start, end int }
 
-// cuts divides text into pieces of at most limit UTF-16 units; the newline
-// or space a cut falls on belongs to neither piece.
-func cuts(text string, limit int) []span {
+// cuts divides text, the flattened spans, into pieces of at most limit
+// UTF-16 units; the white space a cut falls on belongs to neither piece.
+// A piece that would end with a label ends before it instead, since a
+// label at the bottom of one message with its text at the top of the next
+// reads as if the text were missing.
+func cuts(spans []prep.Span, bounds []int, text string, limit int) []span {
 	var out []span
 	pos := 0
 	for pos < len(text) {
 		end, skip := cutPoint(text[pos:], limit)
+		for pos+end+skip < len(text) {
+			l, lend, ok := labelStart(spans, bounds, text, pos, pos+end)
+			if !ok {
+				break
+			}
+			if e := len(strings.TrimRightFunc(text[pos:l], isSpace)); e > 0 {
+				// The shorter piece may end with a label in turn (a heading
+				// above a label); each pass shortens it, so the loop ends.
+				end, skip = e, l-pos-e
+				continue
+			}
+			// The label opens the piece (it was moved here): cut inside
+			// what it introduces, hard if need be, rather than leave it
+			// alone again.
+			next := len(text) - len(strings.TrimLeftFunc(text[lend:], isSpace))
+			end, skip = cutPointAfter(text[pos:], limit, next-pos)
+			break
+		}
 		out = append(out, span{pos, pos + end})
 		pos += end + skip
 	}
 	return out
+}
+
+// labelStart reports whether the piece text[pos:end] ends (white space
+// aside) with a label, and where the label starts and ends. A label is bold text
+// ending in ':' ("✍️ Your answer: "), or a heading: a line all in bold
+// (a card's question) that the cut leaves at the end of a line. Both
+// introduce what follows them.
+func labelStart(spans []prep.Span, bounds []int, text string, pos, end int) (start, e int, ok bool) {
+	e = pos + len(strings.TrimRightFunc(text[pos:end], isSpace))
+	if e == pos {
+		return 0, 0, false
+	}
+	// The span holding the piece's last visible byte; spans are never
+	// empty, so bounds rise strictly.
+	i := sort.Search(len(spans), func(i int) bool { return bounds[i+1] >= e })
+	if spans[i].Style != prep.Bold {
+		return 0, 0, false
+	}
+	line := max(pos, strings.LastIndexByte(text[:e], '\n')+1)
+	if text[e-1] == ':' {
+		return max(line, bounds[i]), e, true
+	}
+	rest := text[e:]
+	if n := strings.IndexFunc(rest, func(r rune) bool { return !isSpace(r) }); n >= 0 {
+		rest = rest[:n]
+	}
+	if !strings.Contains(rest, "\n") {
+		return 0, 0, false // cut inside a line: a long bold passage, not a heading
+	}
+	for j := i; j >= 0 && bounds[j+1] > line; j-- {
+		from, to := max(bounds[j], line), min(bounds[j+1], e)
+		if spans[j].Style != prep.Bold && strings.TrimSpace(text[from:to]) != "" {
+			return 0, 0, false
+		}
+	}
+	return line, e, true
 }
 
 // cutPoint finds where to end a piece that starts text: all of it if it
@@ -253,6 +348,12 @@ func cuts(text string, limit int) []span {
 // last character boundary that fits (at least one character, so that
 // splitting always progresses). skip is the width of the separator cut at.
 func cutPoint(text string, limit int) (end, skip int) {
+	return cutPointAfter(text, limit, 0)
+}
+
+// cutPointAfter is cutPoint cutting at no separator before byte from + 1,
+// so that the piece keeps text[:from] and something after it.
+func cutPointAfter(text string, limit, from int) (end, skip int) {
 	units, hard := 0, 0
 	for i, r := range text {
 		w := 1
@@ -274,16 +375,16 @@ func cutPoint(text string, limit int) (end, skip int) {
 	}
 	window := text[:hard]
 	// A separator just past the window is as good as one inside it.
-	if text[hard] == '\n' {
+	if text[hard] == '\n' && hard > from {
 		return hard, 1
 	}
-	if i := strings.LastIndexByte(window, '\n'); i > 0 {
+	if i := strings.LastIndexByte(window, '\n'); i > from {
 		return i, 1
 	}
-	if text[hard] == ' ' {
+	if text[hard] == ' ' && hard > from {
 		return hard, 1
 	}
-	if i := strings.LastIndexByte(window, ' '); i > 0 {
+	if i := strings.LastIndexByte(window, ' '); i > from {
 		return i, 1
 	}
 	return hard, 0

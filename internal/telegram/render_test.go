@@ -115,6 +115,29 @@ func TestSplitHTML(t *testing.T) {
 				}
 			}},
 		{"escaping does not count", prep.Text(strings.Repeat("<&>", 1365)), 4096, 1, nil},
+		// A revealed card with the user's typed answer, a code block whose
+		// first line crosses the limit: the last line end that fits is the
+		// one after the label, which used to end part 1 alone.
+		{"label moves to the part it introduces", revealed(3000, prep.Span{Style: prep.CodeBlock, Text: strings.Repeat("SELECT a FROM t ", 200)}), 4096, 2,
+			func(t *testing.T, parts []string) {
+				checkNoOrphanLabel(t, parts)
+				if v := visible(t, parts[1]); !strings.HasPrefix(v, "✍️ Your answer:") {
+					t.Errorf("part 2 starts %.40q, want the label", v)
+				}
+			}},
+		// The answer's first line crosses the limit: the cut used to fall
+		// after the question, a heading line left alone above its answer.
+		{"heading line moves to the part it heads", prep.RichText{}.Plain(strings.Repeat("intro ", 100) + "\n").Bold("❓ Why?").Plain("\n\n" + strings.Repeat("because ", 600)), 4096, 3,
+			func(t *testing.T, parts []string) {
+				checkNoOrphanLabel(t, parts)
+				if v := visible(t, parts[1]); !strings.HasPrefix(v, "❓ Why?") {
+					t.Errorf("part 2 starts %.40q, want the question", v)
+				}
+			}},
+		// Nothing comes before the label to end a part with: the text after
+		// it is cut hard rather than leave the label alone.
+		{"label opening a part keeps some of its text", prep.RichText{}.Bold("Note: ").Plain(strings.Repeat("x", 5000)), 4096, 2,
+			func(t *testing.T, parts []string) { checkNoOrphanLabel(t, parts) }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			parts := telegram.SplitHTML(tc.in, tc.limit)
@@ -231,22 +254,26 @@ func FuzzRender(f *testing.F) {
 		if err != nil {
 			t.Fatalf("RenderHTML: %v", err)
 		}
-		var joined strings.Builder
-		for i, p := range telegram.SplitHTML(rt, lim) {
-			v, err := checkHTML(p)
-			if err != nil {
-				t.Fatalf("part %d: %v", i, err)
+		for name, split := range map[string]func(prep.RichText, int) []string{
+			"SplitHTML": telegram.SplitHTML, "SplitWithButtons": telegram.SplitWithButtons,
+		} {
+			var joined strings.Builder
+			for i, p := range split(rt, lim) {
+				v, err := checkHTML(p)
+				if err != nil {
+					t.Fatalf("%s: part %d: %v", name, i, err)
+				}
+				if n := telegramtest.TextLen(v); n > lim {
+					t.Fatalf("%s: part %d: %d characters over the limit %d", name, i, n, lim)
+				}
+				if strings.TrimSpace(v) == "" {
+					t.Fatalf("%s: part %d is blank", name, i)
+				}
+				joined.WriteString(v)
 			}
-			if n := telegramtest.TextLen(v); n > lim {
-				t.Fatalf("part %d: %d characters over the limit %d", i, n, lim)
+			if got, want := noSpace(joined.String()), noSpace(full); got != want {
+				t.Fatalf("%s lost or changed text:\n got %q\nwant %q", name, got, want)
 			}
-			if strings.TrimSpace(v) == "" {
-				t.Fatalf("part %d is blank", i)
-			}
-			joined.WriteString(v)
-		}
-		if got, want := noSpace(joined.String()), noSpace(full); got != want {
-			t.Fatalf("split lost or changed text:\n got %q\nwant %q", got, want)
 		}
 
 		kb, dropped := telegram.InlineKeyboard(buttons, 0)
@@ -269,6 +296,34 @@ func FuzzRender(f *testing.F) {
 			t.Fatalf("kept %d + dropped %d != %d buttons", kept, dropped, len(buttons))
 		}
 	})
+}
+
+// revealed is a revealed card as the engine builds it: header, question,
+// an answer of about answerLen characters in lines, the user's typed
+// answer and the prompt.
+func revealed(answerLen int, typed ...prep.Span) prep.RichText {
+	text := prep.RichText{}.Italic("SQL · 1/3").Plain("\n").Bold("❓ What does GROUP BY do?").Plain("\n\n")
+	for n := 0; n < answerLen; n += 60 {
+		text = text.Plain(strings.Repeat("answer ", 8) + "line\n")
+	}
+	text = text.Plain("\n").Bold("✍️ Your answer: ").Append(prep.RichText(typed))
+	return text.Plain("\n\n").Italic("How well did you recall it?")
+}
+
+// checkNoOrphanLabel fails if a part other than the last ends with a label
+// (text ending in ':') or a bold heading line, apart from what it introduces.
+func checkNoOrphanLabel(t *testing.T, parts []string) {
+	t.Helper()
+	for i, p := range parts[:len(parts)-1] {
+		v := strings.TrimSpace(visible(t, p))
+		if strings.HasSuffix(v, ":") {
+			t.Errorf("part %d ends with a label: …%q", i+1, v[max(0, len(v)-30):])
+		}
+		p = strings.TrimSpace(p)
+		if line := p[strings.LastIndex(p, "\n")+1:]; strings.HasPrefix(line, "<b>") && strings.HasSuffix(line, "</b>") {
+			t.Errorf("part %d ends with a heading line: …%q", i+1, line)
+		}
+	}
 }
 
 func noSpace(s string) string {

@@ -760,8 +760,17 @@ func sendText(chat int64, html string, kb *tgbotapi.InlineKeyboardMarkup) tgbota
 	return m
 }
 
+// splitReply splits a reply's text into messages; see splitWithButtons
+// for why a reply with buttons is split differently.
+func splitReply(text prep.RichText, kb *tgbotapi.InlineKeyboardMarkup) []string {
+	if kb != nil {
+		return splitWithButtons(text, MaxMessageLen)
+	}
+	return SplitHTML(text, MaxMessageLen)
+}
+
 func (b *Bot) textJobs(t target, text prep.RichText, kb *tgbotapi.InlineKeyboardMarkup) []*job {
-	parts := SplitHTML(text, MaxMessageLen)
+	parts := splitReply(text, kb)
 	if len(parts) == 0 {
 		if kb == nil {
 			b.log.Warn("telegram: empty reply not sent", "chat", t.chat)
@@ -793,8 +802,13 @@ func sendJobs(t target, parts []string, kb *tgbotapi.InlineKeyboardMarkup, s *se
 // and the rest follow as new messages, with the buttons under the last, as
 // a long send is split. The old buttons go at once, since the first part
 // carries none.
+//
+// An edit changes only the one message pressed. When that is the last part
+// of a split card (a rating turning it into the summary), the parts above
+// it stay: they are the answer the user read, and splitWithButtons keeps
+// all of it out of the part with the buttons.
 func (b *Bot) editJobs(t target, text prep.RichText, kb *tgbotapi.InlineKeyboardMarkup) []*job {
-	parts := SplitHTML(text, MaxMessageLen)
+	parts := splitReply(text, kb)
 	if len(parts) == 0 {
 		parts = []string{"…"}
 	}
