@@ -557,7 +557,15 @@ func (c *conv) settings(args string) error {
 		c.send(Text("That would make the settings invalid: " + err.Error() + "."))
 		return nil
 	}
+	retentionChanged := c.u.Settings.Retention != s.Retention
 	c.u.Settings = s
+	if retentionChanged {
+		// The interview target follows the retention: aim the reviews
+		// again (those moved to the eve first go back to FSRS's own).
+		if err := c.aimAtInterview(c.interviewAt()); err != nil {
+			return err
+		}
+	}
 	if name == "timezone" || name == "tz" || name == "zone" {
 		if c.via.Platform() == Terminal && c.e.zonePin {
 			c.send(Text("Saved, until prepbot next starts: the time zone it is configured with (PREPBOT_TIMEZONE) applies at every start. Change that to keep this one."))

@@ -294,3 +294,32 @@ func TestNewLimitIsNotRaisedInTheLastDays(t *testing.T) {
 		t.Fatalf("/due two days before:\n%s", dump(r))
 	}
 }
+
+// TestRetentionAndUnsuspendAimAtTheInterview: a card let back in with
+// /unsuspend while an interview is set is aimed at it like the others
+// (it kept a review after the interview), and a new desired retention
+// aims the reviews again at the target it implies.
+func TestRetentionAndUnsuspendAimAtTheInterview(t *testing.T) {
+	h := newHarness(t, prep.NewUserKey(prep.Terminal, "ada"))
+	now := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+	h.clock.t = now
+	eve := time.Date(2026, 11, 25, 0, 0, 0, 0, time.UTC)
+	weak := fsrs.Card{Due: now.AddDate(0, 0, 15), Stability: 20, Difficulty: 5, State: fsrs.Review, Reps: 3, LastReview: now.AddDate(0, 0, -5), ScheduledDays: 20}
+	putReviewCard(t, h, "sql1", weak)
+	h.text("/suspend sql1")
+	h.text("/interview 2026-11-26 14:00 UTC")
+	if st, _ := h.cardState("sql1"); st.FSRS.Due.Equal(eve) {
+		t.Fatal("a suspended card was aimed")
+	}
+	h.text("/unsuspend sql1")
+	if st, _ := h.cardState("sql1"); !st.FSRS.Due.Equal(eve) {
+		t.Fatalf("let back in: due %v, want the eve %v", st.FSRS.Due, eve)
+	}
+	// At retention 0.7 the target is 0.85, which the card (recall on the
+	// day about 0.92) passes: back to FSRS's own interval at 0.7, past the
+	// interview.
+	h.text("/settings retention 0.7")
+	if st, _ := h.cardState("sql1"); !st.FSRS.Due.After(time.Date(2026, 11, 26, 14, 0, 0, 0, time.UTC)) {
+		t.Fatalf("after /settings retention 0.7: due %v, want after the interview", st.FSRS.Due)
+	}
+}

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	fsrs "github.com/open-spaced-repetition/go-fsrs/v4"
 )
 
 // A leech is a card the user keeps forgetting: after LeechLapses lapses
@@ -48,6 +50,11 @@ func (c *conv) suspend(id string, on bool) error {
 		return nil
 	}
 	st.Suspended = on
+	if !on && st.FSRS.State == fsrs.Review && !st.FSRS.LastReview.IsZero() {
+		// Set aside while the interview date was set or moved, it missed
+		// interview-date mode's aim; it comes back aimed.
+		st.FSRS = c.forInterview(st.FSRS, st.FSRS.LastReview)
+	}
 	if err := c.tx.PutCardState(c.u.Key, st); err != nil {
 		return err
 	}
