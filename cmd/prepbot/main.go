@@ -123,6 +123,10 @@ func Main(ctx context.Context, args []string, env IO) int {
 	case "python-cache":
 		err = pythonCache(ctx, args, env)
 	case "version":
+		if len(args) > 0 {
+			err = fmt.Errorf("version takes no arguments, got %q", args)
+			break
+		}
 		fmt.Fprintln(env.Out, "prepbot", version())
 	case "help", "-h", "--help":
 		fmt.Fprint(env.Out, usage)

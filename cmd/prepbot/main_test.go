@@ -538,6 +538,10 @@ func TestHelpListsTheCommands(t *testing.T) {
 	if out := r.stdout + r.stderr; !strings.Contains(out, "-db") || strings.Contains(out, "prepbot restore PATH") {
 		t.Errorf("prepbot run -h: exit %d\n%s", r.code, out)
 	}
+	// version takes nothing; a stray flag used to be ignored with exit 0.
+	if r := prepbot(t, "", nil, "version", "--bogus"); r.code == 0 || !strings.Contains(r.stderr, "version takes no arguments") {
+		t.Errorf("prepbot version --bogus: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
 }
 
 // TestLintSaysWhereItLookedForPython: with no interpreter where the setting
