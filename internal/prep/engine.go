@@ -184,11 +184,14 @@ type conv struct {
 	u        User
 	now      time.Time
 	out      []Reply
-	fresh    bool        // the user was created by this event
-	inGroup  bool        // the event came from a group chat (Event.Chat)
-	recorded int         // ratings this turn recorded
-	job      *attemptJob // an attempt to grade once the transaction commits
-	later    []func(context.Context) []Reply
+	fresh    bool // the user was created by this event
+	inGroup  bool // the event came from a group chat (Event.Chat)
+	recorded int  // ratings this turn recorded
+	// lastRecorded is the review record last appended, so that what
+	// follows a rating (the leech check) reads it without another lookup.
+	lastRecorded Review
+	job          *attemptJob // an attempt to grade once the transaction commits
+	later        []func(context.Context) []Reply
 }
 
 func (e *Engine) countReviews(n int) {

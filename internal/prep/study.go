@@ -450,10 +450,6 @@ func (c *conv) rate(tok uint32, r Rating, pressed bool) error {
 		c.send(Text("That card was removed from the decks. Type /ask for the next one."))
 		return nil
 	}
-	before, _, err := c.state(card.ID)
-	if err != nil {
-		return err
-	}
 	interval, err := c.record(card.ID, r, s.RevealedAt)
 	if err != nil {
 		return err
@@ -461,8 +457,8 @@ func (c *conv) rate(tok uint32, r Rating, pressed bool) error {
 	leech := uint64(0)
 	// Only a lapse (Again on a review card) can make a leech: an Again on a
 	// relearning step adds no lapse and must not repeat the notice.
-	if st, err := c.tx.CardState(c.u.Key, card.ID); err == nil && r == Again && before.FSRS.State == fsrs.Review && isLeechLapse(st.FSRS.Lapses) {
-		leech = st.FSRS.Lapses
+	if rv := c.lastRecorded; r == Again && rv.Before.FSRS.State == fsrs.Review && isLeechLapse(rv.After.FSRS.Lapses) {
+		leech = rv.After.FSRS.Lapses
 	}
 	summary := RichText{}.Italic(card.Topic + " · ").Plain(card.Question).Plain("\n").
 		Bold(fmt.Sprintf("%s · next in %s", RatingName(r), FormatInterval(interval)))
@@ -511,6 +507,7 @@ func (c *conv) record(id string, r Rating, at time.Time) (time.Duration, error) 
 	if r != Again {
 		s.Recalled++
 	}
+	c.lastRecorded = review
 	return after.FSRS.Due.Sub(at), nil
 }
 
