@@ -239,6 +239,10 @@ func hiddenDiff(d *diff, maxRows int) prep.RichText {
 		what = fmt.Sprintf("it returned more than %d rows where %s are expected", maxRows, plural(d.rowsWant, "row"))
 	case d.cols != d.colsWant:
 		what = fmt.Sprintf("%s instead of %d", plural(d.cols, "column"), d.colsWant)
+	case d.orderOnly && d.firstBad >= 0:
+		// Where the order first goes wrong says which rule of the task's
+		// ordering to look at (a tie-break), and shows no row.
+		what = fmt.Sprintf("the right rows in the wrong order, from row %d of %d on", d.firstBad+1, d.rowsWant)
 	case d.orderOnly:
 		what = "the right rows in the wrong order"
 	case d.rows != d.rowsWant:
