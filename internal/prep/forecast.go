@@ -133,10 +133,10 @@ func Forecast(in StatsInput, interview time.Time, target float64) Readiness {
 	p := plan(sched, studied, days, interview, in.Retention, in.ReviewLimit)
 	rd.PlannedRecall, rd.ReviewsPerDay, rd.BusiestDay = p.recall, p.perDay, p.busiest
 	rd.Reachable = p.recall >= target
-	if !rd.Reachable && in.ReviewLimit > 0 && p.limited {
+	if !rd.Reachable && in.ReviewLimit != nil && p.limited {
 		// Would the plan reach the target without the limit? Then the
 		// limit is what to change, and by how much.
-		if free := plan(sched, studied, days, interview, in.Retention, 0); free.recall >= target {
+		if free := plan(sched, studied, days, interview, in.Retention, nil); free.recall >= target {
 			rd.LimitNeeded = free.busiest
 		}
 	}
@@ -151,7 +151,8 @@ func Forecast(in StatsInput, interview time.Time, target float64) Readiness {
 // today first, on every day whose session comes before the interview (the
 // last MaxSimulatedDays of them). Each session reviews the studied cards
 // due by then, as the queue serves them (by due time; in the last week the
-// weakest on the day first), at most ReviewLimit of them (0: no limit),
+// weakest on the day first), within the ReviewLimit (today: what is left of
+// it),
 // each rated Good and rescheduled with FSRS at the session's time and the
 // user's retention, then aimed at the interview as interview-date mode
 // does (rule 1). New cards are left out, as in Readiness.Recall: learning
@@ -174,7 +175,7 @@ type planned struct {
 
 // plan runs the review sessions of PlanRecall on a copy of the studied
 // cards.
-func plan(sched *fsrs.FSRS, studied []studyItem, sessions []time.Time, interview time.Time, retention float64, limit int) planned {
+func plan(sched *fsrs.FSRS, studied []studyItem, sessions []time.Time, interview time.Time, retention float64, limit *ReviewLimit) planned {
 	cards := make([]fsrs.Card, len(studied))
 	for i, it := range studied {
 		cards[i] = it.card
@@ -203,8 +204,14 @@ func plan(sched *fsrs.FSRS, studied []studyItem, sessions []time.Time, interview
 		} else {
 			sort.SliceStable(due, func(a, b int) bool { return cards[due[a]].Due.Before(cards[due[b]].Due) })
 		}
-		if limit > 0 && len(due) > limit {
-			due, limited = due[:limit], true
+		if limit != nil {
+			allowed := limit.PerDay
+			if k == 0 {
+				allowed = max(0, limit.PerDay-limit.DoneToday) // today's session
+			}
+			if len(due) > allowed {
+				due, limited = due[:allowed], true
+			}
 		}
 		for _, i := range due {
 			t := reviewTime(at, cards[i])

@@ -147,7 +147,7 @@ func TestPlanKeepsTheReviewLimitAndReachesTheTarget(t *testing.T) {
 	if rd.Studied != 40 || rd.Unknown != 2 || rd.Days != 15 || !rd.Reachable || rd.ReviewsPerDay == 0 || rd.PlannedRecall < rd.Recall {
 		t.Errorf("0.95 in two weeks: %+v", rd)
 	}
-	in.ReviewLimit = 2
+	in.ReviewLimit = &prep.ReviewLimit{PerDay: 2}
 	limited := prep.Forecast(in, interview, 0.95)
 	if limited.BusiestDay > 2 || limited.ReviewsPerDay > 2 {
 		t.Errorf("with a limit of 2: %d a day, %d on the busiest", limited.ReviewsPerDay, limited.BusiestDay)
@@ -254,12 +254,12 @@ func TestSuspendedCardsAreLeftOutOfTheForecast(t *testing.T) {
 // minutes), where it used to take only those due at this very moment.
 func TestPlanNamesTheLimitAndTakesTheLastHours(t *testing.T) {
 	in, interview := varietyInput(t)
-	in.ReviewLimit = 1
+	in.ReviewLimit = &prep.ReviewLimit{PerDay: 1}
 	rd := prep.Forecast(in, interview, 0.95)
 	if rd.Reachable || rd.LimitNeeded <= 1 {
 		t.Fatalf("with a limit of 1: reachable %v, limit needed %d", rd.Reachable, rd.LimitNeeded)
 	}
-	in.ReviewLimit = rd.LimitNeeded
+	in.ReviewLimit = &prep.ReviewLimit{PerDay: rd.LimitNeeded}
 	if again := prep.Forecast(in, interview, 0.95); !again.Reachable || again.LimitNeeded != 0 {
 		t.Errorf("with the limit it named (%d): %+v", rd.LimitNeeded, again)
 	}
@@ -271,5 +271,23 @@ func TestPlanNamesTheLimitAndTakesTheLastHours(t *testing.T) {
 	r := prep.Forecast(soon, now.Add(24*time.Hour-11*time.Minute), 0.95)
 	if r.BusiestDay != 1 || r.PlannedRecall <= r.Recall {
 		t.Errorf("interview tomorrow, a step due in 6 minutes: %+v", r)
+	}
+}
+
+// TestPlanCountsTodaysReviews: today's session has only what is left of
+// the day's limit; it used to have the whole limit, whatever had been
+// done already.
+func TestPlanCountsTodaysReviews(t *testing.T) {
+	now := time.Date(2026, 11, 29, 9, 0, 0, 0, time.UTC)
+	weak := reviewed("a", 3, now.AddDate(0, 0, -4)) // due yesterday
+	in := prep.StatsInput{Now: now, Location: time.UTC, Retention: 0.9, Library: forecastLibrary(t, forecastCard("a", "T")), States: []prep.CardState{weak}}
+	interview := now.Add(20 * time.Hour) // one session: today's
+	for _, tc := range []struct {
+		done, busiest int
+	}{{0, 1}, {4, 1}, {5, 0}} {
+		in.ReviewLimit = &prep.ReviewLimit{PerDay: 5, DoneToday: tc.done}
+		if rd := prep.Forecast(in, interview, 0.95); rd.BusiestDay != tc.busiest {
+			t.Errorf("%d of 5 done today: %d reviews planned today, want %d", tc.done, rd.BusiestDay, tc.busiest)
+		}
 	}
 }

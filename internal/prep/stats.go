@@ -26,6 +26,12 @@ const (
 	ForecastDays = 14
 )
 
+// ReviewLimit is a daily review limit and how much of today's is used.
+type ReviewLimit struct {
+	PerDay    int // reviews a local day (0: none at all)
+	DoneToday int // reviews counted against it so far today
+}
+
 // StatsInput is everything the statistics and the readiness forecast are
 // computed from. The engine gathers it from the store; the computation
 // itself is pure.
@@ -42,8 +48,8 @@ type StatsInput struct {
 	// figure about cards; their reviews still count in the review history.
 	Library *Library
 	// ReviewLimit is the user's daily review limit, which the readiness
-	// plan keeps; 0 means none.
-	ReviewLimit int
+	// plan keeps; nil means none.
+	ReviewLimit *ReviewLimit
 	// States are the user's card states, including exercises'.
 	States []CardState
 	// Reviews is the user's whole review log, oldest first.

@@ -18,7 +18,12 @@ type Charts interface {
 
 // statsInput gathers what the statistics need from the store.
 func (c *conv) statsInput() (StatsInput, error) {
-	in := StatsInput{Now: c.now, Location: c.loc(), Retention: c.u.Settings.Retention, ReviewLimit: c.u.Settings.ReviewsPerDay, Library: c.e.taught}
+	_, revToday, err := c.todayCounts()
+	if err != nil {
+		return StatsInput{}, err
+	}
+	in := StatsInput{Now: c.now, Location: c.loc(), Retention: c.u.Settings.Retention,
+		ReviewLimit: &ReviewLimit{PerDay: c.u.Settings.ReviewsPerDay, DoneToday: revToday}, Library: c.e.taught}
 	for st, err := range c.tx.CardStates(c.u.Key) {
 		if err != nil {
 			return StatsInput{}, err
