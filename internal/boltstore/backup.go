@@ -227,6 +227,11 @@ func syncDir(dir string) error {
 // opts.LockTimeout (0: one second) and opts.Origin apply to dbPath;
 // opts.MustExist is ignored.
 func Restore(dbPath, backupPath string, now time.Time, opts Options) (kept string, err error) {
+	if a, errA := os.Stat(dbPath); errA == nil {
+		if b, errB := os.Stat(backupPath); errB == nil && os.SameFile(a, b) {
+			return "", fmt.Errorf("boltstore: restore: %s is the database itself, not a backup of it; nothing was changed", backupPath)
+		}
+	}
 	if opts.LockTimeout == 0 {
 		opts.LockTimeout = time.Second
 	}

@@ -416,3 +416,22 @@ func TestBackupReplacesOnlyABackup(t *testing.T) {
 		}
 	}
 }
+
+// TestRestoreRefusesTheDatabaseItself: "restoring" the database from
+// itself used to be accepted, keeping a copy as if a backup had replaced
+// it; it is refused with nothing changed, also through another path to
+// the same file.
+func TestRestoreRefusesTheDatabaseItself(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "prepbot.db")
+	newDatabase(t, db, "live")
+	for _, path := range []string{db, filepath.Join(dir, ".", "prepbot.db")} {
+		_, err := boltstore.Restore(db, path, time.Now(), boltstore.Options{})
+		if err == nil || !strings.Contains(err.Error(), "is the database itself") || !strings.HasSuffix(err.Error(), "nothing was changed") {
+			t.Errorf("restore from %s: %v", path, err)
+		}
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
+		t.Errorf("files beside the database: %v", entries)
+	}
+}

@@ -189,7 +189,7 @@ func plan(sched *fsrs.FSRS, studied []studyItem, sessions []time.Time, interview
 		// user studies once more before it.
 		horizon := at
 		if k == len(sessions)-1 {
-			horizon = interview.Add(-minMoveLeadTime)
+			horizon = interview.Add(-lastStudyLead)
 		}
 		due = due[:0]
 		for i, c := range cards {

@@ -14,15 +14,15 @@ import (
 //  1. Bringing reviews forward. When a rating would schedule a card's next
 //     review after the start of the day before the interview (or, when the
 //     date is set or moved, a card is already so scheduled), and FSRS
-//     predicts its recall at the
-//     interview's start below the interview target, the review is moved to
-//     the start of the day before the interview (local midnight in the
-//     interview's time zone), so it is due all of that day, whenever the
-//     user studies, and refreshed in the last days. A review that FSRS
-//     already puts before the interview is left alone (it will be judged
-//     again then), and nothing is moved when the day before is less than an
-//     hour away. Stability and difficulty are FSRS's own; only the due time
-//     changes, and the rating buttons show the moved interval.
+//     predicts its recall at the interview's start below the interview
+//     target, the review is moved to the start of the day before the
+//     interview (local midnight in the interview's time zone), so it is due
+//     all of that day, whenever the user studies, and refreshed in the last
+//     days. A review that FSRS already puts before that is left alone (it
+//     will be judged again then), and a card last reviewed on the day
+//     before itself is not moved: that review was the refresher. Stability
+//     and difficulty are FSRS's own; only the due time changes, and the
+//     rating buttons show the moved interval.
 //  2. Introducing new cards in time. The daily new-card limit is raised, if
 //     needed, so that every card not yet seen is introduced at least three
 //     days before the interview: limit = max(setting, ceil(unseen / (days
@@ -42,7 +42,7 @@ const (
 	interviewBuffer  = 24 * time.Hour     // reviews moved to this long before the interview
 	newCardsLeadDays = 3                  // new cards introduced this many days before
 	weakestFirstDays = 7 * 24 * time.Hour // due cards ordered by predicted recall from here on
-	minMoveLeadTime  = time.Hour          // do not move reviews into the next hour
+	lastStudyLead    = time.Hour          // the plan's last session takes what falls due until this long before the interview
 )
 
 // InterviewTarget is the predicted recall interview-date mode aims at on
@@ -86,7 +86,9 @@ func aimAt(card fsrs.Card, at, interview time.Time, retention float64) fsrs.Card
 	if !card.Due.After(target) {
 		return card
 	}
-	if target.Sub(at) < minMoveLeadTime {
+	if !target.After(at) {
+		// Reviewed on the day before already (or later): that review is
+		// the refresher.
 		return card
 	}
 	sched := newScheduler(retention)

@@ -323,3 +323,24 @@ func TestRetentionAndUnsuspendAimAtTheInterview(t *testing.T) {
 		t.Fatalf("after /settings retention 0.7: due %v, want after the interview", st.FSRS.Due)
 	}
 }
+
+// TestACardReviewedJustBeforeTheEveIsAimed: a card reviewed ten minutes
+// before the day before the interview began used to be left alone (the
+// eve was "less than an hour away" from its review), so it came back
+// after the interview; only a review on the eve itself is the refresher.
+func TestACardReviewedJustBeforeTheEveIsAimed(t *testing.T) {
+	h := newHarness(t, prep.NewUserKey(prep.Terminal, "ada"))
+	h.clock.t = time.Date(2026, 11, 3, 0, 5, 0, 0, time.UTC)
+	last := time.Date(2026, 11, 2, 23, 50, 0, 0, time.UTC)
+	putReviewCard(t, h, "sql1", fsrs.Card{Due: last.AddDate(0, 0, 2), Stability: 2, Difficulty: 5, State: fsrs.Review, Reps: 3, LastReview: last, ScheduledDays: 2})
+	h.text("/interview 2026-11-04 09:00 UTC")
+	if st, _ := h.cardState("sql1"); !st.FSRS.Due.Equal(time.Date(2026, 11, 3, 0, 0, 0, 0, time.UTC)) {
+		t.Fatalf("due %v, want the start of the eve", st.FSRS.Due)
+	}
+	// Reviewed on the eve, it is not moved again.
+	putReviewCard(t, h, "sql2", fsrs.Card{Due: h.clock.Now().AddDate(0, 0, 2), Stability: 2, Difficulty: 5, State: fsrs.Review, Reps: 3, LastReview: h.clock.Now(), ScheduledDays: 2})
+	h.text("/interview 2026-11-04 10:00 UTC")
+	if st, _ := h.cardState("sql2"); !st.FSRS.Due.Equal(h.clock.Now().AddDate(0, 0, 2)) {
+		t.Fatalf("a card reviewed on the eve was moved: due %v", st.FSRS.Due)
+	}
+}

@@ -60,6 +60,8 @@ func TestReadinessAdviceNamesWhatToChange(t *testing.T) {
 			"No reviews fall due before it: your 95% target is out of reach in the time left"},
 		{Readiness{Target: 0.95, Studied: 3, Recall: 0.8, ReviewsPerDay: 2, BusiestDay: 3, PlannedRecall: 0.996, Reachable: true},
 			"(about 2 reviews a day, 3 on the busiest) bring it to 99%, past your 95% target"},
+		{Readiness{Target: 0.95, Studied: 30, Recall: 0.8, ReviewsPerDay: 5, BusiestDay: 5, PlannedRecall: 0.946, LimitNeeded: 30},
+			"bring it to 94%, short of your 95% target"},
 	}
 	for _, tt := range tests {
 		got := readinessText(tt.rd, "").String()

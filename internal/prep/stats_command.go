@@ -53,6 +53,15 @@ func (c *conv) stats() error {
 	return nil
 }
 
+// pctBelow is pct for a value below limit: rounded down where rounding
+// would make it read as limit ("95%, short of your 95% target").
+func pctBelow(v, limit float64) string {
+	if s := pct(v); s != pct(limit) || v >= limit {
+		return s
+	}
+	return fmt.Sprintf("%d%%", int(math.Floor(100*v)))
+}
+
 // pct renders a probability as a whole percentage; one short of certain
 // never reads "100%".
 func pct(v float64) string {
@@ -160,7 +169,11 @@ func readinessText(rd Readiness, countdown string) RichText {
 		if rd.BusiestDay > rd.ReviewsPerDay {
 			load += fmt.Sprintf(", %d on the busiest", rd.BusiestDay)
 		}
-		plan = "The reviews I schedule until then (" + load + ") bring it to " + pct(rd.PlannedRecall)
+		planned := pct(rd.PlannedRecall)
+		if !rd.Reachable {
+			planned = pctBelow(rd.PlannedRecall, rd.Target)
+		}
+		plan = "The reviews I schedule until then (" + load + ") bring it to " + planned
 	}
 	switch {
 	case rd.Recall >= rd.Target:

@@ -603,7 +603,7 @@ func (c *conv) checklist(args string) error {
 		buttons = append(buttons, row)
 	}
 	if c.u.Interview.IsZero() {
-		text = text.Plain("\n\nSet your interview date with /interview 2026-12-03 14:00 Europe/Berlin and I'll remind you of each item at its moment.")
+		text = text.Plain("\n\nSet your interview date with /interview " + c.exampleDate() + " 14:00 Europe/Berlin and I'll remind you of each item at its moment.")
 	}
 	c.send(text, buttons...)
 	return nil
@@ -789,7 +789,7 @@ func (c *conv) interview(args string) error {
 func (c *conv) showInterview() {
 	at := c.interviewAt()
 	if at.IsZero() {
-		c.send(Text("No interview date yet. Set it with /interview <date> <time> [time zone], e.g. /interview 2026-12-03 14:00 Europe/Berlin."))
+		c.send(Text("No interview date yet. Set it with /interview <date> <time> [time zone], e.g. /interview " + c.exampleDate() + " 14:00 Europe/Berlin."))
 		return
 	}
 	text := RichText{}.Bold("🗓 Interview: " + at.Format("Mon 2 Jan 2006, 15:04") + " " + c.u.InterviewZone)
@@ -826,7 +826,7 @@ func (c *conv) showInterview() {
 // to defaultZone (UTC when empty). It returns the instant in its zone and
 // the zone's canonical name.
 func ParseInterview(fields []string, defaultZone string) (time.Time, string, error) {
-	const usage = "Give the date, time and optionally the time zone: /interview 2026-12-03 14:00 Europe/Berlin"
+	const usage = "Give the date, time and optionally the time zone: /interview YYYY-MM-DD 14:00 Europe/Berlin"
 	if len(fields) < 2 || len(fields) > 3 {
 		return time.Time{}, "", fmt.Errorf("%s.", usage)
 	}
@@ -888,3 +888,7 @@ func skippedNote(skipped int) string {
 	}
 	return fmt.Sprintf(" (%d skipped)", skipped)
 }
+
+// exampleDate is a date a week from now in the user's zone, for examples
+// of /interview: a fixed one would soon lie in the past.
+func (c *conv) exampleDate() string { return c.now.In(c.loc()).AddDate(0, 0, 7).Format("2006-01-02") }

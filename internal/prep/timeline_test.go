@@ -488,6 +488,10 @@ func TestSnoozeStopsShortOfTheInterview(t *testing.T) {
 // counts say how many of the handled items were skipped.
 func TestInterviewCommandEdges(t *testing.T) {
 	h := newHarness(t, prep.NewUserKey(prep.Terminal, "ada"))
+	// The example is a week from today, not a date that goes stale.
+	if r := h.text("/interview"); !contains(r, prep.Send, "e.g. /interview 2026-11-09 14:00 Europe/Berlin") {
+		t.Errorf("/interview with none set:\n%s", dump(r))
+	}
 	if r := h.text("/interview clear"); !contains(r, prep.Send, "No interview date is set.") {
 		t.Errorf("clear with none set:\n%s", dump(r))
 	}

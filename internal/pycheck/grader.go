@@ -334,7 +334,9 @@ func (g *Grader) compile(ctx context.Context, wasm []byte) {
 	// Compiling the harness's source took each attempt some 50 ms of
 	// the interpreter's time; its bytecode is made once here instead.
 	if pyc, err := g.compileHarness(ctx); err != nil {
-		log.Warn("pycheck: the harness could not be compiled to bytecode; each attempt compiles its source", "err", err)
+		if ctx.Err() == nil { // not a bot stopping before it was done
+			log.Warn("pycheck: the harness could not be compiled to bytecode; each attempt compiles its source", "err", err)
+		}
 	} else {
 		g.harnessPyc = pyc
 	}
