@@ -195,19 +195,28 @@ func (d *termDriver) waitFor(substr string) {
 	}
 }
 
-// press types the choice's number as printed after the current output.
+// press types the choice's number as printed after the current output,
+// waiting for the line of choices: a message's text and its choices may
+// reach the output in separate writes.
 func (d *termDriver) press(label string) {
 	d.t.Helper()
-	out := d.out.String()[d.mark:]
-	m := regexp.MustCompile(`\[(\d+)\] ` + regexp.QuoteMeta(label)).FindStringSubmatch(out)
-	switch {
-	case m != nil:
-		d.say(m[1])
-	case strings.Contains(out, "["+label+"]"):
-		// Labels that carry numbers of their own are shown unnumbered
-		// and picked by label.
-		d.say(label)
-	default:
-		d.t.Fatalf("terminal: no choice %q in:\n%s", label, out)
+	numbered := regexp.MustCompile(`\[(\d+)\] ` + regexp.QuoteMeta(label))
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		out := d.out.String()[d.mark:]
+		if m := numbered.FindStringSubmatch(out); m != nil {
+			d.say(m[1])
+			return
+		}
+		if strings.Contains(out, "["+label+"]") {
+			// Labels that carry numbers of their own are shown
+			// unnumbered and picked by label.
+			d.say(label)
+			return
+		}
+		if time.Now().After(deadline) {
+			d.t.Fatalf("terminal: no choice %q in:\n%s", label, out)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
