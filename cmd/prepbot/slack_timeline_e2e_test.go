@@ -102,22 +102,30 @@ func TestSlackSnoozeBackOnASlotIsItsOwnMessage(t *testing.T) {
 	}
 }
 
+// fiveDaysBefore starts the bot on 20 Nov, sets the interview for Thu 26
+// Nov 14:00 Berlin and returns the -5d reminder ("Kubernetes basics"…)
+// that arrives on 21 Nov at 14:00; the caller stops the bot.
+func (d *slackDriver) fiveDaysBefore() slackfake.Message {
+	d.t.Helper()
+	d.clock.Set(berlinAt(11, 20, 12, 0))
+	d.start()
+	d.say("/interview 2026-11-26 14:00 Europe/Berlin")
+	d.newMessage(0, "Interview set")
+	n := len(d.dm())
+	d.clock.Set(berlinAt(11, 21, 14, 0))
+	return d.newMessage(n, "Kubernetes basics")
+}
+
 // TestSlackPressAfterTheInterviewMovedKeepsTheReminder: Done on a reminder
 // sent before the interview date changed ticks the item and keeps the
 // message's other items and their buttons.
 func TestSlackPressAfterTheInterviewMovedKeepsTheReminder(t *testing.T) {
 	d := newSlackDriver(t, "U0MOV")
-	d.clock.Set(berlinAt(11, 20, 12, 0))
-	d.start()
+	reminder := d.fiveDaysBefore()
 	defer d.stop()
-	d.say("/interview 2026-11-26 14:00 Europe/Berlin")
-	d.newMessage(0, "Interview set")
-	n := len(d.dm())
-	d.clock.Set(berlinAt(11, 21, 14, 0))
-	reminder := d.newMessage(n, "Kubernetes basics")
 	rows := len(reminder.Buttons)
 	d.clock.Set(berlinAt(11, 21, 15, 0))
-	n = len(d.dm())
+	n := len(d.dm())
 	d.say("/interview 2026-11-30 14:00 Europe/Berlin")
 	d.newMessage(n, "Interview set")
 	d.pressOn(reminder, "1 ✓ Done")
@@ -159,15 +167,9 @@ func TestSlackRestartAfterTheStartSendsOnlyWhatIsAfterIt(t *testing.T) {
 // reminder shows it ticked, without its buttons.
 func TestSlackDoneOnAnItemTickedInChecklistRedrawsTheReminder(t *testing.T) {
 	d := newSlackDriver(t, "U0TCK")
-	d.clock.Set(berlinAt(11, 20, 12, 0))
-	d.start()
+	reminder := d.fiveDaysBefore()
 	defer d.stop()
-	d.say("/interview 2026-11-26 14:00 Europe/Berlin")
-	d.newMessage(0, "Interview set")
 	n := len(d.dm())
-	d.clock.Set(berlinAt(11, 21, 14, 0))
-	reminder := d.newMessage(n, "Kubernetes basics")
-	n = len(d.dm())
 	d.say("/checklist 3") // "Nice to Have", the same items
 	section := d.newMessage(n, "Redis caching")
 	d.pressOn(section, "2 ✓ Done")

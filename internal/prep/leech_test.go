@@ -12,14 +12,7 @@ import (
 func TestLeechIsFlaggedSuspendedAndLetBackIn(t *testing.T) {
 	h := newHarness(t, prep.NewUserKey(prep.Terminal, "ada"))
 	// A card in review with 7 lapses, due now.
-	err := h.store.Update(func(tx prep.Tx) error {
-		c := fsrs.Card{Due: h.clock.Now().Add(-time.Hour), Stability: 3, Difficulty: 8, State: fsrs.Review, Reps: 20, Lapses: 7,
-			LastReview: h.clock.Now().Add(-72 * time.Hour), ScheduledDays: 3}
-		return tx.PutCardState(h.user, prep.CardState{CardID: "py1", FSRS: c})
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	putNearLeech(t, h)
 	h.text("/ask python")
 	h.press(button(t, h.last, "Show answer").Data)
 	r := h.press(button(t, h.last, "Again").Data)
@@ -57,14 +50,7 @@ func TestLeechIsFlaggedSuspendedAndLetBackIn(t *testing.T) {
 // leech reverts the rating but not a suspension made since.
 func TestLeechNoticeOnlyOnALapse(t *testing.T) {
 	h := newHarness(t, prep.NewUserKey(prep.Terminal, "ada"))
-	err := h.store.Update(func(tx prep.Tx) error {
-		c := fsrs.Card{Due: h.clock.Now().Add(-time.Hour), Stability: 3, Difficulty: 8, State: fsrs.Review, Reps: 20, Lapses: 7,
-			LastReview: h.clock.Now().Add(-72 * time.Hour), ScheduledDays: 3}
-		return tx.PutCardState(h.user, prep.CardState{CardID: "py1", FSRS: c})
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	putNearLeech(t, h)
 	h.text("/ask python")
 	h.press(button(t, h.last, "Show answer").Data)
 	if r := h.press(button(t, h.last, "Again").Data); !contains(r, prep.Send, "A leech") {
@@ -83,4 +69,12 @@ func TestLeechNoticeOnlyOnALapse(t *testing.T) {
 	if st, _ := h.cardState("py1"); !st.Suspended {
 		t.Fatal("/undo lifted a suspension made after the rating it undid")
 	}
+}
+
+// putNearLeech stores py1 as a review card with 7 lapses, due now: one more
+// Again makes it a leech.
+func putNearLeech(t *testing.T, h *harness) {
+	t.Helper()
+	putReviewCard(t, h, "py1", fsrs.Card{Due: h.clock.Now().Add(-time.Hour), Stability: 3, Difficulty: 8, State: fsrs.Review, Reps: 20, Lapses: 7,
+		LastReview: h.clock.Now().Add(-72 * time.Hour), ScheduledDays: 3})
 }
